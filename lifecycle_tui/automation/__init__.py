@@ -1,0 +1,1 @@
+"""Trigger rules, the planner, send policy, dispatcher and transports."""

@@ -1,0 +1,74 @@
+"""What every command shares: the selected store, the as-of time, output and failure helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from lifecycle_tui.store import Store, StoreError, default_store_path, open_store
+from lifecycle_tui.store.settings import resolve_as_of
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+JsonOption = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
+
+
+@dataclass
+class CliState:
+    """Global options, kept on the typer context object."""
+
+    db: Path
+    as_of: datetime | None  # explicit --as-of, or None for the store's pinned clock / now
+
+    def open(self, *, create: bool = False) -> Store:
+        try:
+            return open_store(self.db, create=create)
+        except StoreError as exc:
+            fail(str(exc))
+
+    def as_of_for(self, store: Store) -> datetime:
+        return resolve_as_of(store, self.as_of)
+
+
+def state(ctx: typer.Context) -> CliState:
+    obj = ctx.find_root().obj
+    if obj is None:  # a sub-app invoked on its own in a test
+        obj = CliState(db=default_store_path(None), as_of=None)
+        ctx.find_root().obj = obj
+    return obj
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print a refusal on stderr and exit (1: refused or failed, nothing changed)."""
+    err_console.print(f"[bold red]Error:[/] {message}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, (datetime, date)):
+        return o.isoformat()
+    if isinstance(o, Path):
+        return str(o)
+    if isinstance(o, (set, frozenset)):
+        return sorted(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def emit_json(data: Any) -> None:
+    """Print JSON on stdout (plain, no rich markup, so scripts can parse it)."""
+    sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def money(cents: int | None, currency: str = "") -> str:
+    if cents is None:
+        return "-"
+    return f"{cents / 100:,.2f} {currency}".strip()

@@ -1,0 +1,1 @@
+"""Message templates: sandboxed Jinja, per-channel message models, lint and preview."""

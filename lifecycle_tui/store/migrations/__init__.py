@@ -1,0 +1,70 @@
+"""Versioned schema migrations, recorded in the store's ``schema_migrations`` table.
+
+Each migration is a module ``mNNNN_name.py`` in this package defining ``up(conn)``.
+They are discovered by file name and applied in order, each in its own transaction.
+A shipped migration is never edited: change the schema by adding the next number.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from types import ModuleType
+from typing import Callable
+
+_NAME = re.compile(r"^m(\d{4})_(\w+)$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    up: Callable
+
+
+def discover() -> list[Migration]:
+    """Every migration module in this package, sorted by version."""
+    found: list[Migration] = []
+    for info in pkgutil.iter_modules(__path__):
+        m = _NAME.match(info.name)
+        if not m:
+            continue
+        module: ModuleType = importlib.import_module(f"{__name__}.{info.name}")
+        found.append(Migration(int(m.group(1)), m.group(2), module.up))
+    found.sort(key=lambda mig: mig.version)
+    versions = [mig.version for mig in found]
+    if len(versions) != len(set(versions)):
+        raise RuntimeError(f"two migrations share a version number: {versions}")
+    return found
+
+
+def applied_versions(conn) -> set[int]:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+
+
+def apply_migrations(store) -> list[int]:
+    """Apply every pending migration; return the versions applied now."""
+    conn = store.conn
+    done = applied_versions(conn)
+    applied: list[int] = []
+    for mig in discover():
+        if mig.version in done:
+            continue
+        with store.transaction():
+            # Re-check inside the write lock: another process may have just migrated.
+            if conn.execute("SELECT 1 FROM schema_migrations WHERE version=?", (mig.version,)).fetchone():
+                continue
+            mig.up(conn)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (mig.version, mig.name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            )
+        applied.append(mig.version)
+    return applied

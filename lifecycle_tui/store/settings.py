@@ -1,0 +1,207 @@
+"""Store settings: a typed registry with defaults, validation and a docstring per key.
+
+Values live in the ``settings`` table as JSON. Reading an unset key gives its default.
+A bad value raises :class:`SettingError` with the allowed form (and, for time zones and
+keys, the closest valid name).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+from zoneinfo import available_timezones
+
+from lifecycle_tui.store.timeutil import parse_datetime, to_iso, utcnow
+
+
+class SettingError(ValueError):
+    """A setting key or value was refused; the message says what is allowed."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Any
+    doc: str
+    parse: Callable[[str], Any]  # text from the command line -> typed value (raises ValueError)
+    form: str  # the allowed form, shown when a value is refused
+
+
+def _text(s: str) -> str:
+    return s.strip()
+
+
+def _int_range(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(s: str) -> int:
+        v = int(str(s).strip())
+        if not lo <= v <= hi:
+            raise ValueError(f"must be between {lo} and {hi}")
+        return v
+
+    return parse
+
+
+def _email(s: str) -> str:
+    s = s.strip()
+    if s and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", s):
+        raise ValueError("not an email address")
+    return s
+
+
+def _url(s: str) -> str:
+    s = s.strip()
+    if s and not re.match(r"^https?://[^\s/]+", s):
+        raise ValueError("must start with http:// or https://")
+    return s.rstrip("/")
+
+
+def _timezone(s: str) -> str:
+    s = s.strip()
+    if s not in available_timezones():
+        close = difflib.get_close_matches(s, sorted(available_timezones()), n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"unknown time zone {s!r}.{hint}")
+    return s
+
+
+def _currency(s: str) -> str:
+    s = s.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", s):
+        raise ValueError("must be a three-letter ISO 4217 code such as EUR or USD")
+    return s
+
+
+def _clock(s: str) -> str:
+    s = s.strip()
+    if s in ("", "none", "now"):
+        return ""
+    return to_iso(parse_datetime(s, "UTC"))
+
+
+def _hhmm(s: str) -> str:
+    s = s.strip()
+    m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", s)
+    if not m:
+        raise ValueError("must be a time of day HH:MM")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def _choice(*options: str) -> Callable[[str], str]:
+    def parse(s: str) -> str:
+        s = s.strip().lower()
+        if s not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return s
+
+    return parse
+
+
+def _json_grid(s: str) -> list[list[str]]:
+    grid = json.loads(s) if isinstance(s, str) else s
+    if not (isinstance(grid, list) and len(grid) == 5 and all(isinstance(r, list) and len(r) == 5 for r in grid)):
+        raise ValueError("must be a JSON list of 5 rows (R=5 first) of 5 segment names (F=1 first)")
+    return [[str(c) for c in row] for row in grid]
+
+
+DEFAULT_RFM_GRID = [
+    # rows: R = 5, 4, 3, 2, 1; columns: F = 1 .. 5
+    ["New", "Potential Loyalist", "Potential Loyalist", "Champions", "Champions"],
+    ["Promising", "Potential Loyalist", "Potential Loyalist", "Loyal", "Loyal"],
+    ["About to Sleep", "About to Sleep", "Need Attention", "Loyal", "Loyal"],
+    ["Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"],
+    ["Lost", "Lost", "At Risk", "At Risk", "Can't Lose Them"],
+]
+
+_SPECS = [
+    # Shop identity, used in templates (`shop`) and message headers.
+    Setting("shop.name", "My Shop", "Shop name shown in messages and the console header.", _text, "any text"),
+    Setting("shop.url", "https://shop.example", "Shop web address; links in messages start here.", _url, "an http(s) URL"),
+    Setting("shop.sender_name", "My Shop", "Name in the From: header of email.", _text, "any text"),
+    Setting("shop.sender_email", "hello@shop.example", "Address in the From: header of email.", _email, "an email address"),
+    Setting("shop.postal_address", "", "Postal address printed in marketing email footers.", _text, "any text"),
+    Setting("shop.timezone", "UTC", "Zone for dates without zone in imports, and for quiet hours of customers with none.", _timezone, "an IANA time zone such as Europe/Berlin"),
+    Setting("shop.currency", "EUR", "Currency for amounts without one.", _currency, "a three-letter code such as EUR"),
+    Setting("shop.unsubscribe_url", "", "Base of unsubscribe links (token appended); default: shop url + /unsubscribe.", _url, "an http(s) URL"),
+    # Clock.
+    Setting("clock.as_of", "", "Pinned default --as-of (a demo store pins the end of its history); empty: now.", _clock, "an ISO date/time, or empty for now"),
+    # Lifecycle stage thresholds (days).
+    Setting("stages.active_days", 120, "A buyer whose last order is older than this is At risk.", _int_range(1, 3650), "days, 1-3650"),
+    Setting("stages.lapsed_days", 365, "A buyer whose last order is older than this is Lapsed.", _int_range(1, 3650), "days, 1-3650"),
+    Setting("stages.activity_days", 365, "Site activity within this window makes a non-buyer Consideration.", _int_range(1, 3650), "days, 1-3650"),
+    Setting("stages.advocacy_days", 365, "Window for referrals, reviews and NPS answers that make an Advocate.", _int_range(1, 3650), "days, 1-3650"),
+    Setting("stages.advocacy_min_review", 4, "Lowest review rating that counts as advocacy.", _int_range(1, 5), "1-5"),
+    Setting("stages.advocacy_min_nps", 9, "Lowest NPS score that counts as advocacy.", _int_range(0, 10), "0-10"),
+    Setting("rfm.grid", DEFAULT_RFM_GRID, "RFM segment names on the R x F grid (rows R=5..1, columns F=1..5).", _json_grid, "JSON 5x5 list of names"),
+    # Send policy.
+    Setting("caps.email_hours", 16, "At most one email per customer within this many hours.", _int_range(0, 24 * 30), "hours, 0-720"),
+    Setting("caps.sms_hours", 24, "At most one SMS per customer within this many hours.", _int_range(0, 24 * 30), "hours, 0-720"),
+    Setting("caps.sms_per_week", 3, "At most this many SMS per customer in 7 days.", _int_range(0, 100), "0-100"),
+    Setting("caps.push_hours", 12, "At most one push per customer within this many hours.", _int_range(0, 24 * 30), "hours, 0-720"),
+    Setting("quiet.start", "21:00", "Quiet hours start (SMS and push), customer's local time.", _hhmm, "HH:MM"),
+    Setting("quiet.end", "09:00", "Quiet hours end (SMS and push), customer's local time.", _hhmm, "HH:MM"),
+    # Transports.
+    Setting("outbox.dir", "", "Folder for the outbox transport; empty: '<store name>.outbox' beside the store.", _text, "a folder path"),
+    Setting("smtp.host", "localhost", "SMTP server host.", _text, "a host name"),
+    Setting("smtp.port", 587, "SMTP server port.", _int_range(1, 65535), "1-65535"),
+    Setting("smtp.security", "starttls", "SMTP connection security.", _choice("starttls", "ssl", "none"), "starttls, ssl or none"),
+    Setting("smtp.user", "", "SMTP user name (the password comes from $LIFECYCLE_SMTP_PASSWORD).", _text, "any text"),
+    Setting("webhook.url", "", "URL the webhook transport POSTs SMS and push messages to.", _url, "an http(s) URL"),
+    Setting("dispatch.max_failures_in_row", 5, "A run stops after this many transport failures in a row.", _int_range(1, 1000), "1-1000"),
+]
+
+SETTINGS: dict[str, Setting] = {s.key: s for s in _SPECS}
+
+
+def spec(key: str) -> Setting:
+    try:
+        return SETTINGS[key]
+    except KeyError:
+        close = difflib.get_close_matches(key, list(SETTINGS), n=1, cutoff=0.4)
+        hint = f" Did you mean {close[0]!r}?" if close else " See `lifecycle settings list`."
+        raise SettingError(f"unknown setting {key!r}.{hint}") from None
+
+
+def get(store, key: str) -> Any:
+    """The typed value of ``key`` (its default when unset)."""
+    s = spec(key)
+    row = store.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return s.default if row is None else json.loads(row[0])
+
+
+def get_all(store) -> dict[str, Any]:
+    stored = {r[0]: json.loads(r[1]) for r in store.conn.execute("SELECT key, value FROM settings")}
+    return {k: stored.get(k, s.default) for k, s in SETTINGS.items()}
+
+
+def validate(key: str, text: Any) -> Any:
+    s = spec(key)
+    try:
+        return s.parse(text)
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise SettingError(f"{key}: {str(exc).rstrip('.')}. Allowed: {s.form}.") from None
+
+
+def set_value(store, key: str, text: Any) -> Any:
+    """Validate and store a value; returns the typed value stored."""
+    value = validate(key, text)
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (key, json.dumps(value), to_iso(utcnow())),
+        )
+    return value
+
+
+def pinned_as_of(store) -> datetime | None:
+    value = get(store, "clock.as_of")
+    return parse_datetime(value) if value else None
+
+
+def resolve_as_of(store, explicit: datetime | None) -> datetime:
+    """The ``as_of`` for a command: explicit, else the store's pinned clock, else now."""
+    return explicit or pinned_as_of(store) or utcnow()

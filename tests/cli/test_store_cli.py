@@ -1,0 +1,95 @@
+"""CLI: init, settings, store selection and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from lifecycle_tui.cli.main import app
+
+
+def test_init_is_idempotent(tmp_path):
+    runner = CliRunner()
+    db = tmp_path / "s.db"
+    first = runner.invoke(app, ["--db", str(db), "init", "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["created"] is True
+    second = runner.invoke(app, ["--db", str(db), "init", "--json"])
+    assert second.exit_code == 0
+    data = json.loads(second.stdout)
+    assert data["created"] is False and data["templates_added"] == 0 and data["rules_added"] == 0
+
+
+def test_db_from_environment_variable(tmp_path, monkeypatch):
+    db = tmp_path / "env.db"
+    monkeypatch.setenv("LIFECYCLE_DB", str(db))
+    result = CliRunner().invoke(app, ["init"])
+    assert result.exit_code == 0 and db.exists()
+
+
+def test_db_defaults_to_lifecycle_db_in_current_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("LIFECYCLE_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(app, ["init"]).exit_code == 0
+    assert (tmp_path / "lifecycle.db").exists()
+
+
+def test_missing_store_exits_1_with_hint(tmp_path):
+    result = CliRunner().invoke(app, ["--db", str(tmp_path / "no.db"), "settings", "list"])
+    assert result.exit_code == 1
+    assert "lifecycle --db" in result.stderr and "init" in result.stderr
+
+
+def test_not_a_store_exits_1_without_traceback(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"\x00garbage" * 500)
+    result = CliRunner().invoke(app, ["--db", str(bad), "customers", "list"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "not a lifecycle store" in result.stderr
+
+
+def test_unknown_command_is_usage_error(cli):
+    assert cli("frobnicate").exit_code == 2
+
+
+def test_bad_as_of_is_usage_error(cli):
+    assert cli("--as-of", "yesterday-ish", "settings", "list").exit_code == 2
+
+
+def test_settings_list_has_defaults(cli):
+    data = cli.json("settings", "list")
+    assert data["shop.timezone"] == "UTC"
+    assert data["caps.email_hours"] == 16
+
+
+def test_settings_set_validates_and_stores(cli):
+    assert cli("settings", "set", "shop.timezone", "Europe/Berlin").exit_code == 0
+    assert cli.json("settings", "list")["shop.timezone"] == "Europe/Berlin"
+    bad = cli("settings", "set", "shop.timezone", "Europe/Berln")
+    assert bad.exit_code == 1 and "Europe/Berlin" in bad.stderr
+    assert cli.json("settings", "list")["shop.timezone"] == "Europe/Berlin"
+
+
+def test_settings_unknown_key_suggests(cli):
+    result = cli("settings", "set", "shop.nam", "X")
+    assert result.exit_code == 1 and "shop.name" in result.stderr
+
+
+def test_settings_int_range(cli):
+    assert cli("settings", "set", "caps.email_hours", "abc").exit_code == 1
+    assert cli("settings", "set", "caps.email_hours", "24").exit_code == 0
+    assert cli.json("settings", "list")["caps.email_hours"] == 24
+
+
+def test_every_command_has_help():
+    import typer.main
+
+    group = typer.main.get_command(app)
+
+    def walk(cmd, path):
+        assert (cmd.help or "").strip(), f"`{' '.join(path)}` has no help text"
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, path + [name])
+
+    walk(group, ["lifecycle"])
