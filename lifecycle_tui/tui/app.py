@@ -1,13 +1,28 @@
-"""The Textual console: eight sections, each one key away (1-8) and in the command palette."""
+"""The Textual console: eight sections, each one key away (1-8) and in the command palette.
+
+The app owns what every section shares (see :mod:`lifecycle_tui.tui.base` for the screen side):
+
+- ``db_path`` and :meth:`LifecycleApp.open_store`: each worker opens its own short-lived store.
+- ``as_of``: explicit, else the store's pinned clock, else now; shown in the header.
+- ``store_version``: bumped when ``PRAGMA data_version`` moves (polled once a second on a
+  long-lived connection), so open sections refresh after a CLI import or run.
+- :meth:`LifecycleApp.report_error`: an exception becomes an error notification.
+- ``?`` lists every key binding; ctrl+p lists the sections; ``q`` quits.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Iterable
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.reactive import var
+from textual.screen import Screen
 
+from lifecycle_tui.store import Store, StoreError, open_store
+from lifecycle_tui.store import settings as store_settings
 from lifecycle_tui.tui.screens.customers import CustomersScreen
 from lifecycle_tui.tui.screens.dashboard import DashboardScreen
 from lifecycle_tui.tui.screens.dispatch import DispatchScreen
@@ -16,6 +31,7 @@ from lifecycle_tui.tui.screens.outbox import OutboxScreen
 from lifecycle_tui.tui.screens.rules import RulesScreen
 from lifecycle_tui.tui.screens.segments import SegmentsScreen
 from lifecycle_tui.tui.screens.templates import TemplatesScreen
+from lifecycle_tui.tui.widgets.help import HelpScreen
 
 SECTIONS = [
     ("dashboard", "Dashboard", DashboardScreen),
@@ -28,22 +44,130 @@ SECTIONS = [
     ("import", "Import", ImportScreen),
 ]
 
+SECTION_HELP = {
+    "dashboard": "Counts, revenue, stage funnel, RFM grid and what the rules would send now",
+    "customers": "Browse, search and filter customers; open a profile",
+    "segments": "Saved and built-in segments: counts, editor, export",
+    "templates": "Message templates: edit with live preview and lint",
+    "rules": "Trigger rules: enable, edit, create",
+    "dispatch": "Dry-run the plan and send through a transport",
+    "outbox": "Every message claimed or sent",
+    "import": "Import customers, orders or events from a file",
+}
+
+DATA_VERSION_POLL_SECONDS = 1.0
+
 
 class LifecycleApp(App):
     """The lifecycle console. ``db_path`` and ``as_of`` flow down to every screen."""
 
     TITLE = "Lifecycle console"
+    CSS_PATH = "app.tcss"
     MODES = {key: cls for key, _, cls in SECTIONS}
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
         Binding(str(i), f"switch_mode('{key}')", title, show=True)
         for i, (key, title, _) in enumerate(SECTIONS, start=1)
-    ] + [Binding("q", "quit", "Quit")]
+    ] + [
+        Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    # Bumped whenever the store file changed (any connection committed); screens watch it.
+    store_version: var[int] = var(0)
+    # The time every computation uses. Screens watch it; set it to recompute everything.
+    as_of: var[datetime | None] = var(None)
 
     def __init__(self, db_path: Path, as_of: datetime | None = None) -> None:
         super().__init__()
         self.db_path = Path(db_path)
-        self.as_of = as_of
+        self.explicit_as_of = as_of
+        self.shop_name = "Lifecycle"
+        self.set_reactive(LifecycleApp.as_of, as_of)
+        self._watch_conn: Store | None = None
+        self._last_data_version: int | None = None
+        self._read_identity()
+
+    # -- store access ----------------------------------------------------------------------
+
+    def open_store(self) -> Store:
+        """A new store connection for the calling thread; close it when done (``with``)."""
+        return open_store(self.db_path)
+
+    def _read_identity(self) -> None:
+        """Shop name and the as-of time (explicit, else pinned clock, else now): quick reads."""
+        try:
+            with self.open_store() as store:
+                self.shop_name = store_settings.get(store, "shop.name")
+                self.set_reactive(LifecycleApp.as_of, store_settings.resolve_as_of(store, self.explicit_as_of))
+        except StoreError:
+            # The CLI checks the store before starting us; a test may not. Fall back quietly.
+            from lifecycle_tui.store.timeutil import utcnow
+
+            self.set_reactive(LifecycleApp.as_of, self.explicit_as_of or utcnow())
+        self.title = self.shop_name
+        self.sub_title = self.header_subtitle("")
+
+    def header_subtitle(self, section: str) -> str:
+        stamp = f"as of {self.as_of:%Y-%m-%d %H:%M} UTC" if self.as_of else ""
+        return " · ".join(p for p in (section, stamp) if p)
+
+    def on_mount(self) -> None:
+        try:
+            self._watch_conn = self.open_store()
+            self._last_data_version = self._watch_conn.data_version()
+        except StoreError as exc:
+            self.report_error(exc)
+            return
+        self.set_interval(DATA_VERSION_POLL_SECONDS, self.check_store_changed, name="data_version")
+
+    def check_store_changed(self) -> bool:
+        """Look at ``PRAGMA data_version``; bump ``store_version`` if another connection committed."""
+        if self._watch_conn is None:
+            return False
+        try:
+            version = self._watch_conn.data_version()
+        except Exception as exc:  # a locked or vanished file: say so, keep running
+            self.report_error(exc)
+            return False
+        if version != self._last_data_version:
+            self._last_data_version = version
+            self.store_version += 1
+            return True
+        return False
+
+    def on_unmount(self) -> None:
+        if self._watch_conn is not None:
+            self._watch_conn.close()
+            self._watch_conn = None
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def report_error(self, exc: BaseException, title: str = "Error") -> None:
+        """Show an exception as an error notification: its message, never a traceback."""
+        message = str(exc).strip() or type(exc).__name__
+        if not isinstance(exc, (StoreError, ValueError, LookupError, OSError)):
+            # Unexpected: keep the type so a bug report is useful; details go to the dev log.
+            message = f"{type(exc).__name__}: {message}"
+            self.log.error(repr(exc))
+        self.notify(message, title=title, severity="error", timeout=8)
+
+    # -- keys, help and the command palette ------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show every key binding active on the current screen (app, screen and focused widget)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen.from_screen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for i, (key, title, _) in enumerate(SECTIONS, start=1):
+            yield SystemCommand(
+                f"{title}", f"Section {i}: {SECTION_HELP[key]}", lambda key=key: self.switch_mode(key)
+            )
+        yield SystemCommand("Keys", "Show every key binding (?)", self.action_help)
+        yield from super().get_system_commands(screen)
 
 
 def run_console(db_path: Path, as_of: datetime | None = None) -> None:

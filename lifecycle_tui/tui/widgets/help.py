@@ -1,0 +1,68 @@
+"""The ``?`` modal: every key binding active where it was opened, grouped by where it is defined."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    """A table of key, action and where it applies; escape, ? or q closes it."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("question_mark", "dismiss", "Close", key_display="?"),
+        Binding("q", "dismiss", "Close"),
+    ]
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    @classmethod
+    def from_screen(cls, screen: Screen) -> "HelpScreen":
+        """Collect the bindings active on ``screen`` (focused widget, screen and app)."""
+        app = screen.app
+        rows: list[tuple[str, str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for key, active in screen.active_bindings.items():
+            binding: Binding = active.binding
+            if not binding.description:
+                continue  # internal keys (cursor moves) without a description
+            where = _where(active.node, screen)
+            label = binding.description or binding.action
+            if (label, where) in seen and where != "global":
+                continue
+            seen.add((label, where))
+            rows.append((app.get_key_display(binding), label, where))
+        # The command palette key lives outside the binding table.
+        rows.append(("ctrl+p", "Command palette (sections and commands)", "global"))
+        order = {"global": 0, "section": 1}
+        rows.sort(key=lambda r: (order.get(r[2], 2), r[2]))
+        return cls(rows)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static("Keys", id="help-title")
+            yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            yield Static("escape closes", id="help-hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Key", "Does", "Where")
+        for row in self.rows:
+            table.add_row(*row)
+        table.focus()
+
+
+def _where(node, screen: Screen) -> str:
+    from textual.app import App
+
+    if isinstance(node, App):
+        return "global"
+    if node is screen:
+        return "section"
+    return node.id or type(node).__name__
