@@ -1,0 +1,94 @@
+"""Lifecycle stages: names in funnel order and the SQL that assigns them at an as_of.
+
+Definitions (design brief, "Words"; thresholds are the ``stages.*`` settings):
+
+- Awareness: known, no counted order and no activity within ``stages.activity_days``.
+- Consideration: no counted order, but activity (any event other than ``subscribed`` /
+  ``unsubscribed``) within ``stages.activity_days``.
+- Purchase: exactly one counted order, last order at most ``stages.active_days`` ago.
+- Retention: two or more counted orders, active.
+- Advocacy: an active repeat buyer with, within ``stages.advocacy_days``, a ``referral_made``
+  event, a ``review_submitted`` with ``rating`` >= ``stages.advocacy_min_review`` or an
+  ``nps_response`` with ``score`` >= ``stages.advocacy_min_nps``.
+- At risk: last order more than ``stages.active_days`` whole days ago.
+- Lapsed: last order more than ``stages.lapsed_days`` whole days ago.
+
+"Days ago" is the whole number of days elapsed (floor), the same number shown as
+``days_since_last_order``: with the default 120, a last order 120 days and 23 hours ago is still
+active, 121 days ago is At risk.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from lifecycle_tui.store import settings
+from lifecycle_tui.store.timeutil import to_iso
+
+AWARENESS, CONSIDERATION, PURCHASE, RETENTION, ADVOCACY = (
+    "Awareness", "Consideration", "Purchase", "Retention", "Advocacy",
+)
+AT_RISK, LAPSED = "At risk", "Lapsed"
+# Funnel order, then the lapse states: the order `lifecycle stages` prints.
+STAGES = (AWARENESS, CONSIDERATION, PURCHASE, RETENTION, ADVOCACY, AT_RISK, LAPSED)
+
+# Events that say "this person knows us" rather than "this person is shopping".
+NOT_ACTIVITY = ("subscribed", "unsubscribed")
+
+STAGE_SETTINGS = (
+    "stages.active_days", "stages.lapsed_days", "stages.activity_days", "stages.advocacy_days",
+    "stages.advocacy_min_review", "stages.advocacy_min_nps",
+)
+
+
+def _window_exists(condition: str) -> str:
+    # (customer_id, type, occurred_at) index: each probe reads only that customer's events.
+    return (
+        "EXISTS (SELECT 1 FROM events e WHERE e.customer_id = c.id AND "
+        f"{condition} AND e.occurred_at <= :as_of)"
+    )
+
+
+def _score_at_least(key: str, param: str) -> str:
+    # json_valid guards one malformed properties value from aborting the whole refresh.
+    return (
+        f"json_valid(e.properties) AND CAST(json_extract(e.properties, '$.{key}') AS REAL) >= :{param}"
+    )
+
+
+def stage_case_sql(agg: str = "a") -> str:
+    """A SQL CASE giving the stage of customer ``c`` from aggregate row ``agg`` (n, days).
+
+    Named parameters: see :func:`stage_params`.
+    """
+    not_activity = ", ".join(f"'{t}'" for t in NOT_ACTIVITY)
+    activity = _window_exists(f"e.type NOT IN ({not_activity}) AND e.occurred_at > :activity_since")
+    advocacy = " OR ".join(
+        _window_exists(f"e.type = '{etype}' AND e.occurred_at > :advocacy_since{extra}")
+        for etype, extra in (
+            ("referral_made", ""),
+            ("review_submitted", " AND " + _score_at_least("rating", "min_review")),
+            ("nps_response", " AND " + _score_at_least("score", "min_nps")),
+        )
+    )
+    return f"""CASE
+        WHEN {agg}.n IS NULL THEN CASE WHEN {activity} THEN '{CONSIDERATION}' ELSE '{AWARENESS}' END
+        WHEN {agg}.days > :lapsed_days THEN '{LAPSED}'
+        WHEN {agg}.days > :active_days THEN '{AT_RISK}'
+        WHEN {agg}.n = 1 THEN '{PURCHASE}'
+        WHEN {advocacy} THEN '{ADVOCACY}'
+        ELSE '{RETENTION}'
+    END"""
+
+
+def stage_params(store, as_of: datetime) -> dict:
+    """The named parameters of :func:`stage_case_sql` from the store's settings."""
+    s = {key: settings.get(store, key) for key in STAGE_SETTINGS}
+    return {
+        "lapsed_days": s["stages.lapsed_days"],
+        "active_days": s["stages.active_days"],
+        "activity_since": to_iso(as_of - timedelta(days=s["stages.activity_days"])),
+        "advocacy_since": to_iso(as_of - timedelta(days=s["stages.advocacy_days"])),
+        "min_review": s["stages.advocacy_min_review"],
+        "min_nps": s["stages.advocacy_min_nps"],
+    }
