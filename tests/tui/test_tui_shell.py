@@ -1,14 +1,99 @@
-"""The console shell: it opens, and digits switch sections."""
+"""The console shell: sections by digit and palette, help, header, store-change refresh, errors."""
 
-from lifecycle_tui.tui.app import LifecycleApp
+from __future__ import annotations
+
+from textual.widgets import DataTable, Header
+
+from lifecycle_tui.store import open_store
+from lifecycle_tui.tui.app import SECTIONS, LifecycleApp
+from lifecycle_tui.tui.widgets.help import HelpScreen
+from tests.tui.conftest import FROZEN, settle
 
 
 async def test_digits_switch_sections(db_path):
-    app = LifecycleApp(db_path)
+    app = LifecycleApp(db_path, as_of=FROZEN)
     async with app.run_test(size=(120, 36)) as pilot:
         assert app.current_mode == "dashboard"
-        await pilot.press("2")
-        assert app.current_mode == "customers"
-        await pilot.press("8")
-        assert app.current_mode == "import"
+        for digit, (key, _, cls) in enumerate(SECTIONS, start=1):
+            await pilot.press(str(digit))
+            assert app.current_mode == key
+            assert isinstance(app.screen, cls)
         await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_header_shows_shop_and_frozen_as_of(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app.title == "Teapot Test Shop"
+        assert "as of 2026-06-30 12:00 UTC" in app.screen.sub_title
+        assert app.screen.query_one(Header)
+
+
+async def test_as_of_falls_back_to_pinned_clock(shop_db):
+    from lifecycle_tui.store.settings import set_value
+
+    with open_store(shop_db) as store:
+        set_value(store, "clock.as_of", "2025-01-02T03:04:00+00:00")
+    app = LifecycleApp(shop_db)
+    assert app.as_of.isoformat() == "2025-01-02T03:04:00+00:00"
+
+
+async def test_question_mark_lists_every_section_key(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one(DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        keys = {str(r[0]) for r in rows}
+        for digit in range(1, 9):
+            assert str(digit) in keys
+        labels = {str(r[1]) for r in rows}
+        assert {title for _, title, _ in SECTIONS} <= labels
+        assert "Quit" in labels
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_offers_every_section(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for _, title, _ in SECTIONS:
+            assert title in titles
+        # Run one through the palette: type its name and press enter.
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Segments")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.current_mode == "segments"
+
+
+async def test_data_version_change_bumps_store_version(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        before = app.store_version
+        assert app.check_store_changed() is False
+        with open_store(shop_db) as other, other.transaction() as conn:  # another process, say the CLI
+            conn.execute("UPDATE customers SET first_name = 'Zed' WHERE id = 1")
+        assert app.check_store_changed() is True
+        assert app.store_version == before + 1
+
+
+async def test_worker_error_becomes_a_notification(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+
+        def boom(store):
+            raise ValueError("line 3, column email: not an email address")
+
+        app.screen.run_db(boom, lambda _: None)
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert "line 3, column email: not an email address" in messages
+        assert app.is_running

@@ -1,14 +1,15 @@
-"""The Customers section (placeholder until the console issue lands)."""
+"""The Customers section (being built)."""
 
 from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
+
+from lifecycle_tui.tui.base import SectionScreen
 
 
-class CustomersScreen(Screen):
+class CustomersScreen(SectionScreen):
     """Customers."""
 
-    def compose(self) -> ComposeResult:
-        yield Header()
+    SECTION = "Customers"
+
+    def compose_body(self) -> ComposeResult:
         yield Static("Customers", id="placeholder")
-        yield Footer()

@@ -1,14 +1,15 @@
-"""The Dashboard section (placeholder until the console issue lands)."""
+"""The Dashboard section (being built)."""
 
 from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
+
+from lifecycle_tui.tui.base import SectionScreen
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(SectionScreen):
     """Dashboard."""
 
-    def compose(self) -> ComposeResult:
-        yield Header()
+    SECTION = "Dashboard"
+
+    def compose_body(self) -> ComposeResult:
         yield Static("Dashboard", id="placeholder")
-        yield Footer()

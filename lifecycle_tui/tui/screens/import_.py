@@ -1,14 +1,15 @@
-"""The Import section (placeholder until the console issue lands)."""
+"""The Import section (being built)."""
 
 from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
+
+from lifecycle_tui.tui.base import SectionScreen
 
 
-class ImportScreen(Screen):
+class ImportScreen(SectionScreen):
     """Import."""
 
-    def compose(self) -> ComposeResult:
-        yield Header()
+    SECTION = "Import"
+
+    def compose_body(self) -> ComposeResult:
         yield Static("Import", id="placeholder")
-        yield Footer()

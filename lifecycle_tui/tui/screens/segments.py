@@ -1,14 +1,15 @@
-"""The Segments section (placeholder until the console issue lands)."""
+"""The Segments section (being built)."""
 
 from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
+
+from lifecycle_tui.tui.base import SectionScreen
 
 
-class SegmentsScreen(Screen):
+class SegmentsScreen(SectionScreen):
     """Segments."""
 
-    def compose(self) -> ComposeResult:
-        yield Header()
+    SECTION = "Segments"
+
+    def compose_body(self) -> ComposeResult:
         yield Static("Segments", id="placeholder")
-        yield Footer()
