@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "templates",
     "rules",
     "dispatch",
+    "sending",  # outbox list, suppress, unsubscribe
 ]
 
 

@@ -1,0 +1,129 @@
+"""``lifecycle dispatch run``: plan at ``as_of``, confirm the counts, carry the plan out.
+
+Registered by ``cli/dispatch.py`` as ``dispatch run``. The whole command holds the store's
+dispatch lock, so what was confirmed is what is sent, and a second run is refused at once.
+Exit 0 when the run finished (single messages may have failed: see the counts), 1 when it was
+refused, not confirmed, could not start its transport, or stopped after failures in a row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Optional
+
+import click
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from lifecycle_tui.automation.dispatcher import Recovery, RunReport, recover_interrupted, run_plan
+from lifecycle_tui.automation.planner import RuleError, plan
+from lifecycle_tui.automation.runlock import DispatchBusyError, run_lock
+from lifecycle_tui.automation.transports import DEFAULT_TRANSPORT, UnknownTransportError, get_transport, outbox_dir
+from lifecycle_tui.cli.common import JsonOption, console, emit_json, err_console, fail, state
+
+PROGRESS_FROM = 50  # show a progress bar for runs with at least this many messages to send
+
+
+def run_command(
+    ctx: typer.Context,
+    rule: Optional[str] = typer.Option(None, "--rule", help="Only this rule (default: every enabled rule)."),
+    transport: str = typer.Option(
+        DEFAULT_TRANSPORT, "--transport", help="outbox (files beside the store; default), smtp or webhook."
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed without a terminal)."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Carry out the plan: send every due message through a transport, each exactly once."""
+    st = state(ctx)
+    with st.open() as store:
+        try:
+            carrier = get_transport(transport, store)
+        except UnknownTransportError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--transport") from None
+        as_of = st.as_of_for(store)
+        try:
+            with run_lock(store):
+                recovered = recover_interrupted(store)
+                if recovered and not json_out:
+                    _show_recovery(recovered)
+                try:
+                    the_plan = plan(store, as_of, rule=rule)
+                except RuleError as exc:
+                    fail(str(exc))
+                sends = [d for d in the_plan.decisions if d.action == "send"]
+                if sends and not yes:
+                    _confirm(the_plan, sends, carrier.name)
+                report = _run(store, the_plan, carrier, len(sends), rule, quiet=json_out)
+                report.recovered = _merge(recovered, report.recovered)
+        except DispatchBusyError as exc:
+            fail(str(exc))
+    if json_out:
+        emit_json(report.to_json())
+    else:
+        _show_report(report, outbox_dir(store) if carrier.name == "outbox" else None)
+    if report.status in ("failed", "stopped"):
+        if json_out:
+            err_console.print(f"[bold red]Error:[/] {report.stopped_reason}", soft_wrap=True)
+        raise typer.Exit(1)
+
+
+def _confirm(the_plan, sends, transport_name: str) -> None:
+    by_channel = Counter(d.channel for d in sends)
+    summary = the_plan.summary
+    channels = ", ".join(f"{n} {ch}" for ch, n in sorted(by_channel.items()))
+    err_console.print(
+        f"Plan at {the_plan.as_of.isoformat()}: [bold]{len(sends)} to send[/] ({channels}), "
+        f"{summary['skip']} skipped, {summary['defer']} deferred."
+    )
+    try:
+        ok = typer.confirm(f"Send {len(sends)} messages through {transport_name}?", default=False, err=True)
+    except click.exceptions.Abort:
+        fail("no answer to the confirmation (no terminal input). Pass --yes to run without asking.")
+    if not ok:
+        fail("not confirmed: nothing was sent.")
+
+
+def _run(store, the_plan, carrier, total: int, rule: str | None, quiet: bool) -> RunReport:
+    if quiet or total < PROGRESS_FROM:
+        return run_plan(store, the_plan, carrier, rule_filter=rule)
+    columns = (TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("send", total=total)
+        return run_plan(store, the_plan, carrier, lambda done, _total: bar.update(task, completed=done),
+                        rule_filter=rule)
+
+
+def _merge(first: Recovery, second: Recovery) -> Recovery:
+    return Recovery(
+        runs_closed=first.runs_closed + second.runs_closed,
+        confirmed_sent=first.confirmed_sent + second.confirmed_sent,
+        released=first.released + second.released,
+        unknown=first.unknown + second.unknown,
+    )
+
+
+def _show_recovery(rec: Recovery) -> None:
+    runs = ", ".join(str(r) for r in rec.runs_closed) or "-"
+    err_console.print(
+        f"[yellow]An earlier run was interrupted[/] (run {runs}): {rec.confirmed_sent} messages found delivered, "
+        f"{rec.released} to be sent again, {len(rec.unknown)} of unknown outcome."
+    )
+    if rec.unknown:
+        err_console.print("  Not resent automatically; see `lifecycle outbox list --status unknown`.")
+
+
+def _show_report(r: RunReport, folder) -> None:
+    console.print(
+        f"Run {r.run_id} ({r.transport}, as of {r.as_of}): [bold]{r.sent} sent[/], {r.skipped} skipped, "
+        f"{r.deferred} deferred, {r.failed} failed" + (f", {r.unknown} unknown" if r.unknown else "") + "."
+    )
+    if r.already_done:
+        console.print(f"  {r.already_done} were already sent by an earlier run and were not sent again.")
+    if r.not_attempted and r.status == "done":
+        console.print(f"  {r.not_attempted} messages on channels {r.transport} does not carry were left for a later run.")
+    if r.failed or r.unknown:
+        console.print(f"  Details: `lifecycle outbox list --run {r.run_id} --status failed` (or unknown).")
+    if folder is not None and r.sent:
+        console.print(f"  Files in {folder}")
+    if r.stopped_reason:
+        err_console.print(f"[bold red]{r.stopped_reason}[/]", soft_wrap=True)
