@@ -151,6 +151,8 @@ _SPECS = [
     Setting("smtp.user", "", "SMTP user name (the password comes from $LIFECYCLE_SMTP_PASSWORD).", _text, "any text"),
     Setting("webhook.url", "", "URL the webhook transport POSTs SMS and push messages to.", _url, "an http(s) URL"),
     Setting("dispatch.max_failures_in_row", 5, "A run stops after this many transport failures in a row.", _int_range(1, 1000), "1-1000"),
+    # Messages (templates engineer): the key that signs unsubscribe links.
+    Setting("secret.unsubscribe", "", "Key that signs unsubscribe links (made by init; changing it voids links already sent).", _text, "any text"),
 ]
 
 SETTINGS: dict[str, Setting] = {s.key: s for s in _SPECS}

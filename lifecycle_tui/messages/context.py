@@ -1,0 +1,251 @@
+"""The render context: ``customer``, ``shop``, ``order``, ``cart``, ``browsed``, ``recommendations``,
+``unsubscribe_url``, ``as_of`` and ``event``, plus whatever the caller (a rule) adds in ``extra``.
+
+:class:`ContextBuilder` reads shop-wide data once (settings, products, best sellers and
+co-purchase counts) and per-customer data with a few indexed queries, and builds only the
+names a template uses. :func:`build_context` is the one-off form for previews.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from lifecycle_tui.messages.errors import TemplateError
+from lifecycle_tui.messages.recommend import Recommender
+from lifecycle_tui.messages.records import Record, to_record
+from lifecycle_tui.messages.unsubscribe import ensure_secret, sign, unsubscribe_base, unsubscribe_url
+from lifecycle_tui.store.settings import get_all
+from lifecycle_tui.store.timeutil import to_iso
+
+# The documented top-level names (README "Template context"); lint checks templates against them.
+CONTEXT_NAMES = ("customer", "shop", "order", "cart", "browsed", "recommendations", "unsubscribe_url", "as_of", "event")
+RECOMMENDATIONS = 3
+BROWSE_DAYS = 14
+CART_EVENTS = ("cart_updated", "checkout_started")
+_COUNTED = "status NOT IN ('cancelled', 'refunded') AND placed_at <= ?"
+
+
+def _table_exists(store, name: str) -> bool:
+    return store.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
+
+
+def _json(text: str | None, default):
+    try:
+        value = json.loads(text) if text else default
+    except (TypeError, ValueError):
+        return default
+    return value if isinstance(value, type(default)) else default
+
+
+class ContextBuilder:
+    """Builds render contexts for many customers at one ``as_of`` (shop-wide data cached)."""
+
+    def __init__(self, store, as_of: datetime):
+        self.store = store
+        self.as_of = as_of
+        self.as_of_iso = to_iso(as_of)
+        self.settings = get_all(store)
+        s = self.settings
+        self.currency = s["shop.currency"]
+        self.timezone = s["shop.timezone"]
+        self.unsubscribe_base = unsubscribe_base(s)
+        self.shop = Record("shop", {
+            "name": s["shop.name"], "url": s["shop.url"], "sender_name": s["shop.sender_name"],
+            "sender_email": s["shop.sender_email"], "postal_address": s["shop.postal_address"],
+            "currency": self.currency, "timezone": self.timezone, "unsubscribe_url": self.unsubscribe_base,
+        })
+        self.has_metrics = _table_exists(store, "customer_metrics")
+        self.recommender = Recommender(store, self.as_of_iso)
+        self._secret: str | None = None
+        self._products: dict | None = None
+        self._products_by_code: dict | None = None
+
+    # -- shop-wide, cached ---------------------------------------------------------------
+    @property
+    def products(self) -> dict[int, Record]:
+        if self._products is None:
+            self._products, self._products_by_code = {}, {}
+            for r in self.store.conn.execute("SELECT id, product_id, title, price_cents, currency, url FROM products"):
+                rec = Record("product", {
+                    "product_id": r["product_id"], "title": r["title"] or r["product_id"],
+                    "price_cents": r["price_cents"], "currency": r["currency"] or self.currency,
+                    "url": r["url"] or f"{self.shop.url}/products/{r['product_id']}",
+                })
+                self._products[r["id"]] = rec
+                self._products_by_code[r["product_id"]] = (r["id"], rec)
+        return self._products
+
+    def product_by_code(self, code) -> tuple[int | None, Record | None]:
+        self.products  # noqa: B018 - loads both maps
+        return self._products_by_code.get(str(code), (None, None)) if code is not None else (None, None)
+
+    def token(self, customer_rowid: int, channel: str) -> str:
+        if self._secret is None:
+            self._secret = ensure_secret(self.store)
+        return sign(self._secret, customer_rowid, channel)
+
+    # -- per customer --------------------------------------------------------------------
+    def customer(self, rowid: int) -> Record:
+        conn = self.store.conn
+        c = conn.execute("SELECT * FROM customers WHERE id = ?", (rowid,)).fetchone()
+        if c is None:
+            raise TemplateError(f"no customer with row id {rowid}")
+        agg = conn.execute(
+            f"SELECT count(*), coalesce(sum(total_cents), 0), min(placed_at), max(placed_at) FROM orders"
+            f" WHERE customer_id = ? AND {_COUNTED}", (rowid, self.as_of_iso),
+        ).fetchone()
+        orders, revenue, first, last = agg
+        m = None
+        if self.has_metrics:
+            m = conn.execute("SELECT stage, r, f, m, rfm_segment FROM customer_metrics WHERE customer_id = ?", (rowid,)).fetchone()
+        days = None
+        if last:
+            days = (self.as_of - datetime.fromisoformat(last)).days
+        name = " ".join(p for p in (c["first_name"], c["last_name"]) if p) or None
+        return Record("customer", {
+            "rowid": rowid, "id": c["customer_id"], "customer_id": c["customer_id"], "email": c["email"],
+            "phone": c["phone"], "first_name": c["first_name"], "last_name": c["last_name"], "name": name,
+            "birthday": c["birthday"], "created_at": c["created_at"], "timezone": c["timezone"] or self.timezone,
+            "tags": _json(c["tags"], []), "attributes": to_record("customer.attributes", _json(c["attributes"], {})),
+            "accepts_email": bool(c["accepts_email"]), "accepts_sms": bool(c["accepts_sms"]),
+            "accepts_push": bool(c["accepts_push"]), "push_token": c["push_token"],
+            "orders": orders, "revenue_cents": revenue, "revenue": revenue / 100, "currency": self.currency,
+            "aov_cents": round(revenue / orders) if orders else None,
+            "first_order_at": first, "last_order_at": last, "days_since_last_order": days,
+            "stage": m["stage"] if m else None,
+            "rfm": Record("customer.rfm", {"r": m["r"], "f": m["f"], "m": m["m"], "segment": m["rfm_segment"]})
+            if m and m["rfm_segment"] else None,
+        })
+
+    def order(self, rowid: int) -> Record | None:
+        conn = self.store.conn
+        o = conn.execute(
+            f"SELECT id, order_id, placed_at, total_cents, currency, status FROM orders WHERE customer_id = ? AND {_COUNTED}"
+            " ORDER BY placed_at DESC, id DESC LIMIT 1", (rowid, self.as_of_iso),
+        ).fetchone()
+        if o is None:
+            return None
+        items = []
+        for it in conn.execute(
+            "SELECT product_id, sku, title, quantity, price_cents FROM order_items WHERE order_id = ? ORDER BY line", (o["id"],)
+        ):
+            product = self.products.get(it["product_id"])
+            items.append(Record("order item", {
+                "product_id": product.product_id if product else it["sku"], "sku": it["sku"],
+                "title": it["title"] or (product.title if product else it["sku"]) or "item",
+                "quantity": it["quantity"], "price_cents": it["price_cents"],
+                "line_total_cents": it["price_cents"] * it["quantity"],
+                "url": product.url if product else self.shop.url,
+            }))
+        return Record("order", {
+            "id": o["order_id"], "order_id": o["order_id"], "placed_at": o["placed_at"], "total_cents": o["total_cents"],
+            "currency": o["currency"], "status": o["status"], "items": items,
+            "item_count": sum(i.quantity for i in items),
+        })
+
+    def _lines(self, raw_lines) -> list[Record]:
+        lines = []
+        for raw in raw_lines if isinstance(raw_lines, list) else []:
+            if not isinstance(raw, dict):
+                continue
+            _, product = self.product_by_code(raw.get("product_id") or raw.get("sku"))
+            price = raw.get("price_cents")
+            if price is None and raw.get("price") is not None:
+                price = round(float(raw["price"]) * 100)
+            qty = int(raw.get("quantity") or 1)
+            lines.append(Record("cart item", {
+                "product_id": raw.get("product_id") or raw.get("sku"), "title": raw.get("title") or (product.title if product else "item"),
+                "quantity": qty, "price_cents": price if price is not None else (product.price_cents if product else None),
+                "url": product.url if product else self.shop.url,
+            }))
+        return lines
+
+    def cart_from(self, props: dict, updated_at: str | None = None) -> Record:
+        """A cart record from a cart event's properties (or a rule's ``extra['cart']``)."""
+        if isinstance(props, list):
+            props = {"cart": props}
+        items = self._lines(props.get("cart") or props.get("items") or [])
+        total = props.get("total_cents")
+        if total is None:
+            total = sum((i.price_cents or 0) * i.quantity for i in items)
+        return Record("cart", {
+            "items": items, "total_cents": total, "currency": props.get("currency") or self.currency,
+            "item_count": sum(i.quantity for i in items), "updated_at": updated_at or props.get("updated_at"),
+            "url": props.get("url") or f"{self.shop.url}/cart",
+        })
+
+    def cart(self, rowid: int) -> Record | None:
+        """The customer's latest cart, unless an order was placed after it (then it was bought)."""
+        ev = self.store.conn.execute(
+            "SELECT type, occurred_at, properties FROM events WHERE customer_id = ? AND type IN (?, ?) AND occurred_at <= ?"
+            " ORDER BY occurred_at DESC, id DESC LIMIT 1", (rowid, *CART_EVENTS, self.as_of_iso),
+        ).fetchone()
+        if ev is None:
+            return None
+        later = self.store.scalar(
+            f"SELECT 1 FROM orders WHERE customer_id = ? AND placed_at >= ? AND {_COUNTED} LIMIT 1",
+            (rowid, ev["occurred_at"], self.as_of_iso),
+        )
+        if later:
+            return None
+        cart = self.cart_from(_json(ev["properties"], {}), ev["occurred_at"])
+        return cart if cart.items else None
+
+    def browsed(self, rowid: int, n: int = RECOMMENDATIONS) -> list[Record]:
+        """Products viewed in the last 14 days and never bought, most recent first."""
+        since = to_iso(self.as_of - timedelta(days=BROWSE_DAYS))
+        bought = None
+        out, seen = [], set()
+        for ev in self.store.conn.execute(
+            "SELECT properties FROM events WHERE customer_id = ? AND type = 'product_viewed' AND occurred_at > ?"
+            " AND occurred_at <= ? ORDER BY occurred_at DESC, id DESC LIMIT 50", (rowid, since, self.as_of_iso),
+        ):
+            props = _json(ev["properties"], {})
+            code = props.get("product_id") or props.get("sku")
+            if not code or code in seen:
+                continue
+            seen.add(code)
+            pid, product = self.product_by_code(code)
+            if bought is None:
+                bought = self.recommender.bought(rowid)
+            if pid is not None and pid in bought:
+                continue
+            out.append(product or Record("product", {
+                "product_id": code, "title": props.get("title") or str(code), "price_cents": props.get("price_cents"),
+                "currency": self.currency, "url": props.get("url") or self.shop.url,
+            }))
+            if len(out) >= n:
+                break
+        return out
+
+    def recommendations(self, rowid: int, n: int = RECOMMENDATIONS) -> list[Record]:
+        products = self.products
+        return [products[p] for p in self.recommender.for_customer(rowid, n) if p in products]
+
+    def build(self, rowid: int, *, channel: str = "email", names=None, extra: dict | None = None) -> dict:
+        """The context for one customer; ``names`` limits the work to the names a template uses."""
+        extra = dict(extra or {})
+        want = set(CONTEXT_NAMES) if names is None else set(names)
+        ctx: dict = {"customer": self.customer(rowid), "shop": self.shop, "as_of": self.as_of_iso}
+        if "order" in want:
+            ctx["order"] = self.order(rowid)
+        if "cart" in want or "cart" in extra:
+            ctx["cart"] = self.cart_from(extra.pop("cart")) if isinstance(extra.get("cart"), (dict, list)) else (
+                extra.pop("cart", None) or self.cart(rowid))
+        if "browsed" in want:
+            ctx["browsed"] = self.browsed(rowid)
+        if "recommendations" in want:
+            ctx["recommendations"] = self.recommendations(rowid)
+        if "event" in want or "event" in extra:
+            ctx["event"] = to_record("event", extra.pop("event", None))
+        url = extra.pop("unsubscribe_url", None)
+        ctx["unsubscribe_url"] = url or unsubscribe_url(self.unsubscribe_base, self.token(rowid, channel))
+        for key, value in extra.items():
+            ctx[key] = to_record(key, value)
+        return ctx
+
+
+def build_context(store, customer_rowid: int, as_of: datetime, extra: dict | None = None, channel: str = "email") -> dict:
+    """Every documented context name for one customer (for previews and the console)."""
+    return ContextBuilder(store, as_of).build(customer_rowid, channel=channel, extra=extra)

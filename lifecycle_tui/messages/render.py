@@ -1,0 +1,179 @@
+"""Rendering templates into channel messages: :class:`Renderer` and :class:`RenderedMessage`.
+
+A Renderer is made once per ``as_of`` and reused for many customers: it compiles each
+template once, reads the shop-wide context once (see :class:`ContextBuilder`) and builds per
+customer only the context names the template uses. A template fault for one customer raises
+:class:`TemplateError` for that message alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from jinja2 import meta
+
+from lifecycle_tui.messages import email_message, push, sms
+from lifecycle_tui.messages.context import ContextBuilder
+from lifecycle_tui.messages.errors import TemplateError
+from lifecycle_tui.messages.htmltext import html_to_text, wrap_html
+from lifecycle_tui.messages.repository import require_template
+from lifecycle_tui.messages.sandbox import (
+    LOOP_GUARD, MAX_RENDER_SECONDS, compile_part, environments, render_budget, render_part,
+)
+from lifecycle_tui.messages.source import TemplateSource
+
+
+@dataclass
+class RenderedMessage:
+    """One rendered message for one customer. ``fields`` holds the channel's rendered fields."""
+
+    channel: str
+    template: str
+    fields: dict
+    warnings: list[str] = field(default_factory=list)
+    customer_rowid: int | None = None
+    customer_id: str | None = None
+    to: str | None = None  # email address, phone number or push token
+    marketing: bool = True
+    version: int | None = None
+    envelope: dict = field(default_factory=dict, repr=False)  # email: from, date, seed, unsubscribe url
+
+    def to_json(self) -> dict:
+        """The ``templates render --json`` shape: channel, the rendered fields, warnings."""
+        return {"channel": self.channel, "template": self.template, "customer_id": self.customer_id,
+                "to": self.to, **self.fields, "warnings": list(self.warnings)}
+
+    def to_eml_bytes(self) -> bytes:
+        if self.channel != "email":
+            raise ValueError(f"a {self.channel} message has no .eml form; use to_payload()")
+        e = self.envelope
+        return email_message.build_eml(
+            subject=self.fields["subject"], from_name=e["from_name"], from_email=e["from_email"],
+            to_name=e.get("to_name"), to_email=self.to, text=self.fields["text"], html=self.fields["html"],
+            date=e["date"], seed=e["seed"], unsubscribe_url=e.get("unsubscribe_url"), marketing=self.marketing,
+        )
+
+    def to_payload(self) -> dict:
+        if self.channel == "push":
+            return dict(self.envelope["payload"])
+        if self.channel == "sms":
+            return {"channel": "sms", "to": self.to, "text": self.fields["text"], "encoding": self.fields["encoding"],
+                    "segments": self.fields["segments"], "template": self.template, "customer_id": self.customer_id}
+        raise ValueError("an email has no JSON payload; use to_eml_bytes()")
+
+
+@dataclass
+class CompiledTemplate:
+    source: TemplateSource
+    version: int | None
+    parts: dict  # field -> (jinja Template, first file line)
+    names: set  # top-level variables the template reads
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class Renderer:
+    """Renders many customers at one ``as_of`` (templates compiled and shop data read once)."""
+
+    def __init__(self, store, as_of: datetime, *, time_limit: float = MAX_RENDER_SECONDS):
+        self.store = store
+        self.as_of = as_of
+        self.time_limit = time_limit
+        self.context = ContextBuilder(store, as_of)
+        self.envs = environments(self.context.currency, self.context.timezone)
+        self._compiled: dict[str, CompiledTemplate] = {}
+
+    def compile(self, parsed: TemplateSource, version: int | None = None) -> CompiledTemplate:
+        """Compile every part of a parsed template (syntax errors raise TemplateError)."""
+        parts, names = {}, set()
+        for fname, src, first_line in parsed.jinja_parts():
+            env = self.envs[fname == "html"]
+            parts[fname] = (compile_part(env, src, template=parsed.name, field=fname, first_line=first_line), first_line)
+            names |= meta.find_undeclared_variables(env.parse(src))
+        names -= {LOOP_GUARD, *self.envs[False].globals}
+        return CompiledTemplate(parsed, version, parts, names)
+
+    def compiled(self, name: str) -> CompiledTemplate:
+        if name not in self._compiled:
+            stored = require_template(self.store, name)
+            self._compiled[name] = self.compile(stored.parsed(), stored.version)
+        return self._compiled[name]
+
+    def render(self, template_name: str, customer_rowid: int, extra: dict | None = None) -> RenderedMessage:
+        """Render a stored template for one customer; raises TemplateError when refused."""
+        return self.render_compiled(self.compiled(template_name), customer_rowid, extra)
+
+    def render_source(self, parsed: TemplateSource, customer_rowid: int, extra: dict | None = None) -> RenderedMessage:
+        """Render a template that is not (yet) stored, e.g. an edit being previewed."""
+        return self.render_compiled(self.compile(parsed), customer_rowid, extra)
+
+    def render_compiled(self, ct: CompiledTemplate, customer_rowid: int, extra: dict | None = None,
+                        *, check: bool = True) -> RenderedMessage:
+        src = ct.source
+        name = src.name
+        try:
+            ctx = self.context.build(customer_rowid, channel=src.channel, names=ct.names, extra=extra)
+        except TemplateError as exc:
+            exc.template = exc.template or name
+            raise
+        out = {}
+        with render_budget(self.time_limit):
+            for fname, (tpl, first_line) in ct.parts.items():
+                out[fname] = render_part(tpl, ctx, template=name, field=fname, first_line=first_line)
+        customer = ctx["customer"]
+        msg = RenderedMessage(channel=src.channel, template=name, fields={}, customer_rowid=customer_rowid,
+                              customer_id=customer.customer_id, marketing=src.marketing, version=ct.version)
+        errors = getattr(self, f"_finish_{src.channel}")(msg, src, out, ctx, extra or {})
+        if check and errors:
+            raise TemplateError("; ".join(errors), template=name)
+        msg.envelope["errors"] = errors
+        return msg
+
+    # -- per channel ------------------------------------------------------------------------
+    def _finish_email(self, msg, src, out, ctx, extra) -> list[str]:
+        customer, shop = ctx["customer"], ctx["shop"]
+        subject = _one_line(out["subject"])
+        preheader = _one_line(out.get("preheader", ""))
+        html = wrap_html(out["html"], title=subject, preheader=preheader)
+        text = out["text"].strip() + "\n" if "text" in out else html_to_text(out["html"])
+        unsub = ctx["unsubscribe_url"]
+        msg.to = customer.email
+        msg.fields = {"subject": subject, "preheader": preheader, "text": text, "html": html}
+        seed = str(extra.get("dedupe_key") or f"{src.name}|{msg.version}|{customer.customer_id}|{self.context.as_of_iso}")
+        msg.envelope = {"from_name": src.meta.get("from_name") or shop.sender_name, "from_email": shop.sender_email,
+                        "to_name": customer.name, "date": self.as_of, "seed": seed,
+                        "unsubscribe_url": unsub if src.marketing else None}
+        errors, warnings = email_message.check(subject=subject, html=html, text=text, unsubscribe_url=unsub,
+                                               marketing=src.marketing, to_email=customer.email)
+        msg.warnings.extend(warnings)
+        return errors
+
+    def _finish_sms(self, msg, src, out, ctx, extra) -> list[str]:
+        text = out["text"].strip()
+        info, errors, warnings = sms.check(text, marketing=src.marketing)
+        msg.to = ctx["customer"].phone
+        if not msg.to:
+            warnings.append("this customer has no phone number")
+        msg.fields = {"text": text, "encoding": info.encoding, "segments": info.segments, "units": info.units}
+        msg.warnings.extend(warnings)
+        return errors
+
+    def _finish_push(self, msg, src, out, ctx, extra) -> list[str]:
+        title, body = _one_line(out["title"]), out["body"].strip()
+        url = _one_line(out.get("url", "")) or None
+        customer = ctx["customer"]
+        msg.to = customer.push_token
+        payload = push.payload_for(to=msg.to, title=title, body=body, url=url, template=src.name,
+                                   customer_id=customer.customer_id)
+        size = push.payload_bytes(payload)
+        errors, warnings = push.check(title, body, size)
+        if not msg.to:
+            warnings.append("this customer has no push token")
+        msg.fields = {"title": title, "body": body, "url": url, "payload_bytes": size}
+        msg.envelope = {"payload": payload}
+        msg.warnings.extend(warnings)
+        return errors

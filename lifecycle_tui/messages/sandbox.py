@@ -1,0 +1,270 @@
+"""The sandboxed Jinja environment every template renders in, with its limits.
+
+Why each guard exists:
+
+- ``ImmutableSandboxedEnvironment``: no ``_private`` attributes, no Python internals, no
+  mutation of lists and dicts. We also refuse ``str.format``/``format_map`` (format strings
+  can reach attributes) and leave out the ``format`` and ``random`` filters.
+- Templates cannot loop forever or blow up memory: every ``{% for %}`` is wrapped in a guard
+  counting iterations and checking the clock; attribute access, item access and calls check
+  the clock too; ``range()`` is capped; ``*``, ``**`` and ``+`` refuse huge results; filters
+  refuse huge widths and results; rendering streams through ``generate()`` and stops at the
+  rendered-size cap.
+- ``StrictUndefined``: a misspelt variable is an error, never an empty string in a sent email.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from contextlib import contextmanager
+
+import jinja2
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Namespace
+
+from lifecycle_tui.messages.errors import TemplateError
+from lifecycle_tui.messages.filters import make_filters
+
+MAX_RENDER_BYTES = 256 * 1024
+MAX_RENDER_SECONDS = 2.0
+MAX_RANGE = 10_000
+MAX_LOOP_ITERATIONS = 200_000
+MAX_INT_BITS = 4096
+LOOP_GUARD = "_loop_guard"
+
+# Builtin filters a shop template may use (format strings, randomness and pprint left out).
+ALLOWED_FILTERS = {
+    "abs", "attr", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape",
+    "filesizeformat", "first", "float", "forceescape", "groupby", "indent", "int", "items", "join", "last",
+    "length", "list", "lower", "map", "max", "min", "reject", "rejectattr", "replace", "reverse", "round",
+    "safe", "select", "selectattr", "slice", "sort", "string", "striptags", "sum", "title", "tojson", "trim",
+    "truncate", "unique", "upper", "urlencode", "urlize", "wordcount", "wordwrap",
+}
+# str methods whose integer argument is an output width.
+_WIDTH_METHODS = {"center", "ljust", "rjust", "zfill", "expandtabs"}
+
+
+class LimitExceeded(SecurityError):
+    """A render went past a size, time or iteration limit."""
+
+
+class _Budget(threading.local):
+    deadline: float = float("inf")
+    iterations: int = 0
+    seconds: float = MAX_RENDER_SECONDS
+
+
+_budget = _Budget()
+
+
+@contextmanager
+def render_budget(seconds: float = MAX_RENDER_SECONDS):
+    """Time and iteration budget for rendering one message (all its parts)."""
+    previous = (_budget.deadline, _budget.iterations, _budget.seconds)
+    _budget.deadline, _budget.iterations, _budget.seconds = time.monotonic() + seconds, 0, seconds
+    try:
+        yield
+    finally:
+        _budget.deadline, _budget.iterations, _budget.seconds = previous
+
+
+def _tick() -> None:
+    if time.monotonic() > _budget.deadline:
+        raise LimitExceeded(f"rendering took longer than {_budget.seconds:g} s (a loop that runs too long?)")
+
+
+def _check_size(value) -> None:
+    if isinstance(value, (str, list, tuple, bytes)) and len(value) > MAX_RENDER_BYTES:
+        raise LimitExceeded(f"a value grew past {MAX_RENDER_BYTES // 1024} KB")
+
+
+def loop_guard(iterable):
+    """Wraps every for-loop's iterable: counts iterations and checks the clock."""
+    budget = _budget
+    for item in iterable:
+        budget.iterations += 1
+        if budget.iterations > MAX_LOOP_ITERATIONS:
+            raise LimitExceeded(f"loops ran more than {MAX_LOOP_ITERATIONS:,} times")
+        if time.monotonic() > budget.deadline:
+            raise LimitExceeded(f"rendering took longer than {budget.seconds:g} s (a loop that runs too long?)")
+        yield item
+
+
+def capped_range(*args: int) -> range:
+    rng = range(*args)
+    if len(rng) > MAX_RANGE:
+        raise LimitExceeded(f"range() is limited to {MAX_RANGE:,} items")
+    return rng
+
+
+class CappedNamespace(Namespace):
+    """``namespace()`` whose attributes cannot grow past the size cap (doubling in a loop)."""
+
+    def __setitem__(self, name, value):  # type: ignore[override]
+        _check_size(value)
+        if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+            raise LimitExceeded("a number grew too large")
+        super().__setitem__(name, value)
+
+
+def _guard_filter(func):
+    @functools.wraps(func)
+    def guarded(*args, **kwargs):
+        _tick()
+        for a in list(args[1:]) + list(kwargs.values()):
+            if isinstance(a, int) and not isinstance(a, bool) and abs(a) > MAX_RENDER_BYTES:
+                raise LimitExceeded(f"a filter argument is too large ({a})")
+        result = func(*args, **kwargs)
+        _check_size(result)
+        return result
+
+    return guarded
+
+
+class StrictShopUndefined(jinja2.StrictUndefined):
+    """StrictUndefined with messages naming our records ("customer has no field 'nmae'")."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        label = getattr(self._undefined_obj, "_label", None)
+        if label and self._undefined_hint is None:
+            return f"{label} has no field {self._undefined_name!r}"
+        return super()._undefined_message
+
+
+class ShopSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox with our limits (see the module docstring)."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def __init__(self, *, autoescape: bool, currency: str = "EUR", tz_name: str = "UTC"):
+        super().__init__(autoescape=autoescape, undefined=StrictShopUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.filters = {k: _guard_filter(v) for k, v in self.filters.items() if k in ALLOWED_FILTERS}
+        self.filters.update({k: _guard_filter(v) for k, v in make_filters(currency, tz_name).items()})
+        self.globals = {
+            "range": capped_range, "dict": dict, "namespace": CappedNamespace,
+            "joiner": self.globals["joiner"], LOOP_GUARD: loop_guard,
+        }
+
+    # -- attribute and call hooks ------------------------------------------------------
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        if isinstance(obj, str) and attr in ("format", "format_map"):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def wrap_str_format(self, value):
+        return None  # str.format is refused outright (is_safe_attribute), never wrapped
+
+    def getattr(self, obj, attribute):
+        _tick()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj, argument):
+        _tick()
+        return super().getitem(obj, argument)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's signature)
+        _tick()
+        name = getattr(__obj, "__name__", "")
+        if isinstance(getattr(__obj, "__self__", None), str) and name in _WIDTH_METHODS:
+            if any(isinstance(a, int) and a > MAX_RENDER_BYTES for a in args):
+                raise LimitExceeded(f"str.{name}() width is too large")
+        result = super().call(__context, __obj, *args, **kwargs)
+        _check_size(result)
+        return result
+
+    def call_binop(self, context, operator, left, right):
+        _tick()
+        if operator == "**":
+            if isinstance(right, int) and (right > 256 or (isinstance(left, int) and left.bit_length() * max(right, 0) > MAX_INT_BITS)):
+                raise LimitExceeded("a power is too large")
+        elif operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_RENDER_BYTES:
+                    raise LimitExceeded(f"a repeated value would be larger than {MAX_RENDER_BYTES // 1024} KB")
+            if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                raise LimitExceeded("a number grew too large")
+        result = self.binop_table[operator](left, right)
+        _check_size(result)
+        return result
+
+    # -- every for-loop iterates through loop_guard --------------------------------------
+    def _parse(self, source, name, filename):
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):
+            loop.iter = nodes.Call(nodes.Name(LOOP_GUARD, "load", lineno=loop.lineno), [loop.iter], [], None, None,
+                                   lineno=loop.lineno)
+        return tree
+
+
+def environments(currency: str = "EUR", tz_name: str = "UTC") -> dict[bool, ShopSandbox]:
+    """{autoescape: env}: the HTML part renders with autoescape, every other part without."""
+    return {True: ShopSandbox(autoescape=True, currency=currency, tz_name=tz_name),
+            False: ShopSandbox(autoescape=False, currency=currency, tz_name=tz_name)}
+
+
+def part_filename(template: str, field: str) -> str:
+    return f"<template {template}:{field}>"
+
+
+def compile_part(env: ShopSandbox, source: str, *, template: str, field: str, first_line: int) -> jinja2.Template:
+    """Compile one templated part; syntax errors become TemplateError with the file line."""
+    try:
+        code = env.compile(source, name=template, filename=part_filename(template, field))
+        return env.template_class.from_code(env, code, env.make_globals(None), None)
+    except TemplateSyntaxError as exc:
+        line = first_line + (exc.lineno or 1) - 1
+        raise TemplateError(f"syntax error: {exc.message}", template=template, field=field, line=line) from None
+
+
+def render_part(tpl: jinja2.Template, context: dict, *, template: str, field: str, first_line: int) -> str:
+    """Render through ``generate()`` so the size cap stops a runaway template early."""
+    out: list[str] = []
+    size = 0
+    try:
+        for chunk in tpl.generate(context):
+            size += len(chunk.encode("utf-8", "surrogatepass")) if not chunk.isascii() else len(chunk)
+            if size > MAX_RENDER_BYTES:
+                raise LimitExceeded(f"the rendered {field} is larger than {MAX_RENDER_BYTES // 1024} KB")
+            _tick()
+            out.append(chunk)
+    except TemplateError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every template fault becomes a readable refusal
+        raise as_template_error(exc, template=template, field=field, first_line=first_line) from None
+    return "".join(out)
+
+
+def as_template_error(exc: BaseException, *, template: str, field: str, first_line: int) -> TemplateError:
+    """A TemplateError naming the file line where ``exc`` happened inside the part."""
+    line = None
+    filename = part_filename(template, field)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if isinstance(exc, LimitExceeded):
+        reason = f"refused: {exc}"
+    elif isinstance(exc, SecurityError):
+        reason = f"refused by the sandbox: {exc}"
+    elif isinstance(exc, UndefinedError):
+        reason = f"undefined: {exc}"
+    elif isinstance(exc, RecursionError):
+        reason = "refused: a macro calls itself too deeply"
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+    return TemplateError(reason, template=template, field=field, line=None if line is None else first_line + line - 1)
+
+
+def check_syntax(parsed) -> None:
+    """Compile every part of a parsed template (raises TemplateError on the first syntax error)."""
+    envs = environments()
+    for field, source, first_line in parsed.jinja_parts():
+        compile_part(envs[field == "html"], source, template=parsed.name, field=field, first_line=first_line)
