@@ -1,0 +1,302 @@
+"""The planner: every due rule step at ``as_of`` with its decision (send, skip with reason, defer).
+
+:func:`plan` reads the store and writes nothing. For each enabled rule it finds the trigger
+instances (see :mod:`.triggers`), the steps of each that are due and not yet done (no
+``sent``/``claimed`` message with its dedupe key), then applies, in this order: exits, the
+rule's filter, catch-up, consent / contact point / suppression, one message per customer per
+run (higher priority wins, ties by rule name), quiet hours, frequency caps and rendering.
+
+Report window: a step that became due longer ago than its rule's catch-up limit is "too late";
+such decisions are only listed for steps due within ``max(2 x catch-up, 30 days)`` so that a
+first run over years of history gives a small plan. Older instances are not looked at at all.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from lifecycle_tui.automation import context as ctxmod
+from lifecycle_tui.automation.exits import ExitFinder
+from lifecycle_tui.automation.policy import Policy
+from lifecycle_tui.automation.rules import Rule, RuleError, describe_duration, list_rules, require_rule
+from lifecycle_tui.automation.triggers import Instance, find_instances, latest_step_delay
+from lifecycle_tui.store.timeutil import to_iso
+
+REPORT_MIN = timedelta(days=30)
+DONE = ("sent", "claimed")
+
+
+@dataclass(slots=True)
+class Decision:
+    rule: str
+    step: int  # 1-based
+    customer_rowid: int
+    customer_id: str
+    channel: str
+    template: str
+    action: str  # send | skip | defer
+    reason: str | None
+    due_at: str
+    trigger_key: str
+    dedupe_key: str
+    message: object | None = None  # RenderedMessage for a rendered send
+    defer_until: str | None = None
+    priority: int = 0
+
+    def to_json(self) -> dict:
+        return {"rule": self.rule, "step": self.step, "customer_id": self.customer_id, "channel": self.channel,
+                "template": self.template, "action": self.action, "reason": self.reason, "due_at": self.due_at,
+                "defer_until": self.defer_until, "trigger_key": self.trigger_key, "dedupe_key": self.dedupe_key}
+
+
+@dataclass
+class Plan:
+    as_of: datetime
+    decisions: list[Decision]
+    rules: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict:
+        actions = Counter(d.action for d in self.decisions)
+        rows = Counter((d.rule, d.channel, d.action) for d in self.decisions)
+        return {
+            "total": len(self.decisions),
+            "send": actions.get("send", 0),
+            "skip": actions.get("skip", 0),
+            "defer": actions.get("defer", 0),
+            "by_rule": [{"rule": r, "channel": c, "action": a, "count": n}
+                        for (r, c, a), n in sorted(rows.items(), key=lambda kv: (self._rank(kv[0][0]), kv[0]))],
+        }
+
+    def _rank(self, rule: str) -> int:
+        return self.rules.index(rule) if rule in self.rules else len(self.rules)
+
+    def to_json(self) -> dict:
+        return {"as_of": to_iso(self.as_of), "rules": self.rules, "notes": self.notes,
+                "decisions": [d.to_json() for d in self.decisions], "summary": self.summary}
+
+
+def dedupe_key(rule: str, step: int, customer_id: str, trigger_key: str) -> str:
+    return f"{rule}:{step}:{customer_id}:{trigger_key}"
+
+
+@dataclass(slots=True)
+class _Cand:
+    rule: Rule
+    inst: Instance
+    step: int
+    due: datetime
+    decision: Decision
+
+
+def select_rules(store, rule: str | None, include_disabled: bool) -> list[Rule]:
+    if rule is None:
+        return list_rules(store, enabled_only=True)
+    r = require_rule(store, rule)
+    return [r] if (r.enabled or include_disabled) else []
+
+
+def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *, customer: int | None = None,
+         include_disabled: bool = False, include_done: bool = False) -> Plan:
+    """The plan at ``as_of`` for every enabled rule (or the named one); nothing is written.
+
+    ``customer`` restricts the plan to one customer (preview, explain); ``include_done`` then
+    also lists steps already sent ("already sent"). ``include_disabled`` plans a named rule
+    even while it is switched off (a dry-run of a broadcast before enabling it).
+    """
+    rules = select_rules(store, rule, include_disabled)
+    result = Plan(as_of=as_of, decisions=[], rules=[r.name for r in rules])
+    if not rules:
+        return result
+    if rule is not None and not rules[0].enabled:
+        result.notes.append(f"rule {rule!r} is disabled: this is what it would do once enabled")
+    done = _done(store, [r.name for r in rules], customer)
+    entered = _entered(store, rules, done, customer)
+    cands: list[_Cand] = []
+    plain: list[Decision] = []  # already decided without policy (too late, already sent, unknown)
+    names = _names(store, customer)
+    for r in rules:
+        _collect(store, r, as_of, customer, done, entered, names, cands, plain, include_done)
+    customers = {c.inst.customer for c in cands}
+    policy = Policy(store, as_of, customers if customer is None else {customer})
+    exits = ExitFinder(store, as_of, cands)
+    filters = _filters(store, rules, as_of, customers)
+    per_customer: dict[int, list[_Cand]] = defaultdict(list)
+    for c in cands:
+        d = c.decision
+        reason = exits.reason(c.rule, c.inst)
+        if reason is None and c.rule.filter and c.inst.customer not in filters[c.rule.name]:
+            reason = "filter no longer matches"
+        if reason is None:
+            reason = policy.contact_problem(c.inst.customer, d.channel)
+        if reason is not None:
+            d.action, d.reason = "skip", reason
+        else:
+            per_customer[c.inst.customer].append(c)
+    renderer = ctxmod.make_renderer(store, as_of) if render else None
+    for cid in sorted(per_customer):
+        _resolve(store, per_customer[cid], policy, renderer)
+    decisions = [c.decision for c in cands] + plain
+    decisions.sort(key=lambda d: (-d.priority, d.rule, d.customer_id, d.step, d.trigger_key))
+    result.decisions = decisions
+    return result
+
+
+def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain, include_done) -> None:
+    catch_up = r.catch_up_td
+    window = max(2 * catch_up, REPORT_MIN)
+    since = None if customer is not None else to_iso(as_of - latest_step_delay(r) - window)
+    instances = find_instances(store, r, as_of, since, customer)
+    instances = _reentry(r, instances, entered.get(r.name, {}), to_iso(as_of - latest_step_delay(r) - catch_up))
+    delays = [s.delay_td for s in r.steps]
+    for inst in instances:
+        anchor = datetime.fromisoformat(inst.anchor)
+        cust_text = names.get(inst.customer)
+        if cust_text is None:
+            continue
+        for i, step in enumerate(r.steps, start=1):
+            due = anchor + delays[i - 1]
+            if due > as_of:
+                break  # later steps are later still
+            key = dedupe_key(r.name, i, cust_text, inst.key)
+            d = Decision(r.name, i, inst.customer, cust_text, step.channel, step.template, "send", None,
+                         to_iso(due), inst.key, key, priority=r.priority)
+            status = done.get(key)
+            if status in DONE:
+                if include_done:
+                    d.action, d.reason = "skip", f"already sent ({status[1]})"
+                    plain.append(d)
+                continue
+            if status is not None and status[0] == "unknown":
+                d.action, d.reason = "skip", "already attempted; the outcome is unknown, so it is not resent"
+                plain.append(d)
+                continue
+            age = as_of - due
+            if age > catch_up:
+                if age <= window or customer is not None:
+                    d.action = "skip"
+                    d.reason = (f"too late: due {d.due_at[:16].replace('T', ' ')}, more than "
+                                f"{describe_duration(catch_up)} ago (catch-up limit)")
+                    plain.append(d)
+                continue
+            cands.append(_Cand(r, inst, i, due, d))
+
+
+def _resolve(store, cands: list[_Cand], policy: Policy, renderer) -> None:
+    """One customer's eligible candidates: at most one send, by priority then rule name."""
+    cands.sort(key=lambda c: (-c.rule.priority, c.rule.name, c.due, c.step, c.inst.key))
+    winner: _Cand | None = None
+    for c in cands:
+        d = c.decision
+        if winner is not None:
+            w = winner.decision
+            if w.rule == d.rule:
+                d.action = "defer"
+                d.reason = f"one message per customer per run: {w.rule} step {w.step} goes first"
+            else:
+                how = "higher priority" if winner.rule.priority > c.rule.priority else "same priority, earlier name"
+                d.action, d.reason = "skip", f"lost to {w.rule} step {w.step} ({how}) in this run"
+            continue
+        until = policy.quiet_until(c.inst.customer, d.channel)
+        if until is not None:
+            d.action, d.defer_until = "defer", to_iso(until)
+            d.reason = f"quiet hours: deferred until {policy.local_text(c.inst.customer, until)}"
+            continue
+        cap = policy.cap_problem(c.inst.customer, d.channel)
+        if cap is not None:
+            d.action, d.reason = "skip", cap
+            continue
+        if renderer is not None:
+            message, error = ctxmod.render(store, renderer, c.rule, c.inst, d)
+            if error is not None:
+                d.action, d.reason = "skip", f"template error: {error}"
+                continue
+            d.message = message
+        d.action, d.reason = "send", None
+        winner = c
+        policy.record_send(c.inst.customer, d.channel, d.rule, d.step)
+
+
+def _names(store, customer: int | None) -> dict[int, str]:
+    if customer is not None:
+        return {r[0]: r[1] for r in store.conn.execute("SELECT id, customer_id FROM customers WHERE id = ?",
+                                                       (customer,))}
+    return {r[0]: r[1] for r in store.conn.execute("SELECT id, customer_id FROM customers")}
+
+
+def _done(store, rule_names: list[str], customer: int | None) -> dict[str, tuple[str, str]]:
+    """dedupe_key -> (status, when) for messages of these rules that are sent, claimed or unknown."""
+    marks = ",".join("?" * len(rule_names))
+    sql = (f"SELECT dedupe_key, status, coalesce(sent_at, claimed_at) FROM messages WHERE rule IN ({marks}) "
+           f"AND status IN ('sent', 'claimed', 'unknown')")
+    params: tuple = tuple(rule_names)
+    if customer is not None:
+        sql += " AND customer_id = ?"
+        params += (customer,)
+    return {r[0]: (r[1], r[2]) for r in store.conn.execute(sql, params)}
+
+
+def _entered(store, rules: list[Rule], done, customer) -> dict[str, dict[int, list[tuple[str, str]]]]:
+    """rule -> customer -> [(trigger_key, entry time)] for instances that already got a message."""
+    by_name = {r.name: r for r in rules}
+    marks = ",".join("?" * len(rules))
+    sql = (f"SELECT rule, customer_id, trigger_key, min(due_at), min(step) FROM messages WHERE rule IN ({marks}) "
+           f"AND status IN ('sent', 'claimed', 'unknown')")
+    params: tuple = tuple(by_name)
+    if customer is not None:
+        sql += " AND customer_id = ?"
+        params += (customer,)
+    out: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for rule, cid, key, due, step in store.conn.execute(sql + " GROUP BY rule, customer_id, trigger_key", params):
+        r = by_name[rule]
+        delay = r.steps[step - 1].delay_td if step <= len(r.steps) else timedelta(0)
+        out[rule][cid].append((key, to_iso(datetime.fromisoformat(due) - delay)))
+    return out
+
+
+def _reentry(r: Rule, instances: list[Instance], entered: dict[int, list], live_since: str) -> list[Instance]:
+    """Keep the instances a customer may enter: once ever, or again after N days.
+
+    An instance whose every step is already past catch-up (anchored before ``live_since``) is
+    kept for the "too late" report but does not count as an entry: it never sent anything.
+    """
+    gap = r.reentry_after
+    by_customer: dict[int, list[Instance]] = defaultdict(list)
+    for inst in instances:
+        by_customer[inst.customer].append(inst)
+    kept: list[Instance] = []
+    for cid, insts in by_customer.items():
+        past = entered.get(cid, [])
+        past_keys = {k for k, _ in past}
+        times = sorted(t for _, t in past)
+        insts.sort(key=lambda i: (i.anchor, i.key))
+        for inst in insts:
+            if inst.key in past_keys:
+                kept.append(inst)  # already entered: its remaining steps go on
+                continue
+            earlier = [t for t in times if t <= inst.anchor]
+            if gap is None:
+                if times:
+                    continue  # once ever, and this customer already entered
+            elif earlier and datetime.fromisoformat(inst.anchor) - datetime.fromisoformat(earlier[-1]) < gap:
+                continue
+            kept.append(inst)
+            if inst.anchor >= live_since:
+                times = sorted(times + [inst.anchor])
+    return kept
+
+
+def _filters(store, rules: list[Rule], as_of: datetime, customers: set[int]) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for r in rules:
+        if r.filter:
+            from lifecycle_tui.segments import matching_customer_ids
+
+            out[r.name] = set(matching_customer_ids(store, r.filter, as_of))
+    return out
+
+
+__all__ = ["Decision", "Plan", "plan", "dedupe_key", "RuleError"]

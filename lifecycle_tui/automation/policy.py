@@ -1,0 +1,174 @@
+"""Send policy: consent, contact points, suppression, frequency caps and quiet hours.
+
+:class:`Policy` loads what it needs once per plan (settings, suppressions, recent messages,
+customer contact rows) so that checking one candidate is a few dict look-ups.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from lifecycle_tui.store import settings
+from lifecycle_tui.store.timeutil import UTC, to_iso, zone
+
+
+def normalise_phone(phone: str | None) -> str:
+    """Digits with a leading ``+`` kept: the form phones are compared in (suppression list)."""
+    if not phone:
+        return ""
+    phone = phone.strip()
+    digits = re.sub(r"\D", "", phone)
+    if phone.startswith("00"):
+        return "+" + digits[2:]
+    return ("+" if phone.startswith("+") else "") + digits
+
+
+@dataclass(slots=True)
+class Contact:
+    rowid: int
+    customer_id: str
+    email: str | None
+    phone: str | None
+    push_token: str | None
+    accepts: dict
+    timezone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A message that counts against caps: already sent, or decided ``send`` earlier in this plan."""
+
+    at: str
+    rule: str
+    step: int
+    in_plan: bool = False
+
+
+_CONTACT_SQL = ("SELECT id, customer_id, email, email_norm, phone, push_token, accepts_email, accepts_sms, "
+                "accepts_push, timezone FROM customers")
+
+
+class Policy:
+    """The send policy at ``as_of`` for the customers of one plan."""
+
+    def __init__(self, store, as_of: datetime, customers: set[int] | None = None):
+        self.as_of = as_of
+        self.as_of_iso = to_iso(as_of)
+        s = settings.get_all(store)
+        self.shop_tz = s["shop.timezone"]
+        self.quiet = (s["quiet.start"], s["quiet.end"])
+        # channel -> [(window, max count)]; 0 hours or 0 count means no cap
+        self.caps = {
+            "email": [(timedelta(hours=s["caps.email_hours"]), 1)],
+            "sms": [(timedelta(hours=s["caps.sms_hours"]), 1), (timedelta(days=7), s["caps.sms_per_week"])],
+            "push": [(timedelta(hours=s["caps.push_hours"]), 1)],
+        }
+        self.suppressed = {(r[0], r[1]): r[2] for r in store.conn.execute(
+            "SELECT kind, value, reason FROM suppressions")}
+        self.contacts = self._load_contacts(store, customers)
+        self.history = self._load_history(store, customers)
+
+    def _load_contacts(self, store, customers):
+        if customers is not None and len(customers) <= 500:
+            ids = sorted(customers)
+            rows = store.conn.execute(f"{_CONTACT_SQL} WHERE id IN ({','.join('?' * len(ids))})", ids) if ids else []
+        else:
+            rows = store.conn.execute(_CONTACT_SQL)
+        out = {}
+        for r in rows:
+            out[r[0]] = Contact(r[0], r[1], r[3] or (r[2] or "").strip().lower() or None, r[4], r[5],
+                                {"email": bool(r[6]), "sms": bool(r[7]), "push": bool(r[8])}, r[9])
+        return out
+
+    def _load_history(self, store, customers):
+        longest = max(w for caps in self.caps.values() for w, _ in caps)
+        since = to_iso(self.as_of - longest)
+        rows = store.conn.execute(
+            "SELECT customer_id, channel, sent_at, rule, step FROM messages WHERE status = 'sent' "
+            "AND sent_at > ? AND sent_at <= ? ORDER BY sent_at, id", (since, self.as_of_iso))
+        history: dict[tuple[int, str], list[Sent]] = {}
+        for cid, channel, at, rule, step in rows:
+            if customers is None or cid in customers:
+                history.setdefault((cid, channel), []).append(Sent(at, rule, step))
+        return history
+
+    # ---- checks: each returns None when the message may go, else the reason --------------
+
+    def contact_problem(self, rowid: int, channel: str) -> str | None:
+        """No consent, no contact point, or a suppressed contact (in that order)."""
+        c = self.contacts.get(rowid)
+        if c is None:
+            return "no contact point (customer not found)"
+        if not c.accepts[channel]:
+            return f"no consent for {channel}"
+        if channel == "email":
+            if not c.email:
+                return "no contact point: no email address"
+            why = self.suppressed.get(("email", c.email))
+            if why is not None:
+                return f"suppressed: {c.email} is on the suppression list ({why})"
+        elif channel == "sms":
+            phone = normalise_phone(c.phone)
+            if not phone:
+                return "no contact point: no phone number"
+            why = self.suppressed.get(("phone", phone))
+            if why is not None:
+                return f"suppressed: {c.phone} is on the suppression list ({why})"
+        elif not c.push_token:
+            return "no contact point: no push token"
+        return None
+
+    def cap_problem(self, rowid: int, channel: str) -> str | None:
+        sent = self.history.get((rowid, channel), ())
+        for window, limit in self.caps[channel]:
+            if window <= timedelta(0) or limit <= 0:
+                continue
+            start = to_iso(self.as_of - window)
+            within = [m for m in sent if m.at > start]
+            if len(within) >= limit:
+                last = within[-1]
+                what = "in this run" if last.in_plan else f"at {last.at}"
+                span = _span(window)
+                limit_text = "1" if limit == 1 else f"{limit}"
+                return (f"frequency cap: at most {limit_text} {channel} per {span}; "
+                        f"{last.rule} step {last.step} {'is sent' if last.in_plan else 'was sent'} {what}")
+        return None
+
+    def record_send(self, rowid: int, channel: str, rule: str, step: int) -> None:
+        """A ``send`` decided in this plan counts against later caps in the same plan."""
+        self.history.setdefault((rowid, channel), []).append(Sent(self.as_of_iso, rule, step, in_plan=True))
+
+    def quiet_until(self, rowid: int, channel: str) -> datetime | None:
+        """For SMS and push in the customer's quiet hours: when they end (UTC), else None."""
+        if channel == "email":
+            return None
+        start, end = self.quiet
+        if start == end:
+            return None
+        c = self.contacts.get(rowid)
+        tz = zone((c.timezone if c else None) or self.shop_tz)
+        local = self.as_of.astimezone(tz)
+        now = local.strftime("%H:%M")
+        inside = (start <= now < end) if start < end else (now >= start or now < end)
+        if not inside:
+            return None
+        eh, em = (int(x) for x in end.split(":"))
+        until = local.replace(hour=eh, minute=em, second=0, microsecond=0)
+        if until <= local:
+            until = (local + timedelta(days=1)).replace(hour=eh, minute=em, second=0, microsecond=0)
+            until = until.replace(tzinfo=tz)  # re-resolve the offset across a DST change
+        return until.astimezone(UTC)
+
+    def local_text(self, rowid: int, when: datetime) -> str:
+        c = self.contacts.get(rowid)
+        tz_name = (c.timezone if c else None) or self.shop_tz
+        return when.astimezone(zone(tz_name)).strftime(f"%Y-%m-%d %H:%M {tz_name}")
+
+
+def _span(window: timedelta) -> str:
+    hours = int(window.total_seconds() // 3600)
+    if hours == 168:
+        return "week"
+    return f"{hours} h"

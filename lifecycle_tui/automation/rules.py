@@ -1,0 +1,389 @@
+"""Trigger rules: the model, its validation and its storage with a version per save.
+
+A rule lives in the ``rules`` table: ``name``, ``enabled``, ``priority`` columns plus a JSON
+``definition``::
+
+    {"description": "...",
+     "trigger": {"kind": "cart_abandoned", "no_order_within": "4h"},
+     "filter": "accepts_sms = true",            # segment language, optional
+     "steps": [{"delay": "4h", "channel": "email", "template": "cart_abandoned"}, ...],
+     "exits": ["ordered_since_trigger"],
+     "reentry": "once" | {"after_days": 7},
+     "catch_up": "2d"}
+
+Every save (including enable/disable) writes a new ``rule_versions`` row. Validation raises
+:class:`RuleError` naming the rule, the field and the reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from lifecycle_tui.store.timeutil import parse_datetime, to_iso, utcnow
+
+CHANNELS = ("email", "sms", "push")
+EXITS = ("ordered_since_trigger", "unsubscribed")
+MAX_DELAY = timedelta(days=3650)
+_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$")
+_UNIT_SECONDS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class RuleError(ValueError):
+    """A rule was refused; the message names the rule, the field and the reason."""
+
+
+def parse_duration(text) -> timedelta:
+    """``"0h"``, ``"30m"``, ``"4h"``, ``"2d"``, ``"1w"`` -> timedelta; raises ValueError."""
+    m = _DURATION.match(str(text))
+    if not m:
+        if str(text).strip().startswith("-"):
+            raise ValueError(f"negative duration {text!r}: a step cannot be due before its trigger")
+        raise ValueError(f"not a duration: {text!r} (use e.g. 0h, 30m, 4h, 2d, 1w)")
+    return timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[m.group(2)])
+
+
+def describe_duration(td: timedelta) -> str:
+    """A short human form: 0h, 4h, 2d, 1w, 90m."""
+    s = int(td.total_seconds())
+    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if s and s % size == 0:
+            return f"{s // size}{unit}"
+    return "0h" if s == 0 else f"{s}s"
+
+
+# Trigger kinds with their parameters: name -> (default, parser). Parsers raise ValueError.
+def _str_list(v) -> list[str]:
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list) or not v or not all(isinstance(x, str) and x.strip() for x in v):
+        raise ValueError("must be a non-empty list of names")
+    return [x.strip() for x in v]
+
+
+def _pos_int(v) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise ValueError(f"must be a whole number of at least 1, not {v!r}")
+    return v
+
+
+def _duration_text(v) -> str:
+    parse_duration(v)
+    return str(v).strip()
+
+
+def _hhmm(v) -> str:
+    if not isinstance(v, str) or not _HHMM.match(v.strip()):
+        raise ValueError(f"must be a time of day HH:MM, not {v!r}")
+    return v.strip()
+
+
+def _iso(v) -> str:
+    if not isinstance(v, str):
+        raise ValueError("must be an ISO date/time")
+    return to_iso(parse_datetime(v, "UTC"))
+
+
+def _date_property(v) -> str:
+    if v not in ("birthday", "first_purchase_anniversary"):
+        raise ValueError("must be birthday or first_purchase_anniversary")
+    return v
+
+
+def _score(lo: int, hi: int):
+    def parse(v) -> int:
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise ValueError(f"must be a whole number {lo}-{hi}")
+        return v
+
+    return parse
+
+
+def _segment_kind(v) -> str:
+    if v not in ("stage", "rfm", "any"):
+        raise ValueError("must be stage, rfm or any")
+    return v
+
+
+TRIGGERS: dict[str, dict[str, tuple]] = {
+    "signup": {},
+    "cart_abandoned": {
+        "events": (["cart_updated", "checkout_started"], _str_list),
+        "no_order_within": ("4h", _duration_text),
+    },
+    "browse_abandoned": {
+        "events": (["product_viewed"], _str_list),
+        "no_activity_within": ("24h", _duration_text),
+    },
+    "first_purchase": {},
+    "nth_order": {"n": (None, _pos_int)},
+    "no_purchase": {"days": (None, _pos_int)},
+    "date_property": {"property": (None, _date_property), "at": ("09:00", _hhmm)},
+    "entered_segment": {"segments": (None, _str_list), "of": ("any", _segment_kind)},
+    "advocacy": {"min_nps": (9, _score(0, 10)), "min_review": (4, _score(1, 5))},
+    "broadcast": {"segment": (None, lambda v: _str_list(v)[0]), "send_at": (None, _iso)},
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    delay: str
+    channel: str
+    template: str
+
+    @property
+    def delay_td(self) -> timedelta:
+        return parse_duration(self.delay)
+
+    def to_dict(self) -> dict:
+        return {"delay": self.delay, "channel": self.channel, "template": self.template}
+
+
+@dataclass
+class Rule:
+    """One rule; ``trigger`` holds ``kind`` and its parameters with defaults filled in."""
+
+    name: str
+    trigger: dict
+    steps: list[Step]
+    filter: str | None = None
+    exits: list[str] = field(default_factory=list)
+    reentry: str | dict = "once"
+    priority: int = 50
+    catch_up: str = "2d"
+    enabled: bool = True
+    description: str = ""
+    version: int = 0
+
+    @property
+    def kind(self) -> str:
+        return self.trigger["kind"]
+
+    @property
+    def catch_up_td(self) -> timedelta:
+        return parse_duration(self.catch_up)
+
+    @property
+    def reentry_after(self) -> timedelta | None:
+        """None for "once ever", else the gap after which a customer may enter again."""
+        return None if self.reentry == "once" else timedelta(days=self.reentry["after_days"])
+
+    def describe_reentry(self) -> str:
+        return "once ever" if self.reentry == "once" else f"again after {self.reentry['after_days']} days"
+
+    def definition(self) -> dict:
+        return {
+            "description": self.description,
+            "trigger": dict(self.trigger),
+            "filter": self.filter,
+            "steps": [s.to_dict() for s in self.steps],
+            "exits": list(self.exits),
+            "reentry": self.reentry,
+            "catch_up": self.catch_up,
+        }
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "enabled": self.enabled, "priority": self.priority, "version": self.version,
+                **self.definition()}
+
+    @classmethod
+    def from_definition(cls, name: str, definition: dict, *, enabled: bool = True, priority: int = 50,
+                        version: int = 0) -> "Rule":
+        """Build (and structurally validate) a rule from its JSON definition."""
+        return _build(name, definition, enabled=enabled, priority=priority, version=version)
+
+
+def _build(name, d, *, enabled, priority, version) -> Rule:
+    def err(where: str, reason: str) -> RuleError:
+        return RuleError(f"rule {name!r}: {where}: {reason}")
+
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise RuleError(f"rule name {name!r}: use lower-case letters, digits, '_' or '-' (at most 64)")
+    if not isinstance(d, dict):
+        raise err("definition", "must be a JSON object")
+    unknown = set(d) - {"description", "trigger", "filter", "steps", "exits", "reentry", "catch_up",
+                        "priority", "enabled"}
+    if unknown:
+        raise err("definition", f"unknown field(s) {', '.join(sorted(unknown))}")
+    trig = d.get("trigger")
+    if not isinstance(trig, dict) or "kind" not in trig:
+        raise err("trigger", "missing (an object with a kind)")
+    kind = trig["kind"]
+    if kind not in TRIGGERS:
+        close = difflib.get_close_matches(str(kind), list(TRIGGERS), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else f" Known: {', '.join(TRIGGERS)}."
+        raise err("trigger.kind", f"unknown trigger kind {kind!r}.{hint}")
+    params = TRIGGERS[kind]
+    extra = set(trig) - {"kind"} - set(params)
+    if extra:
+        raise err("trigger", f"{kind} takes no {', '.join(sorted(extra))} (it takes: {', '.join(params) or 'nothing'})")
+    trigger = {"kind": kind}
+    for key, (default, parse) in params.items():
+        if key not in trig or trig[key] is None:
+            if default is None:
+                raise err(f"trigger.{key}", f"required for a {kind} trigger")
+            trigger[key] = default
+            continue
+        try:
+            trigger[key] = parse(trig[key])
+        except ValueError as exc:
+            raise err(f"trigger.{key}", str(exc)) from None
+
+    steps_in = d.get("steps")
+    if not isinstance(steps_in, list) or not steps_in:
+        raise err("steps", "a rule needs at least one step")
+    steps: list[Step] = []
+    previous: timedelta | None = None
+    for i, s in enumerate(steps_in, start=1):
+        if not isinstance(s, dict):
+            raise err(f"step {i}", "must be an object with delay, channel and template")
+        missing = [k for k in ("delay", "channel", "template") if not s.get(k) and s.get(k) != 0]
+        if missing:
+            raise err(f"step {i}", f"missing {', '.join(missing)}")
+        try:
+            delay = parse_duration(s["delay"])
+        except ValueError as exc:
+            raise err(f"step {i}.delay", str(exc)) from None
+        if delay > MAX_DELAY:
+            raise err(f"step {i}.delay", f"{s['delay']} is more than ten years after the trigger")
+        if previous is not None and delay <= previous:
+            raise err(f"step {i}.delay", f"steps out of order: {s['delay']} must come after step {i - 1}'s delay "
+                                         f"({describe_duration(previous)})")
+        previous = delay
+        if s["channel"] not in CHANNELS:
+            raise err(f"step {i}.channel", f"unknown channel {s['channel']!r} (email, sms or push)")
+        steps.append(Step(str(s["delay"]).strip(), s["channel"], str(s["template"])))
+
+    filt = d.get("filter")
+    if filt is not None and not isinstance(filt, str):
+        raise err("filter", "must be segment-language text")
+    filt = filt.strip() if filt and filt.strip() else None
+    exits = d.get("exits") or []
+    if not isinstance(exits, list) or any(x not in EXITS for x in exits):
+        raise err("exits", f"must be a list of {', '.join(EXITS)}")
+    reentry = d.get("reentry", "once")
+    if isinstance(reentry, dict) and set(reentry) == {"after_days"}:
+        try:
+            reentry = {"after_days": _pos_int(reentry["after_days"])}
+        except ValueError as exc:
+            raise err("reentry.after_days", str(exc)) from None
+    elif reentry != "once":
+        raise err("reentry", 'must be "once" or {"after_days": N}')
+    catch_up = d.get("catch_up", "2d")
+    try:
+        if parse_duration(catch_up) <= timedelta(0):
+            raise ValueError("must be longer than 0")
+    except ValueError as exc:
+        raise err("catch_up", str(exc)) from None
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 1000:
+        raise err("priority", "must be a whole number 0-1000")
+    return Rule(name=name, trigger=trigger, steps=steps, filter=filt, exits=list(exits), reentry=reentry,
+                priority=priority, catch_up=str(catch_up).strip(), enabled=bool(enabled),
+                description=str(d.get("description") or ""), version=version)
+
+
+def check_references(store, rule: Rule) -> None:
+    """Check what the rule refers to in the store: templates (and channels) and the filter."""
+    have_templates = store.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='templates'")
+    known = {r[0]: r[1] for r in store.conn.execute("SELECT name, channel FROM templates")} if have_templates else {}
+    for i, step in enumerate(rule.steps, start=1):
+        if step.template not in known:
+            close = difflib.get_close_matches(step.template, list(known), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise RuleError(f"rule {rule.name!r}: step {i}.template: unknown template {step.template!r}.{hint}")
+        if known[step.template] != step.channel:
+            raise RuleError(f"rule {rule.name!r}: step {i}: channel mismatch: the step sends {step.channel} "
+                            f"but template {step.template!r} is a {known[step.template]} template")
+    texts = [("filter", rule.filter)] if rule.filter else []
+    for where, text in texts:
+        from lifecycle_tui.segments import SegmentRuleError, validate_rule
+
+        try:
+            validate_rule(text)
+        except SegmentRuleError as exc:
+            raise RuleError(f"rule {rule.name!r}: {where}: {exc}") from None
+    if rule.kind == "broadcast":
+        from lifecycle_tui.segments import SegmentRuleError, resolve_segment
+
+        try:
+            resolve_segment(store, rule.trigger["segment"])
+        except (SegmentRuleError, KeyError, LookupError, ValueError) as exc:
+            raise RuleError(f"rule {rule.name!r}: trigger.segment: {exc}") from None
+
+
+# ---- storage -------------------------------------------------------------------------------
+
+def _from_row(row) -> Rule:
+    return Rule.from_definition(row["name"], json.loads(row["definition"]), enabled=bool(row["enabled"]),
+                                priority=row["priority"], version=row["version"])
+
+
+def list_rules(store, *, enabled_only: bool = False) -> list[Rule]:
+    """Every stored rule, by priority (highest first) then name."""
+    sql = "SELECT * FROM rules" + (" WHERE enabled = 1" if enabled_only else "") + " ORDER BY priority DESC, name"
+    return [_from_row(r) for r in store.conn.execute(sql)]
+
+
+def get_rule(store, name: str) -> Rule | None:
+    row = store.conn.execute("SELECT * FROM rules WHERE name = ?", (name,)).fetchone()
+    return None if row is None else _from_row(row)
+
+
+def require_rule(store, name: str) -> Rule:
+    """The named rule, or a RuleError that suggests the closest name."""
+    rule = get_rule(store, name)
+    if rule is None:
+        names = [r[0] for r in store.conn.execute("SELECT name FROM rules ORDER BY name")]
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else " See `lifecycle rules list`."
+        raise RuleError(f"no rule {name!r} in this store.{hint}")
+    return rule
+
+
+def save_rule(store, rule: Rule, *, check: bool = True) -> Rule:
+    """Validate and save ``rule`` as a new version; returns it with its new version number."""
+    rule = Rule.from_definition(rule.name, rule.definition(), enabled=rule.enabled, priority=rule.priority)
+    if check:
+        check_references(store, rule)
+    now = to_iso(utcnow())
+    definition = json.dumps(rule.definition(), ensure_ascii=False, sort_keys=True)
+    with store.transaction() as conn:
+        row = conn.execute("SELECT id, version FROM rules WHERE name = ?", (rule.name,)).fetchone()
+        if row is None:
+            cur = conn.execute(
+                "INSERT INTO rules (name, enabled, priority, definition, version, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, 1, ?, ?)", (rule.name, int(rule.enabled), rule.priority, definition, now, now))
+            rule_id, version = cur.lastrowid, 1
+        else:
+            rule_id, version = row["id"], row["version"] + 1
+            conn.execute("UPDATE rules SET enabled=?, priority=?, definition=?, version=?, updated_at=? WHERE id=?",
+                         (int(rule.enabled), rule.priority, definition, version, now, rule_id))
+        conn.execute("INSERT INTO rule_versions (rule_id, version, definition, enabled, priority, saved_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", (rule_id, version, definition, int(rule.enabled), rule.priority, now))
+    rule.version = version
+    return rule
+
+
+def set_enabled(store, name: str, enabled: bool) -> tuple[Rule, bool]:
+    """Enable or disable a rule (a new version when it changes); returns (rule, changed)."""
+    rule = require_rule(store, name)
+    if rule.enabled == enabled:
+        return rule, False
+    rule.enabled = enabled
+    if enabled:
+        check_references(store, rule)  # never switch on a rule that cannot render
+    return save_rule(store, rule, check=False), True
+
+
+def rule_versions(store, name: str) -> list[dict]:
+    """The saved versions of a rule, newest first."""
+    rows = store.conn.execute(
+        "SELECT v.version, v.enabled, v.priority, v.saved_at, v.definition FROM rule_versions v "
+        "JOIN rules r ON r.id = v.rule_id WHERE r.name = ? ORDER BY v.version DESC", (name,))
+    return [{"version": r["version"], "enabled": bool(r["enabled"]), "priority": r["priority"],
+             "saved_at": r["saved_at"], "definition": json.loads(r["definition"])} for r in rows]
