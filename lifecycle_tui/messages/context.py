@@ -19,7 +19,8 @@ from lifecycle_tui.store.settings import get_all
 from lifecycle_tui.store.timeutil import to_iso
 
 # The documented top-level names (README "Template context"); lint checks templates against them.
-CONTEXT_NAMES = ("customer", "shop", "order", "cart", "browsed", "recommendations", "unsubscribe_url", "as_of", "event")
+CONTEXT_NAMES = ("customer", "shop", "order", "cart", "browsed", "recommendations", "unsubscribe_url", "as_of",
+                 "event", "trigger", "rule", "anniversary")
 RECOMMENDATIONS = 3
 BROWSE_DAYS = 14
 CART_EVENTS = ("cart_updated", "checkout_started")
@@ -219,6 +220,14 @@ class ContextBuilder:
                 break
         return out
 
+    def anniversary(self, customer: Record) -> Record | None:
+        """Years since the first order (as of now), for first-purchase anniversary messages."""
+        first = customer.first_order_at
+        if not first:
+            return None
+        years = self.as_of.year - int(first[:4]) - ((self.as_of.month, self.as_of.day) < (int(first[5:7]), int(first[8:10])))
+        return Record("anniversary", {"years": max(years, 0), "first_order_at": first})
+
     def recommendations(self, rowid: int, n: int = RECOMMENDATIONS) -> list[Record]:
         products = self.products
         return [products[p] for p in self.recommender.for_customer(rowid, n) if p in products]
@@ -237,8 +246,11 @@ class ContextBuilder:
             ctx["browsed"] = self.browsed(rowid)
         if "recommendations" in want:
             ctx["recommendations"] = self.recommendations(rowid)
-        if "event" in want or "event" in extra:
-            ctx["event"] = to_record("event", extra.pop("event", None))
+        for key in ("event", "trigger", "rule"):  # given by the rule that sends the message; None in previews
+            if key in want or key in extra:
+                ctx[key] = to_record(key, extra.pop(key, None))
+        if "anniversary" in want or "anniversary" in extra:
+            ctx["anniversary"] = to_record("anniversary", extra.pop("anniversary", None)) or self.anniversary(ctx["customer"])
         url = extra.pop("unsubscribe_url", None)
         ctx["unsubscribe_url"] = url or unsubscribe_url(self.unsubscribe_base, self.token(rowid, channel))
         for key, value in extra.items():

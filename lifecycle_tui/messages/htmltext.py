@@ -70,7 +70,7 @@ def html_to_text(markup: str) -> str:
     parser.feed(markup)
     parser.close()
     text = "".join(parser.out)
-    lines = [ln.strip() for ln in text.split("\n")]
+    lines = [re.sub(r"[ \t]{2,}", " ", ln).strip() for ln in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
