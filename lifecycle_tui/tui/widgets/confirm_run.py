@@ -1,0 +1,71 @@
+"""The "send for real?" modal of the Dispatch section: the plan's counts, then Send or Cancel.
+
+Dismisses with True (send) or False. The counts come from the plan the shop owner is
+looking at, which is also the plan that is sent.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+def run_summary(decisions, transport: str, as_of_text: str, scope: str) -> str:
+    """The modal's text: what will be sent, by channel, and what will not."""
+    actions = Counter(d.action for d in decisions)
+    channels = Counter(d.channel for d in decisions if d.action == "send")
+    lines = [
+        f"Rules: {scope}    As of: {as_of_text}    Transport: {transport}",
+        "",
+        f"  send   {actions.get('send', 0):>6}   "
+        + ("  ".join(f"{ch} {n}" for ch, n in sorted(channels.items())) or "nothing to send"),
+        f"  skip   {actions.get('skip', 0):>6}   (recorded only where a template failed)",
+        f"  defer  {actions.get('defer', 0):>6}   (quiet hours or caps: a later run sends them)",
+    ]
+    return "\n".join(lines)
+
+
+class ConfirmRun(ModalScreen[bool]):
+    """Asks before a run: y/Enter on Send sends, n/Escape cancels."""
+
+    DEFAULT_CSS = """
+    ConfirmRun { align: center middle; }
+    ConfirmRun > Vertical { width: 80; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    ConfirmRun #confirm-title { text-style: bold; color: $warning; margin-bottom: 1; }
+    ConfirmRun #confirm-buttons { height: auto; align-horizontal: right; margin-top: 1; }
+    ConfirmRun #confirm-buttons Button { margin-left: 2; }
+    """
+    BINDINGS = [Binding("escape,n", "answer(False)", "Cancel"), Binding("y", "answer(True)", "Send")]
+
+    def __init__(self, summary: str, sends: int) -> None:
+        super().__init__()
+        self.summary = summary
+        self.sends = sends
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"Send {self.sends} message{'s' if self.sends != 1 else ''} now?", id="confirm-title")
+            yield Static(self.summary, id="confirm-summary", markup=False)
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(f"Send {self.sends}", id="send", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()  # the safe choice has the focus
+
+    @on(Button.Pressed, "#send")
+    def _send(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_answer(self, send: bool) -> None:
+        self.dismiss(send)
