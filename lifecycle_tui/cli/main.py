@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "rules",
     "dispatch",
     "sending",  # outbox list, suppress, unsubscribe
+    "sample_cmd",  # sample build
 ]
 
 
