@@ -12,6 +12,7 @@ The app owns what every section shares (see :mod:`lifecycle_tui.tui.base` for th
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable
@@ -23,26 +24,37 @@ from textual.screen import Screen
 
 from lifecycle_tui.store import Store, StoreError, open_store
 from lifecycle_tui.store import settings as store_settings
-from lifecycle_tui.tui.screens.customers import CustomersScreen
-from lifecycle_tui.tui.screens.dashboard import DashboardScreen
-from lifecycle_tui.tui.screens.dispatch import DispatchScreen
-from lifecycle_tui.tui.screens.import_ import ImportScreen
-from lifecycle_tui.tui.screens.outbox import OutboxScreen
-from lifecycle_tui.tui.screens.rules import RulesScreen
-from lifecycle_tui.tui.screens.segments import SegmentsScreen
-from lifecycle_tui.tui.screens.templates import TemplatesScreen
 from lifecycle_tui.tui.widgets.help import HelpScreen
 
+# (mode key, title, "module:ClassName" under lifecycle_tui.tui.screens). A section's module is
+# imported on its first visit, so the console paints its first screen without loading the rest.
 SECTIONS = [
-    ("dashboard", "Dashboard", DashboardScreen),
-    ("customers", "Customers", CustomersScreen),
-    ("segments", "Segments", SegmentsScreen),
-    ("templates", "Templates", TemplatesScreen),
-    ("rules", "Rules", RulesScreen),
-    ("dispatch", "Dispatch", DispatchScreen),
-    ("outbox", "Outbox", OutboxScreen),
-    ("import", "Import", ImportScreen),
+    ("dashboard", "Dashboard", "dashboard:DashboardScreen"),
+    ("customers", "Customers", "customers:CustomersScreen"),
+    ("segments", "Segments", "segments:SegmentsScreen"),
+    ("templates", "Templates", "templates:TemplatesScreen"),
+    ("rules", "Rules", "rules:RulesScreen"),
+    ("dispatch", "Dispatch", "dispatch:DispatchScreen"),
+    ("outbox", "Outbox", "outbox:OutboxScreen"),
+    ("import", "Import", "import_:ImportScreen"),
 ]
+
+
+def section_class(target: str) -> type[Screen]:
+    """The screen class named by ``"module:ClassName"`` (imported now)."""
+    module, name = target.split(":")
+    return getattr(importlib.import_module(f"lifecycle_tui.tui.screens.{module}"), name)
+
+
+def _section_factory(target: str):
+    def make() -> Screen:
+        try:
+            return section_class(target)()
+        except Exception as exc:  # a broken section must not take the console down
+            return BrokenSection(target, exc)
+
+    make.__name__ = f"make_{target.replace(':', '_')}"
+    return make
 
 SECTION_HELP = {
     "dashboard": "Counts, revenue, stage funnel, RFM grid and what the rules would send now",
@@ -58,12 +70,27 @@ SECTION_HELP = {
 DATA_VERSION_POLL_SECONDS = 1.0
 
 
+class BrokenSection(Screen):
+    """Stands in for a section whose module failed to load; says why instead of crashing."""
+
+    def __init__(self, target: str, exc: Exception) -> None:
+        super().__init__()
+        self.message = f"This section could not be loaded ({target}): {type(exc).__name__}: {exc}"
+
+    def compose(self):
+        from textual.widgets import Footer, Header, Static
+
+        yield Header()
+        yield Static(self.message, classes="error-text")
+        yield Footer()
+
+
 class LifecycleApp(App):
     """The lifecycle console. ``db_path`` and ``as_of`` flow down to every screen."""
 
     TITLE = "Lifecycle console"
     CSS_PATH = "app.tcss"
-    MODES = {key: cls for key, _, cls in SECTIONS}
+    MODES = {key: _section_factory(target) for key, _, target in SECTIONS}
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
         Binding(str(i), f"switch_mode('{key}')", title, show=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Header
 
 from lifecycle_tui.store import open_store
-from lifecycle_tui.tui.app import SECTIONS, LifecycleApp
+from lifecycle_tui.tui.app import SECTIONS, LifecycleApp, section_class
 from lifecycle_tui.tui.widgets.help import HelpScreen
 from tests.tui.conftest import FROZEN, settle
 
@@ -14,10 +14,10 @@ async def test_digits_switch_sections(db_path):
     app = LifecycleApp(db_path, as_of=FROZEN)
     async with app.run_test(size=(120, 36)) as pilot:
         assert app.current_mode == "dashboard"
-        for digit, (key, _, cls) in enumerate(SECTIONS, start=1):
+        for digit, (key, _, target) in enumerate(SECTIONS, start=1):
             await pilot.press(str(digit))
             assert app.current_mode == key
-            assert isinstance(app.screen, cls)
+            assert isinstance(app.screen, section_class(target))
         await pilot.press("q")
     assert app.return_code == 0
 
