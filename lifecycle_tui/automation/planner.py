@@ -100,17 +100,24 @@ def select_rules(store, rule: str | None, include_disabled: bool) -> list[Rule]:
 
 
 def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *, customer: int | None = None,
-         include_disabled: bool = False, include_done: bool = False) -> Plan:
-    """The plan at ``as_of`` for every enabled rule (or the named one); nothing is written.
+         include_disabled: bool = False, include_done: bool = False, refresh: bool = True) -> Plan:
+    """The plan at ``as_of`` for every enabled rule (or the named one); no message or run is written.
 
-    ``customer`` restricts the plan to one customer (preview, explain); ``include_done`` then
-    also lists steps already sent ("already sent"). ``include_disabled`` plans a named rule
-    even while it is switched off (a dry-run of a broadcast before enabling it).
+    With ``refresh`` (default) the derived metrics cache (``customer_metrics``, stage and RFM
+    changes) is first brought up to date for ``as_of`` -- a no-op when it already is -- because
+    filters and "entered a segment" triggers read it. ``customer`` restricts the plan to one
+    customer (preview, explain); ``include_done`` then also lists steps already sent.
+    ``include_disabled`` plans a named rule even while it is switched off (a dry-run of a
+    broadcast before enabling it).
     """
     rules = select_rules(store, rule, include_disabled)
     result = Plan(as_of=as_of, decisions=[], rules=[r.name for r in rules])
     if not rules:
         return result
+    if refresh:
+        from lifecycle_tui.segments import ensure_metrics
+
+        ensure_metrics(store, as_of)
     if rule is not None and not rules[0].enabled:
         result.notes.append(f"rule {rule!r} is disabled: this is what it would do once enabled")
     done = _done(store, [r.name for r in rules], customer)
@@ -147,7 +154,7 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
 
 def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain, include_done) -> None:
     catch_up = r.catch_up_td
-    window = max(2 * catch_up, REPORT_MIN)
+    window = 2 * catch_up
     since = None if customer is not None else to_iso(as_of - latest_step_delay(r) - window)
     instances = find_instances(store, r, as_of, since, customer)
     instances = _reentry(r, instances, entered.get(r.name, {}), to_iso(as_of - latest_step_delay(r) - catch_up))
@@ -167,7 +174,9 @@ def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain
             status = done.get(key)
             if status in DONE:
                 if include_done:
-                    d.action, d.reason = "skip", f"already sent ({status[1]})"
+                    when = (status[1] or "")[:16].replace("T", " ")
+                    d.action = "skip"
+                    d.reason = f"already sent at {when} UTC" if status[0] == "sent" else f"already being sent (claimed {when} UTC)"
                     plain.append(d)
                 continue
             if status is not None and status[0] == "unknown":

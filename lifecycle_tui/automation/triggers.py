@@ -136,21 +136,40 @@ def _on_day(year: int, month: int, day: int) -> date:
         return date(year, month, 28)
 
 
+def _month_days(since: str, as_of_dt: datetime) -> list[str] | None:
+    """The "MM-DD" days an anchor in [since, as_of] can fall on (a day either side for time zones)."""
+    if not since:
+        return None
+    first = datetime.fromisoformat(since).date() - timedelta(days=1)
+    last = as_of_dt.date() + timedelta(days=1)
+    if (last - first).days > 366:
+        return None
+    out = {(first + timedelta(days=i)).strftime("%m-%d") for i in range((last - first).days + 1)}
+    if "02-28" in out:
+        out.add("02-29")  # shown on the 28th outside leap years
+    return sorted(out)
+
+
 def _date_property(store, t, as_of, since, customer, as_of_dt):
     hh, mm = (int(x) for x in t["at"].split(":"))
     shop_tz = settings.get(store, "shop.timezone")
+    days = _month_days(since, as_of_dt)
     if t["property"] == "birthday":
         where, params = _cust(customer, "id")
+        if days is not None:
+            where += f" AND substr(birthday, -5) IN ({_in(days)})"
+            params += tuple(days)
         rows = store.conn.execute(
             f"SELECT id, birthday, timezone, NULL FROM customers WHERE birthday IS NOT NULL AND birthday != '' {where}",
             params)
         prefix, min_years = "birthday", 0
     else:
         where, params = _cust(customer, "o.customer_id")
+        having = f"HAVING substr(min(o.placed_at), 6, 5) IN ({_in(days)})" if days is not None else ""
         rows = store.conn.execute(
             f"SELECT o.customer_id, min(o.placed_at), c.timezone, min(o.id) FROM orders o "
             f"JOIN customers c ON c.id = o.customer_id WHERE o.{COUNTED} AND o.placed_at <= ? {where} "
-            f"GROUP BY o.customer_id", (as_of, *params))
+            f"GROUP BY o.customer_id {having}", (as_of, *params, *(days or ())))
         prefix, min_years = "anniversary", 1
     out = []
     years = (as_of_dt.year - 1, as_of_dt.year)
