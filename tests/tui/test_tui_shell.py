@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Header
 
 from lifecycle_tui.store import open_store
+from lifecycle_tui.store.settings import get
 from lifecycle_tui.tui.app import SECTIONS, LifecycleApp, section_class
 from lifecycle_tui.tui.widgets.help import HelpScreen
 from tests.tui.conftest import FROZEN, settle
@@ -26,7 +27,8 @@ async def test_header_shows_shop_and_frozen_as_of(make_app):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        assert app.title == "Teapot Test Shop"
+        with open_store(app.db_path) as store:
+            assert app.title == get(store, "shop.name")
         assert "as of 2026-06-30 12:00 UTC" in app.screen.sub_title
         assert app.screen.query_one(Header)
 
