@@ -2,11 +2,37 @@
 
 Public API (used by the CLI, the console, templates and automation):
 
-- :func:`refresh_metrics`, :func:`ensure_metrics` -- materialise ``customer_metrics`` at an as_of.
+- :func:`refresh_metrics`, :func:`ensure_metrics` -- materialise ``customer_metrics`` at an as_of
+  (ensure recomputes only when the as_of, the data or the settings changed).
+- :func:`validate_rule`, :func:`segment_where` -- check / compile a rule to ``(sql, params)``, a
+  WHERE fragment over ``c`` (customers) and ``m`` (customer_metrics); :data:`SEGMENT_FROM`.
+- :func:`matching_customer_ids`, :func:`count_segment` -- evaluate a rule (ensures metrics).
+- :func:`resolve_segment`, :func:`find_segment`, :func:`list_segments`, :func:`add_segment`.
+- :class:`SegmentRuleError` (``reason``, ``position``, ``column``), :class:`SegmentNotFound`.
 - :data:`STAGES` -- stage names in funnel order.
 """
 
+from lifecycle_tui.segments.compiler import SEGMENT_FROM
+from lifecycle_tui.segments.errors import SegmentNameError, SegmentNotFound, SegmentRuleError
 from lifecycle_tui.segments.metrics import RefreshReport, ensure_metrics, refresh_metrics
+from lifecycle_tui.segments.saved import (
+    Segment,
+    add_segment,
+    builtin_segments,
+    count_segment,
+    find_segment,
+    list_segments,
+    matching_customer_ids,
+    remove_segment,
+    resolve_segment,
+    segment_where,
+    validate_rule,
+)
 from lifecycle_tui.segments.stages import STAGES
 
-__all__ = ["RefreshReport", "ensure_metrics", "refresh_metrics", "STAGES"]
+__all__ = [
+    "SEGMENT_FROM", "STAGES", "RefreshReport", "Segment", "SegmentNameError", "SegmentNotFound",
+    "SegmentRuleError", "add_segment", "builtin_segments", "count_segment", "ensure_metrics",
+    "find_segment", "list_segments", "matching_customer_ids", "refresh_metrics", "remove_segment",
+    "resolve_segment", "segment_where", "validate_rule",
+]
