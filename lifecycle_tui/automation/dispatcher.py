@@ -52,6 +52,10 @@ class Recovery:
     def __bool__(self) -> bool:
         return bool(self.runs_closed or self.confirmed_sent or self.released or self.unknown)
 
+    def __add__(self, other: "Recovery") -> "Recovery":
+        return Recovery(self.runs_closed + other.runs_closed, self.confirmed_sent + other.confirmed_sent,
+                        self.released + other.released, self.unknown + other.unknown)
+
 
 @dataclass
 class RunReport:

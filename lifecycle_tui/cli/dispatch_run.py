@@ -54,7 +54,7 @@ def run_command(
                 if sends and not yes:
                     _confirm(the_plan, sends, carrier.name)
                 report = _run(store, the_plan, carrier, len(sends), rule, quiet=json_out)
-                report.recovered = _merge(recovered, report.recovered)
+                report.recovered = recovered + report.recovered
         except DispatchBusyError as exc:
             fail(str(exc))
     if json_out:
@@ -91,15 +91,6 @@ def _run(store, the_plan, carrier, total: int, rule: str | None, quiet: bool) ->
         task = bar.add_task("send", total=total)
         return run_plan(store, the_plan, carrier, lambda done, _total: bar.update(task, completed=done),
                         rule_filter=rule)
-
-
-def _merge(first: Recovery, second: Recovery) -> Recovery:
-    return Recovery(
-        runs_closed=first.runs_closed + second.runs_closed,
-        confirmed_sent=first.confirmed_sent + second.confirmed_sent,
-        released=first.released + second.released,
-        unknown=first.unknown + second.unknown,
-    )
 
 
 def _show_recovery(rec: Recovery) -> None:
