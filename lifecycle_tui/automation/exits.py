@@ -64,7 +64,8 @@ class ExitFinder:
             if kind == "ordered_since_trigger":
                 hit = self._after(self.orders.get(inst.customer, []), inst.anchor)
                 if hit:
-                    return f"exited: ordered #{hit[1]} at {_when(hit[0])}"
+                    number = hit[1] if str(hit[1]).startswith("#") else f"#{hit[1]}"
+                    return f"exited: ordered {number} at {_when(hit[0])}"
             elif kind == "unsubscribed":
                 hit = self._after(self.unsubscribes.get(inst.customer, []), inst.anchor)
                 if hit:

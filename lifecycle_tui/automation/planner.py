@@ -172,7 +172,7 @@ def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain
             d = Decision(r.name, i, inst.customer, cust_text, step.channel, step.template, "send", None,
                          to_iso(due), inst.key, key, priority=r.priority)
             status = done.get(key)
-            if status in DONE:
+            if status is not None and status[0] in DONE:
                 if include_done:
                     when = (status[1] or "")[:16].replace("T", " ")
                     d.action = "skip"

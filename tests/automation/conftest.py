@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -82,10 +83,18 @@ class Shop:
                          check=check)
 
 
-@pytest.fixture
-def store(tmp_path):
-    path = tmp_path / "shop.db"
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory):
+    """One initialised store (templates and starter rules) that each test copies."""
+    path = tmp_path_factory.mktemp("seed") / "seed.db"
     init_store(path)
+    return path
+
+
+@pytest.fixture
+def store(tmp_path, seeded_db):
+    path = tmp_path / "shop.db"
+    shutil.copyfile(seeded_db, path)
     s = open_store(path)
     yield s
     s.close()

@@ -1,0 +1,186 @@
+"""Each trigger kind fires when its first step is due, and not a minute before."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from lifecycle_tui.automation.planner import plan
+from lifecycle_tui.store import settings
+from tests.automation.conftest import AS_OF, D, H
+
+MIN = timedelta(minutes=1)
+
+
+def due(store, rule: str, as_of: datetime) -> list[tuple]:
+    """(customer_id, step, action, trigger_key) of ``rule``'s decisions at ``as_of``."""
+    p = plan(store, as_of, rule=rule, render=False, include_disabled=True)
+    return [(d.customer_id, d.step, d.action, d.trigger_key) for d in p.decisions]
+
+
+def mark_sent(shop, customer, rule, step, key, at, channel="email"):
+    shop.message(customer, rule, step, key, sent_at=at, channel=channel)
+
+
+def test_signup_welcome_series_steps_fire_at_0h_2d_5d(store, shop):
+    t = AS_OF - 6 * D
+    c = shop.customer("new", created=t)
+    assert due(store, "welcome", t - MIN) == []
+    assert due(store, "welcome", t) == [("new", 1, "send", "signup")]
+    mark_sent(shop, c, "welcome", 1, "signup", t)
+    assert due(store, "welcome", t + 2 * D - MIN) == []
+    assert due(store, "welcome", t + 2 * D) == [("new", 2, "send", "signup")]
+    mark_sent(shop, c, "welcome", 2, "signup", t + 2 * D)
+    assert due(store, "welcome", t + 5 * D - MIN) == []
+    assert due(store, "welcome", t + 5 * D) == [("new", 3, "send", "signup")]
+
+
+def test_cart_abandoned_email_at_4h_then_sms_at_24h(store, shop):
+    t = AS_OF - 2 * D
+    c = shop.customer("cart", created=t - 30 * D)
+    ev = shop.event(c, "cart_updated", t, items=[{"sku": "KK-T-SEN", "quantity": 2}])
+    assert due(store, "cart_abandoned", t + 4 * H - MIN) == []
+    assert due(store, "cart_abandoned", t + 4 * H) == [("cart", 1, "send", f"cart:{ev}")]
+    mark_sent(shop, c, "cart_abandoned", 1, f"cart:{ev}", t + 4 * H)
+    assert due(store, "cart_abandoned", t + 24 * H - MIN) == []
+    assert due(store, "cart_abandoned", t + 24 * H) == [("cart", 2, "send", f"cart:{ev}")]
+    assert plan(store, t + 24 * H, rule="cart_abandoned", render=False).decisions[0].channel == "sms"
+
+
+def test_cart_followed_by_an_order_within_4h_is_not_abandoned(store, shop):
+    t = AS_OF - 1 * D
+    c = shop.customer("buyer", created=t - 30 * D)
+    shop.event(c, "checkout_started", t)
+    shop.order(c, t + 3 * H)
+    assert due(store, "cart_abandoned", t + 5 * H) == []
+
+
+def test_a_burst_of_cart_updates_is_one_cart(store, shop):
+    t = AS_OF - 1 * D
+    c = shop.customer("burst", created=t - 30 * D)
+    shop.event(c, "cart_updated", t)
+    shop.event(c, "cart_updated", t + 1 * H)
+    last = shop.event(c, "checkout_started", t + 2 * H)
+    assert due(store, "cart_abandoned", t + 6 * H) == [("burst", 1, "send", f"cart:{last}")]
+
+
+def test_a_cancelled_order_does_not_save_the_cart(store, shop):
+    t = AS_OF - 1 * D
+    c = shop.customer("cancel", created=t - 30 * D)
+    ev = shop.event(c, "cart_updated", t)
+    shop.order(c, t + 1 * H, status="cancelled")
+    assert due(store, "cart_abandoned", t + 4 * H) == [("cancel", 1, "send", f"cart:{ev}")]
+
+
+def test_browse_abandoned_at_24h_unless_carted(store, shop):
+    t = AS_OF - 2 * D
+    a = shop.customer("browser", created=t - 30 * D)
+    b = shop.customer("carter", created=t - 30 * D)
+    ev = shop.event(a, "product_viewed", t, product_id="KK-T-SEN")
+    shop.event(b, "product_viewed", t, product_id="KK-T-SEN")
+    shop.event(b, "cart_updated", t + 2 * H)
+    assert due(store, "browse_abandoned", t + 24 * H - MIN) == []
+    assert due(store, "browse_abandoned", t + 24 * H) == [("browser", 1, "send", f"browse:{ev}")]
+
+
+def test_first_purchase_thanks_at_1h_and_review_at_14d(store, shop):
+    t = AS_OF - 20 * D
+    c = shop.customer("first", created=t - 30 * D)
+    shop.order(c, t - 2 * D, status="refunded")  # does not count as a purchase
+    shop.order(c, t, order_id="#2001")
+    assert due(store, "post_purchase", t + 1 * H - MIN) == []
+    assert due(store, "post_purchase", t + 1 * H) == [("first", 1, "send", "order:#2001")]
+    mark_sent(shop, c, "post_purchase", 1, "order:#2001", t + 1 * H)
+    assert due(store, "post_purchase", t + 14 * D - MIN) == []
+    assert due(store, "post_purchase", t + 14 * D) == [("first", 2, "send", "order:#2001")]
+
+
+def test_third_order_makes_a_vip(store, shop):
+    t = AS_OF - 1 * D
+    c = shop.customer("vip", created=t - 300 * D)
+    shop.order(c, t - 100 * D)
+    shop.order(c, t - 50 * D)
+    assert due(store, "vip_third_order", t + 3 * H) == []
+    shop.order(c, t, order_id="#3")
+    assert due(store, "vip_third_order", t + 2 * H - MIN) == []
+    assert due(store, "vip_third_order", t + 2 * H) == [("vip", 1, "send", "order:#3")]
+
+
+def test_no_purchase_for_90_days_starts_winback(store, shop):
+    t = AS_OF - 95 * D
+    c = shop.customer("lapsing", created=t - 300 * D)
+    shop.order(c, t - 200 * D, order_id="#old")
+    shop.order(c, t, order_id="#last")
+    assert due(store, "winback", t + 90 * D - MIN) == []
+    assert due(store, "winback", t + 90 * D) == [("lapsing", 1, "send", "lapse:#last")]
+    mark_sent(shop, c, "winback", 1, "lapse:#last", t + 90 * D)
+    assert due(store, "winback", t + 97 * D - MIN) == []
+    assert [x[:3] for x in due(store, "winback", t + 97 * D)] == [("lapsing", 2, "send")]
+
+
+def test_birthday_at_nine_in_the_customers_time_zone(store, shop):
+    shop.customer("bday", created=AS_OF - 400 * D, birthday="1990-06-30", timezone_name="Europe/Berlin")
+    shop.customer("noyear", created=AS_OF - 400 * D, birthday="--06-30", timezone_name="America/New_York")
+    nine_berlin = datetime(2026, 6, 30, 7, 0, tzinfo=timezone.utc)
+    nine_new_york = datetime(2026, 6, 30, 13, 0, tzinfo=timezone.utc)
+    assert due(store, "birthday", nine_berlin - MIN) == []
+    assert due(store, "birthday", nine_berlin) == [("bday", 1, "send", "birthday:2026")]
+    assert ("noyear", 1, "send", "birthday:2026") in due(store, "birthday", nine_new_york)
+    assert ("noyear", 1, "send", "birthday:2026") not in due(store, "birthday", nine_new_york - MIN)
+
+
+def test_first_purchase_anniversary_each_year_at_ten_shop_time(store, shop):
+    settings.set_value(store, "shop.timezone", "Europe/Berlin")
+    c = shop.customer("anniv", created=AS_OF - 800 * D)
+    shop.order(c, datetime(2025, 6, 30, 15, 0, tzinfo=timezone.utc))
+    ten_berlin = datetime(2026, 6, 30, 8, 0, tzinfo=timezone.utc)
+    assert due(store, "first_order_anniversary", ten_berlin - MIN) == []
+    assert due(store, "first_order_anniversary", ten_berlin) == [("anniv", 1, "send", "anniversary:2026")]
+    # no anniversary in the year of the first order itself
+    assert due(store, "first_order_anniversary", datetime(2025, 7, 1, 12, tzinfo=timezone.utc)) == []
+
+
+def test_entering_at_risk_triggers_but_the_first_baseline_does_not(store, shop):
+    c = shop.customer("risky", created=AS_OF - 800 * D)
+    d = shop.customer("baseline", created=AS_OF - 800 * D)
+    t = AS_OF - 1 * H
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO segment_changes (customer_id, kind, from_value, to_value, changed_at) VALUES (?,?,?,?,?)",
+            [(c, "rfm", "Loyal", "At Risk", t.isoformat()), (d, "rfm", None, "At Risk", t.isoformat())])
+    assert due(store, "at_risk_rescue", t - MIN) == []
+    assert [x[:3] for x in due(store, "at_risk_rescue", t)] == [("risky", 1, "send")]
+
+
+def test_advocacy_nps_9_or_review_4_invites_a_referral_a_day_later(store, shop):
+    t = AS_OF - 2 * D
+    a = shop.customer("promoter", created=t - 300 * D)
+    b = shop.customer("passive", created=t - 300 * D)
+    c = shop.customer("reviewer", created=t - 300 * D)
+    shop.event(a, "nps_response", t, score=9)
+    shop.event(b, "nps_response", t, score=8)
+    shop.event(c, "review_submitted", t, rating=4)
+    assert due(store, "referral_invite", t + 1 * D - MIN) == []
+    assert [x[:3] for x in due(store, "referral_invite", t + 1 * D)] == [("promoter", 1, "send"),
+                                                                         ("reviewer", 1, "send")]
+
+
+def test_broadcast_goes_at_send_at_to_the_segment(store, shop):
+    send_at = AS_OF - 1 * H
+    shop.customer("buyer1", created=AS_OF - 100 * D)
+    shop.customer("buyer2", created=AS_OF - 100 * D)
+    shop.rule("promo", {"trigger": {"kind": "broadcast", "segment": "stage: Awareness", "send_at": send_at.isoformat()},
+                        "steps": [{"delay": "0h", "channel": "email", "template": "newsletter"}]})
+    assert due(store, "promo", send_at - MIN) == []
+    assert [x[:3] for x in due(store, "promo", send_at)] == [("buyer1", 1, "send"), ("buyer2", 1, "send")]
+    assert due(store, "promo", send_at)[0][3] == f"broadcast:{send_at.isoformat()}"
+
+
+def test_only_data_up_to_as_of_is_read(store, shop):
+    t = AS_OF - 95 * D
+    c = shop.customer("future", created=t - 30 * D)
+    shop.order(c, t, order_id="#then")
+    shop.order(c, t + 93 * D, order_id="#later")  # in the file, but after the as_of below
+    assert due(store, "winback", t + 90 * D) == [("future", 1, "send", "lapse:#then")]
+    # now the later order is visible: the lapse happened, but the customer came back
+    later = plan(store, t + 94 * D, rule="winback", render=False).decisions
+    assert [(d.action, d.reason[:26]) for d in later] == [("skip", "exited: ordered #later at ")]
