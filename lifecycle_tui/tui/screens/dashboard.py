@@ -1,15 +1,157 @@
-"""The Dashboard section (being built)."""
+"""The Dashboard section: store counts, sales per month, stage funnel, RFM heat map, and what
+the rules would send now (a dry-run summary).
 
+Two workers: the figures (cheap; metrics refreshed for the as-of first, as the CLI does) and
+the plan (the planner with ``render=False``; slower on a big store, so it fills in later).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Sparkline, Static
 
+from lifecycle_tui.store import settings
+from lifecycle_tui.store.overview import MonthSales, monthly_sales, rfm_cell_counts, stage_counts
+from lifecycle_tui.store.queries import store_counts
 from lifecycle_tui.tui.base import SectionScreen
+from lifecycle_tui.tui.widgets import format as fmt
+from lifecycle_tui.tui.widgets.charts import funnel, rfm_heatmap
+
+MONTHS = 12
+
+
+@dataclass
+class Figures:
+    counts: dict[str, int]
+    currency: str
+    sales: list[MonthSales]
+    stages: list[str]
+    stage_counts: dict[str, int]
+    grid: list[list[str]]
+    cells: dict[tuple[int, int], int]
+
+
+def load_figures(store, as_of) -> Figures:
+    from lifecycle_tui.segments import STAGES, ensure_metrics
+
+    ensure_metrics(store, as_of)
+    return Figures(
+        counts=store_counts(store),
+        currency=settings.get(store, "shop.currency"),
+        sales=monthly_sales(store, as_of, MONTHS),
+        stages=list(STAGES),
+        stage_counts=stage_counts(store),
+        grid=settings.get(store, "rfm.grid"),
+        cells=rfm_cell_counts(store),
+    )
+
+
+def load_plan(store, as_of):
+    """The dry-run plan without rendering; None when the rules engine is not installed."""
+    try:
+        from lifecycle_tui.automation.planner import plan
+    except ImportError:
+        return None
+    return plan(store, as_of, render=False)
 
 
 class DashboardScreen(SectionScreen):
-    """Dashboard."""
+    """The shop at a glance."""
 
     SECTION = "Dashboard"
+    BINDINGS = [Binding("r", "refresh", "Refresh", show=False)]
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Dashboard", id="placeholder")
+        with Horizontal(id="dash-top"):
+            yield Static("Loading…", id="dash-counts", classes="panel")
+            with Vertical(id="dash-sales", classes="panel"):
+                yield Static("Orders per month", id="dash-orders-label", classes="panel-title")
+                yield Sparkline([], id="dash-orders")
+                yield Static("Revenue per month", id="dash-revenue-label", classes="panel-title")
+                yield Sparkline([], id="dash-revenue")
+                yield Static("", id="dash-months", classes="muted")
+        with Horizontal(id="dash-middle"):
+            yield Static("", id="dash-funnel", classes="panel")
+            yield Static("", id="dash-rfm", classes="panel")
+        with Vertical(id="dash-plan", classes="panel"):
+            yield Static("What the rules would send now: working…", id="dash-plan-title", classes="panel-title")
+            yield DataTable(id="dash-plan-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#dash-counts").border_title = "Store"
+        self.query_one("#dash-sales").border_title = f"Last {MONTHS} months"
+        self.query_one("#dash-funnel").border_title = "Lifecycle stages"
+        self.query_one("#dash-rfm").border_title = "RFM (recency × frequency)"
+        self.query_one("#dash-plan").border_title = "Rules"
+        self.query_one("#dash-plan-table", DataTable).add_columns("Rule", "Channel", "Send", "Skip", "Defer")
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        as_of = self.as_of
+        self.run_db(lambda store: load_figures(store, as_of), self._show_figures, group="dash-figures")
+        self.run_db(lambda store: load_plan(store, as_of), self._show_plan, group="dash-plan",
+                    on_error=self._plan_failed)
+
+    def _show_figures(self, f: Figures) -> None:
+        counts = Table.grid(padding=(0, 2))
+        counts.add_column(style="dim")
+        counts.add_column(justify="right")
+        for key in ("customers", "orders", "order_items", "events", "products", "suppressions"):
+            counts.add_row(key.replace("_", " ").capitalize(), fmt.count(f.counts.get(key, 0)))
+        revenue = sum(m.revenue_cents for m in f.sales)
+        orders = sum(m.orders for m in f.sales)
+        counts.add_row("", "")
+        counts.add_row(f"Revenue {MONTHS} mo", fmt.money(revenue, f.currency))
+        counts.add_row(f"Orders {MONTHS} mo", fmt.count(orders))
+        self.query_one("#dash-counts", Static).update(counts)
+        self.query_one("#dash-orders", Sparkline).data = [m.orders for m in f.sales]
+        self.query_one("#dash-revenue", Sparkline).data = [m.revenue_cents / 100 for m in f.sales]
+        best = max(f.sales, key=lambda m: m.revenue_cents)
+        last = f.sales[-1]
+        self.query_one("#dash-orders-label", Static).update(
+            f"Orders per month · {last.month}: {fmt.count(last.orders)} · peak {max(m.orders for m in f.sales):,}")
+        self.query_one("#dash-revenue-label", Static).update(
+            f"Revenue per month · {last.month}: {fmt.money(last.revenue_cents, f.currency)}"
+            f" · best {best.month}: {fmt.money(best.revenue_cents, f.currency)}")
+        self.query_one("#dash-months", Static).update(_month_axis(f.sales))
+        self.query_one("#dash-funnel", Static).update(funnel(f.stages, f.stage_counts))
+        self.query_one("#dash-rfm", Static).update(rfm_heatmap(f.grid, f.cells))
+
+    def _show_plan(self, p) -> None:
+        title = self.query_one("#dash-plan-title", Static)
+        table = self.query_one("#dash-plan-table", DataTable)
+        table.clear()
+        if p is None:
+            title.update("Rules are not available in this installation.")
+            return
+        s = p.summary
+        title.update(Text.assemble(
+            "What the rules would send now: ", (f"{s['send']:,} send", "bold green"), " · ",
+            (f"{s['skip']:,} skip", "yellow"), " · ", (f"{s['defer']:,} defer", "cyan"),
+            ("   (dry-run, nothing is sent; 6 Dispatch to run it)", "dim"),
+        ))
+        rows: dict[tuple[str, str], dict[str, int]] = {}
+        for item in s["by_rule"]:
+            rows.setdefault((item["rule"], item["channel"]), {})[item["action"]] = item["count"]
+        for (rule, channel), n in rows.items():
+            table.add_row(rule, channel, *(fmt.count(n.get(a, 0)) for a in ("send", "skip", "defer")))
+        if not rows:
+            table.add_row("nothing is due", "", "", "", "")
+
+    def _plan_failed(self, exc: BaseException) -> None:
+        self.query_one("#dash-plan-title", Static).update(Text(f"The dry-run failed: {exc}", style="red"))
+        self.lifecycle.report_error(exc, title="Dry-run")
+
+
+def _month_axis(sales: list[MonthSales]) -> str:
+    if not sales:
+        return ""
+    return f"{sales[0].month} … {sales[-1].month}"
