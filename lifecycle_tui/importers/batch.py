@@ -1,0 +1,85 @@
+"""Shared plumbing of the writers: import-wide state, counters, batched look-ups, index handling.
+
+All writers run inside the one ``BEGIN IMMEDIATE`` transaction of an import, so they hold
+the write lock: new row ids are handed out from ``max(id) + 1`` in Python, which saves a
+round trip per row to learn the id of a row just inserted.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Counters:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    customers_created: int = 0  # customers an orders/events file brought in
+    products_created: int = 0
+    consent_changes: int = 0
+    consent_kept_off: int = 0  # a file said "yes" for a contact who unsubscribed or is suppressed
+
+
+@dataclass
+class WriteState:
+    """What every writer of one import shares."""
+
+    conn: sqlite3.Connection
+    source: str  # the file name, recorded on consent changes
+    at: str  # import time (UTC ISO), recorded on consent changes and updated_at
+    large: bool  # big file: worth dropping/rebuilding secondary indexes on an empty table
+    counters: Counters = field(default_factory=Counters)
+
+
+def fetch_in(conn: sqlite3.Connection, sql: str, keys) -> list[sqlite3.Row]:
+    """Run ``sql`` whose ``?`` is bound to a JSON list of ``keys`` (use ``IN (SELECT value FROM json_each(?))``)."""
+    keys = list(keys)
+    if not keys:
+        return []
+    return conn.execute(sql, (json.dumps(keys),)).fetchall()
+
+
+IN_JSON = "IN (SELECT value FROM json_each(?))"
+
+
+def next_id(conn: sqlite3.Connection, table: str) -> int:
+    return int(conn.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])
+
+
+def is_empty(conn: sqlite3.Connection, table: str) -> bool:
+    return conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
+
+
+def dump(value) -> str:
+    """Canonical JSON text (sorted keys) so that equal values compare equal as text."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class DeferredIndexes:
+    """Drop a table's secondary (non-unique) indexes now, recreate them at :meth:`restore`.
+
+    Maintaining two random-order indexes row by row is several times slower than building
+    them once after a bulk load into an empty table (measured: bench/import_bench.py).
+    Unique indexes stay: they are what the upserts conflict on.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, table: str) -> None:
+        self.conn = conn
+        self.saved = [
+            (r[0], r[1])
+            for r in conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+                "AND sql NOT LIKE 'CREATE UNIQUE%'",
+                (table,),
+            )
+        ]
+        for name, _ in self.saved:
+            conn.execute(f'DROP INDEX "{name}"')
+
+    def restore(self) -> None:
+        for _, sql in self.saved:
+            self.conn.execute(sql)
+        self.saved = []

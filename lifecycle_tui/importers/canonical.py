@@ -1,0 +1,178 @@
+"""Canonical rows: what every reader yields and the engine writes.
+
+A canonical row is a plain dict (cheap to build a million times):
+
+* customer: ``line, customer_id, email, email_norm`` and only the fields the file gave a
+  value for (``phone, first_name, last_name, birthday, created_at, accepts_email|sms|push,
+  push_token, timezone, tags, attributes``): an empty cell never erases what the store has.
+* order: ``line, order_id, customer_id, email, email_norm, placed_at, total_cents, currency,
+  status, attributes, items`` (``items``: ``None`` or a list of ``(sku, title, quantity,
+  price_cents)``; ``first_name/last_name`` when known, for customers the order creates).
+* event: ``line, event_id, customer_id, email, email_norm, type, occurred_at, properties``.
+
+The converters here read a ``{field: text}`` mapping (generic CSV and JSON Lines share
+them) and raise :class:`BadValue` naming the source column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from lifecycle_tui.importers import values as V
+from lifecycle_tui.importers.errors import BadValue
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """Store settings that shape how cells are read."""
+
+    currency: str = "EUR"
+    tz: str = "UTC"
+    decimal_comma: bool = False  # a ';'-delimited (European) file: 12,50 is twelve fifty
+
+    @property
+    def tz_is_utc(self) -> bool:
+        return self.tz in ("UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z")
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _parse(fn, text: str, column: str, *args):
+    try:
+        return fn(text, *args)
+    except ValueError as exc:
+        raise BadValue(column, str(exc)) from None
+
+
+def customer_key(v: dict, col: dict) -> tuple[str | None, str | None]:
+    """``(customer_id, email)`` of a row; at least one must be given."""
+    cid = v.get("customer_id", "")
+    if cid and (cid[0] in " '" or cid[-1] == " "):
+        cid = cid.strip()
+        if cid.startswith("'"):  # Shopify and Excel mark numeric ids as text with a leading quote
+            cid = cid[1:].strip()
+    email = v.get("email", "")
+    if email:
+        email = email.strip()
+        if "@" not in email or " " in email:
+            email = _parse(V.check_email, email, col.get("email", "email"))
+    if not cid and not email:
+        raise BadValue(col.get("customer_id") or col.get("email") or "customer_id", "missing customer_id and email")
+    return cid or None, email or None
+
+
+_STATUS_FAST = {s: s for s in V.STATUSES}
+_TEXT_FIELDS = ("phone", "first_name", "last_name", "push_token")
+_FLAGS = ("accepts_email", "accepts_sms", "accepts_push")
+
+
+def customer_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> dict:
+    cid, email = customer_key(v, col)
+    row: dict = {"line": line, "customer_id": cid, "email": email, "email_norm": email.lower() if email else None}
+    for f in _TEXT_FIELDS:
+        text = v.get(f, "").strip()
+        if text:
+            row[f] = text
+    for f in _FLAGS:
+        text = v.get(f, "")
+        if text.strip():
+            row[f] = _parse(V.flag, text, col.get(f, f))
+    if (text := v.get("birthday", "").strip()):
+        row["birthday"] = _parse(V.birthday, text, col.get("birthday", "birthday"))
+    if (text := v.get("created_at", "").strip()):
+        row["created_at"] = _parse(V.utc_iso, text, col.get("created_at", "created_at"), ctx.tz, ctx.tz_is_utc)
+    if (text := v.get("timezone", "").strip()):
+        if text not in _zones():
+            raise BadValue(col.get("timezone", "timezone"), f"unknown time zone {text!r} (expected e.g. Europe/Berlin)")
+        row["timezone"] = text
+    if (text := v.get("tags", "").strip()):
+        row["tags"] = _parse(V.tags, text, col.get("tags", "tags"))
+    if extra:
+        row["attributes"] = extra
+    return row
+
+
+def order_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> dict:
+    oid = v.get("order_id", "").strip()
+    if not oid:
+        raise BadValue(col.get("order_id", "order_id"), "missing order_id")
+    cid, email = customer_key(v, col)
+    placed = v.get("placed_at", "")
+    c = col.get
+    try:
+        placed_at = V.utc_iso(placed, ctx.tz, ctx.tz_is_utc)
+    except ValueError as exc:
+        raise BadValue(c("placed_at", "placed_at"), "missing placed_at" if not placed.strip() else str(exc)) from None
+    total = v.get("total", "")
+    try:
+        total_cents = V.cents(total, ctx.decimal_comma)
+    except ValueError as exc:
+        raise BadValue(c("total", "total"), "missing total" if not total.strip() else str(exc)) from None
+    cur = v.get("currency")
+    st = v.get("status")
+    if cur and len(cur) == 3 and cur.isupper() and cur.isalpha() and cur.isascii():
+        currency, cur = cur, None  # fast path; the slow path below validates anything else
+    else:
+        currency = ctx.currency
+    status = _STATUS_FAST.get(st) if st else "paid"
+    if status:
+        st = None
+    return {
+        "line": line,
+        "order_id": oid,
+        "customer_id": cid,
+        "email": email,
+        "email_norm": email.lower() if email else None,
+        "placed_at": placed_at,
+        "total_cents": total_cents,
+        "currency": _parse(V.currency, cur, c("currency", "currency"), ctx.currency) if cur else currency,
+        "status": _parse(V.status, st, c("status", "status")) if st else status,
+        "attributes": extra,
+        "items": None,
+    }
+
+
+def event_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> dict:
+    cid, email = customer_key(v, col)
+    etype = v.get("type", "").strip().lower()
+    if not etype:
+        raise BadValue(col.get("type", "type"), "missing type")
+    occurred = v.get("occurred_at", "")
+    if not occurred.strip():
+        raise BadValue(col.get("occurred_at", "occurred_at"), "missing occurred_at")
+    occurred_at = _parse(V.utc_iso, occurred, col.get("occurred_at", "occurred_at"), ctx.tz, ctx.tz_is_utc)
+    props = _parse(V.json_object, v.get("properties", ""), col.get("properties", "properties"))
+    if extra:
+        props = {**extra, **props}
+    return {
+        "line": line,
+        "event_id": v.get("event_id", "").strip() or None,
+        "customer_id": cid,
+        "email": email,
+        "email_norm": email.lower() if email else None,
+        "type": etype,
+        "occurred_at": occurred_at,
+        "properties": props,
+    }
+
+
+CONVERTERS = {"customers": customer_row, "orders": order_row, "events": event_row}
+
+
+@dataclass
+class Reading:
+    """What a format reader returns: the row stream plus what it learnt from the header.
+
+    ``rows`` yields canonical dicts or :class:`~lifecycle_tui.importers.errors.RowError`.
+    ``unknown_columns`` lists columns kept as attributes/properties (as written in the file);
+    ``notes`` are remarks for the report (e.g. how customers were matched).
+    """
+
+    rows: object
+    unknown_columns: list[str]
+    notes: list[str]

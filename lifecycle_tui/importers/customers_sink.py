@@ -1,0 +1,201 @@
+"""Writing customers: the resolver orders/events use, and the upsert of a customers file.
+
+Matching: by the shop's ``customer_id``; a row without one by lowercased email (a customer
+first known only by email is keyed by it, and adopts the shop's id when a later file brings
+one). A ``name:...`` key (WooCommerce orders without email) first tries a customer with
+that full name.
+"""
+
+from __future__ import annotations
+
+import json
+
+from lifecycle_tui.importers import consent
+from lifecycle_tui.importers.batch import IN_JSON, WriteState, dump, fetch_in, next_id
+
+COLUMNS = (
+    "customer_id", "email", "email_norm", "phone", "first_name", "last_name", "birthday", "created_at",
+    "accepts_email", "accepts_sms", "accepts_push", "push_token", "timezone", "tags", "attributes",
+)
+_INSERT = f"INSERT INTO customers (id, {', '.join(COLUMNS)}, updated_at) VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
+_UPDATE = f"UPDATE customers SET {', '.join(c + ' = ?' for c in COLUMNS)}, updated_at = ? WHERE id = ?"
+_SELECT = f"SELECT id, {', '.join(COLUMNS)} FROM customers"
+
+
+class CustomerResolver:
+    """Maps the customer keys of order/event rows to ``customers.id``, creating unknown ones."""
+
+    def __init__(self, state: WriteState) -> None:
+        self.state = state
+        self.by_id: dict[str, int] = {}
+        self.by_email: dict[str, int] = {}
+        self.next = next_id(state.conn, "customers")
+
+    def resolve(self, rows: list[dict], when_field: str) -> list[int]:
+        conn = self.state.conn
+        need_ids = {r["customer_id"] for r in rows if r["customer_id"] and r["customer_id"] not in self.by_id}
+        need_emails = {r["email_norm"] for r in rows if not r["customer_id"] and r["email_norm"] not in self.by_email}
+        if need_ids:
+            for r in fetch_in(conn, f"SELECT customer_id, id FROM customers WHERE customer_id {IN_JSON}", need_ids):
+                self.by_id[r[0]] = r[1]
+        if need_emails:
+            self._load_emails(need_emails)
+        names = {r["match_name"] for r in rows if r.get("match_name") and r["customer_id"] not in self.by_id}
+        if names:
+            found: dict[str, list[int]] = {}
+            for r in fetch_in(
+                conn,
+                "SELECT lower(trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))) AS n, id FROM customers "
+                f"WHERE n {IN_JSON}",
+                names,
+            ):
+                found.setdefault(r[0], []).append(r[1])
+            for r in rows:
+                ids = found.get(r.get("match_name") or "")
+                if ids and len(ids) == 1:  # only an unambiguous name match
+                    self.by_id[r["customer_id"]] = ids[0]
+        created = []
+        out = []
+        for r in rows:
+            cid = r["customer_id"]
+            rowid = self.by_id.get(cid) if cid else self.by_email.get(r["email_norm"])
+            if rowid is None:
+                rowid = self.next
+                self.next += 1
+                key = cid or r["email_norm"]
+                created.append(
+                    (rowid, key, r["email"], r["email_norm"], None, r.get("first_name"), r.get("last_name"), None,
+                     r[when_field], 0, 0, 0, None, None, "[]", "{}", self.state.at)
+                )
+                if cid:
+                    self.by_id[cid] = rowid
+                else:
+                    self.by_email[r["email_norm"]] = rowid
+            out.append(rowid)
+        if created:
+            conn.executemany(_INSERT, created)
+            self.state.counters.customers_created += len(created)
+        return out
+
+    def _load_emails(self, emails: set[str]) -> None:
+        # Prefer the customer keyed by the email itself, else the oldest with that email.
+        rows = fetch_in(
+            self.state.conn,
+            f"SELECT id, customer_id, email_norm FROM customers WHERE customer_id {IN_JSON} "
+            f"OR email_norm IN (SELECT value FROM json_each(json(?1))) ORDER BY id",
+            emails,
+        )
+        for r in rows:
+            if r[1] in emails:
+                self.by_email[r[1]] = r[0]
+        for r in rows:
+            if r[2] in emails:
+                self.by_email.setdefault(r[2], r[0])
+
+
+class CustomerWriter:
+    """Upserts the rows of a customers file (see the module docstring for matching)."""
+
+    def __init__(self, state: WriteState) -> None:
+        self.state = state
+        self.next = next_id(state.conn, "customers")
+
+    @staticmethod
+    def key(row: dict) -> str:
+        return row["customer_id"] or "@" + row["email_norm"]
+
+    def _existing(self, rows: list[dict]) -> list[dict | None]:
+        conn = self.state.conn
+        ids = {r["customer_id"] for r in rows if r["customer_id"]}
+        emails = {r["email_norm"] for r in rows if r["email_norm"]}
+        by_id = {r["customer_id"]: dict(r) for r in fetch_in(conn, f"{_SELECT} WHERE customer_id {IN_JSON}", ids)}
+        keyed_by_email: dict[str, dict] = {}
+        by_email: dict[str, dict] = {}
+        for r in fetch_in(conn, f"{_SELECT} WHERE customer_id {IN_JSON} OR email_norm IN (SELECT value FROM json_each(?1)) ORDER BY id", emails):
+            if r["customer_id"] in emails:
+                keyed_by_email[r["customer_id"]] = dict(r)
+            if r["email_norm"] in emails:
+                by_email.setdefault(r["email_norm"], dict(r))
+        out = []
+        for r in rows:
+            if r["customer_id"]:
+                # A customer first known by email only adopts the shop's id.
+                out.append(by_id.get(r["customer_id"]) or (keyed_by_email.get(r["email_norm"]) if r["email_norm"] else None))
+            else:
+                out.append(keyed_by_email.get(r["email_norm"]) or by_email.get(r["email_norm"]))
+        return out
+
+    def write(self, rows: list[dict]) -> None:
+        state = self.state
+        existing = self._existing(rows)
+        wants_on = [(r, ex) for r, ex in zip(rows, existing)
+                    if any(r.get(f"accepts_{ch}") == 1 and (ex is None or ex[f"accepts_{ch}"] != 1) for ch in consent.CHANNELS)]
+        found = consent.blocked(
+            state.conn,
+            [ex["id"] for _, ex in wants_on if ex],
+            [r["email_norm"] or (ex or {}).get("email_norm") for r, ex in wants_on],
+            [r.get("phone") or (ex or {}).get("phone") for r, ex in wants_on],
+        ) if wants_on else (set(), set(), set())
+        inserts, updates, changes = [], [], []
+        c = state.counters
+        for r, ex in zip(rows, existing):
+            new = self._merge(r, ex)
+            rowid = ex["id"] if ex else self.next
+            for ch in consent.CHANNELS:
+                f = f"accepts_{ch}"
+                old = ex[f] if ex else None
+                if new[f] == 1 and old != 1 and consent.is_blocked(ex and rowid, ch, new["email_norm"], new["phone"], found):
+                    new[f] = old or 0
+                    c.consent_kept_off += 1
+                if new[f] != (old or 0) or (ex is None and new[f] == 1):
+                    changes.append((rowid, ch, old, new[f]))
+            values = tuple(new[k] for k in COLUMNS)
+            if ex is None:
+                inserts.append((rowid, *values, state.at))
+                self.next += 1
+                c.inserted += 1
+            elif values != _canonical(ex):
+                updates.append((*values, state.at, rowid))
+                c.updated += 1
+            else:
+                c.unchanged += 1
+        if inserts:
+            state.conn.executemany(_INSERT, inserts)
+        if updates:
+            state.conn.executemany(_UPDATE, updates)
+        consent.record(state, changes)
+
+    def finish(self) -> None:
+        pass
+
+    def _merge(self, r: dict, ex: dict | None) -> dict:
+        new = dict(zip(COLUMNS, _canonical(ex))) if ex else {k: None for k in COLUMNS}
+        if ex is None:
+            new.update(accepts_email=0, accepts_sms=0, accepts_push=0, tags="[]", attributes="{}")
+            new["customer_id"] = r["customer_id"] or r["email_norm"]
+        elif r["customer_id"]:
+            new["customer_id"] = r["customer_id"]
+        if r["email"]:
+            new["email"], new["email_norm"] = r["email"], r["email_norm"]
+        for f in ("phone", "first_name", "last_name", "birthday", "created_at", "push_token", "timezone",
+                  "accepts_email", "accepts_sms", "accepts_push"):
+            if f in r and r[f] is not None:
+                new[f] = r[f]
+        if "tags" in r:
+            new["tags"] = dump(r["tags"])
+        if r.get("attributes"):
+            merged = json.loads(new["attributes"] or "{}")
+            merged.update(r["attributes"])
+            new["attributes"] = dump(merged)
+        return new
+
+
+def _canonical(ex: dict) -> tuple:
+    """An existing row's values with its JSON columns in canonical text (other writers may format them differently)."""
+    out = dict(ex)
+    for k, empty in (("tags", "[]"), ("attributes", "{}")):
+        try:
+            out[k] = dump(json.loads(ex[k] or empty))
+        except ValueError:
+            pass
+    return tuple(out[k] for k in COLUMNS)

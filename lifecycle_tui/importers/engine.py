@@ -1,0 +1,180 @@
+"""The import engine: read a file with the right reader, validate, upsert in one transaction, report.
+
+:func:`import_file` is what ``lifecycle import`` and the console call. A bad row refuses
+the whole file (:class:`ImportRefused`, store unchanged) unless ``skip_invalid``; a dry
+run does all the work inside the transaction and rolls it back, so its counts are exactly
+what a real import would do.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from lifecycle_tui.importers import generic, jsonl, shopify, woocommerce
+from lifecycle_tui.importers.batch import Counters, WriteState
+from lifecycle_tui.importers.canonical import ReadContext
+from lifecycle_tui.importers.customers_sink import CustomerResolver, CustomerWriter
+from lifecycle_tui.importers.errors import ImportRefused, RowError
+from lifecycle_tui.importers.events_sink import EventWriter
+from lifecycle_tui.importers.formats import KINDS, resolve_format
+from lifecycle_tui.importers.orders_sink import OrderWriter
+from lifecycle_tui.importers.reader import Table
+from lifecycle_tui.store import settings
+from lifecycle_tui.store.timeutil import to_iso
+
+BATCH_ROWS = 10_000
+LARGE_FILE_BYTES = 8 << 20  # above this, deferring index builds on an empty table pays off
+MAX_REPORTED = 1000  # rejected rows listed in a report (the total is always counted)
+IMPORT_CACHE_KIB = 64 * 1024  # page cache while importing: index pages stay in memory
+
+READERS = {"generic": generic.read_generic, "jsonl": jsonl.read_jsonl, "shopify": shopify.read, "woocommerce": woocommerce.read}
+
+Progress = Callable[[int, int], None]  # (bytes read, file size)
+
+
+@dataclass
+class ImportReport:
+    file: str
+    kind: str
+    format: str
+    encoding: str = ""
+    delimiter: str = ""
+    dry_run: bool = False
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    rejected_total: int = 0
+    unknown_columns: list[str] = field(default_factory=list)
+    customers_created: int = 0
+    products_created: int = 0
+    consent_changes: int = 0
+    consent_kept_off: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated or self.customers_created or self.consent_changes)
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file, "kind": self.kind, "format": self.format, "encoding": self.encoding,
+            "delimiter": self.delimiter, "dry_run": self.dry_run, "rows": self.rows,
+            "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
+            "rejected": [r.to_json() for r in self.rejected], "rejected_total": self.rejected_total,
+            "unknown_columns": self.unknown_columns, "customers_created": self.customers_created,
+            "products_created": self.products_created, "consent_changes": self.consent_changes,
+            "consent_kept_off": self.consent_kept_off, "notes": self.notes,
+        }
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction to undo a dry run."""
+
+
+def import_file(
+    store,
+    path: str | os.PathLike,
+    kind: str,
+    fmt: str = "auto",
+    *,
+    at: datetime,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> ImportReport:
+    """Import ``path`` as ``kind`` (customers, orders, events) and report what changed.
+
+    ``at`` is the import time recorded on consent changes and ``updated_at``. Raises
+    :class:`ImportRefused` (nothing written) for a missing/unreadable file, an unusable
+    header, or -- without ``skip_invalid`` -- the first bad row.
+    """
+    if kind not in KINDS:
+        raise ImportRefused(f"unknown kind {kind!r} (expected one of {', '.join(KINDS)}).")
+    path = Path(path)
+    with Table(path) as table:
+        if not table.header and not table.first_text().strip():
+            raise ImportRefused(f"{path}: the file is empty.")
+        fmt = resolve_format(fmt, kind, table.header, table.first_text(), path)
+        ctx = ReadContext(
+            currency=settings.get(store, "shop.currency"),
+            tz=settings.get(store, "shop.timezone"),
+            decimal_comma=table.delimiter == ";",
+        )
+        reading = READERS[fmt](table, kind, ctx)
+        report = ImportReport(
+            file=str(path), kind=kind, format=fmt, encoding=table.encoding,
+            delimiter="" if fmt == "jsonl" else table.delimiter, dry_run=dry_run,
+        )
+        conn = store.conn
+        old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        try:
+            with store.transaction():
+                counters = _run(store, table, kind, reading, report, skip_invalid, at, progress, batch_rows)
+                if dry_run:
+                    raise _Rollback
+        except _Rollback:
+            pass
+        finally:
+            conn.execute(f"PRAGMA cache_size = {old_cache}")
+        report.unknown_columns = list(reading.unknown_columns)
+        report.notes = list(reading.notes)
+        for name in ("inserted", "updated", "unchanged", "customers_created", "products_created", "consent_changes", "consent_kept_off"):
+            setattr(report, name, getattr(counters, name))
+        if counters.consent_kept_off:
+            report.notes.append(
+                f"{counters.consent_kept_off} consent flag(s) in the file were not applied: "
+                "the contact unsubscribed or is suppressed."
+            )
+        return report
+
+
+def _run(store, table, kind, reading, report, skip_invalid, at, progress, batch_rows) -> Counters:
+    state = WriteState(conn=store.conn, source=table.path.name, at=to_iso(at), large=table.size >= LARGE_FILE_BYTES)
+    if kind == "customers":
+        writer = CustomerWriter(state)
+    else:
+        resolver = CustomerResolver(state)
+        writer = OrderWriter(state, resolver) if kind == "orders" else EventWriter(state, resolver)
+    key = writer.key
+    batch: list[dict] = []
+    keys: set[str] = set()
+    for item in reading.rows:
+        report.rows += 1
+        if item.__class__ is RowError:
+            _reject(report, item, skip_invalid)
+            continue
+        k = key(item)
+        if k in keys or len(batch) >= batch_rows:
+            # A key seen again in this batch is flushed first so its second row sees the first.
+            writer.write(batch)
+            batch, keys = [], set()
+            if progress:
+                progress(table.bytes_read(), table.size)
+        batch.append(item)
+        keys.add(k)
+    if batch:
+        writer.write(batch)
+    writer.finish()
+    if progress:
+        progress(table.size, table.size)
+    return state.counters
+
+
+def _reject(report: ImportReport, err: RowError, skip_invalid: bool) -> None:
+    report.rejected_total += 1
+    if len(report.rejected) < MAX_REPORTED:
+        report.rejected.append(err)
+    if not skip_invalid:
+        raise ImportRefused(
+            f"{report.file}: line {err.line}, column {err.column!r}: {err.reason}. "
+            "Nothing was imported (use --skip-invalid to import the other rows).",
+            rejected=[err.to_json()],
+        )

@@ -1,0 +1,37 @@
+"""Import errors: a refused file (nothing written) and one bad row (line, column, reason)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ImportRefused(Exception):
+    """The whole file was refused; the message names the file and, for a bad row, line and column.
+
+    ``rejected`` carries the bad rows found (for ``--json``); the store is unchanged.
+    """
+
+    def __init__(self, message: str, rejected: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.rejected = rejected or []
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One rejected input row. ``line`` is the physical line where the record starts."""
+
+    line: int
+    column: str
+    reason: str
+
+    def to_json(self) -> dict:
+        return {"line": self.line, "column": self.column, "reason": self.reason}
+
+
+class BadValue(ValueError):
+    """A value could not be read; carries the column so readers can build a :class:`RowError`."""
+
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason

@@ -1,0 +1,79 @@
+"""Writing events, matched by ``event_key``: the file's ``event_id``, else a digest.
+
+The digest covers customer key, type, time and properties, so re-importing a file without
+event ids is still idempotent. A newly imported ``unsubscribed`` event turns that channel's
+consent off (recorded in ``consent_changes``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from lifecycle_tui.importers import consent
+from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, is_empty, next_id
+from lifecycle_tui.importers.customers_sink import CustomerResolver
+
+_INSERT = "INSERT INTO events (id, event_id, event_key, customer_id, type, occurred_at, properties) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_UPDATE = "UPDATE events SET event_id = ?, customer_id = ?, type = ?, occurred_at = ?, properties = ? WHERE id = ?"
+
+
+def event_key(row: dict) -> str:
+    if row["event_id"]:
+        return row["event_id"]
+    basis = dump([row["customer_id"] or row["email_norm"], row["type"], row["occurred_at"], row["properties"]])
+    return "sha1:" + hashlib.sha1(basis.encode("utf-8")).hexdigest()
+
+
+class EventWriter:
+    def __init__(self, state: WriteState, resolver: CustomerResolver) -> None:
+        self.state = state
+        self.resolver = resolver
+        self.next = next_id(state.conn, "events")
+        fresh = is_empty(state.conn, "events")
+        self.deferred = DeferredIndexes(state.conn, "events") if fresh and state.large else None
+
+    @staticmethod
+    def key(row: dict) -> str:
+        row["event_key"] = key = event_key(row)
+        return key
+
+    def write(self, rows: list[dict]) -> None:
+        conn, c = self.state.conn, self.state.counters
+        customers = self.resolver.resolve(rows, "occurred_at")
+        existing = {
+            r["event_key"]: r
+            for r in fetch_in(
+                conn,
+                f"SELECT id, event_id, event_key, customer_id, type, occurred_at, properties FROM events WHERE event_key {IN_JSON}",
+                [r["event_key"] for r in rows],
+            )
+        }
+        inserts, updates = [], []
+        unsubscribes: set[tuple[int, str]] = set()
+        for r, cust in zip(rows, customers):
+            props = dump(r["properties"])
+            ex = existing.get(r["event_key"])
+            if ex is None:
+                inserts.append((self.next, r["event_id"], r["event_key"], cust, r["type"], r["occurred_at"], props))
+                self.next += 1
+                c.inserted += 1
+                if r["type"] == "unsubscribed":
+                    unsubscribes.add((cust, str(r["properties"].get("channel") or "email").lower()))
+                continue
+            new = (r["event_id"], cust, r["type"], r["occurred_at"], props)
+            old = (ex["event_id"], ex["customer_id"], ex["type"], ex["occurred_at"], dump(json.loads(ex["properties"] or "{}")))
+            if new != old:
+                updates.append((*new, ex["id"]))
+                c.updated += 1
+            else:
+                c.unchanged += 1
+        if inserts:
+            conn.executemany(_INSERT, inserts)
+        if updates:
+            conn.executemany(_UPDATE, updates)
+        consent.apply_unsubscribes(self.state, unsubscribes)
+
+    def finish(self) -> None:
+        if self.deferred:
+            self.deferred.restore()

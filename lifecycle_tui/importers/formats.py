@@ -1,0 +1,87 @@
+"""Source formats and their detection from the header row.
+
+Formats: ``generic`` (our own columns, any order), ``jsonl`` (one JSON object per line with
+the same names), ``shopify`` (customer and order exports) and ``woocommerce`` (Analytics >
+Customers / Orders "Download" exports). :func:`detect_format` looks at the header only.
+"""
+
+from __future__ import annotations
+
+from lifecycle_tui.importers.errors import ImportRefused
+from lifecycle_tui.importers.reader import normalise_header
+
+KINDS = ("customers", "orders", "events")
+FORMATS = ("auto", "generic", "shopify", "woocommerce", "jsonl")
+
+# Generic columns per kind (design brief). Aliases map common spellings onto them.
+GENERIC_COLUMNS = {
+    "customers": (
+        "customer_id", "email", "phone", "first_name", "last_name", "birthday", "created_at",
+        "accepts_email", "accepts_sms", "accepts_push", "push_token", "timezone", "tags",
+    ),
+    "orders": ("order_id", "customer_id", "email", "placed_at", "total", "currency", "status"),
+    "events": ("customer_id", "email", "type", "occurred_at", "event_id", "properties"),
+}
+ALIASES = {
+    "id": "customer_id", "customer": "customer_id", "customerid": "customer_id",
+    "e_mail": "email", "email_address": "email", "mail": "email",
+    "phone_number": "phone", "mobile": "phone", "firstname": "first_name", "lastname": "last_name",
+    "date_of_birth": "birthday", "dob": "birthday", "signed_up_at": "created_at", "signup_date": "created_at",
+    "tz": "timezone", "time_zone": "timezone", "orderid": "order_id", "order": "order_id",
+    "order_date": "placed_at", "created": "placed_at", "date": "placed_at", "amount": "total",
+    "total_price": "total", "event_type": "type", "event": "type", "timestamp": "occurred_at",
+    "time": "occurred_at", "event_time": "occurred_at",
+}
+# Aliases that only make sense for one kind ("created_at" of an order is when it was placed).
+KIND_ALIASES = {
+    "orders": {"created_at": "placed_at", "order_number": "order_id", "id": "order_id"},
+    "events": {"created_at": "occurred_at", "id": "event_id"},
+}
+
+
+def canonical_name(kind: str, header: str) -> str:
+    """The generic field a header cell names (``"Customer ID"`` -> ``customer_id``), else its snake form."""
+    norm = normalise_header(header)
+    if norm in GENERIC_COLUMNS[kind]:
+        return norm
+    alias = KIND_ALIASES.get(kind, {}).get(norm) or ALIASES.get(norm)
+    return alias if alias in GENERIC_COLUMNS[kind] else norm
+
+
+def _has(names: set[str], *wanted: str) -> bool:
+    return all(w in names for w in wanted)
+
+
+def detect_format(header: list[str], first_text: str) -> tuple[str, str | None]:
+    """``(format, kind or None)`` from the header row (and first line for JSON Lines)."""
+    if first_text.lstrip("\ufeff \t").startswith("{"):
+        return "jsonl", None
+    names = {normalise_header(h) for h in header}
+    if _has(names, "name", "financial_status") or _has(names, "name", "lineitem_name"):
+        return "shopify", "orders"
+    if ("accepts_email_marketing" in names or "accepts_marketing" in names) and (
+        "total_orders" in names or "total_spent" in names or "first_name" in names
+    ):
+        return "shopify", "customers"
+    if _has(names, "username", "last_active") or _has(names, "total_spend", "aov"):
+        return "woocommerce", "customers"
+    if "order" in names and ("n_revenue_formatted" in names or "net_sales" in names or "customer_type" in names):
+        return "woocommerce", "orders"
+    return "generic", None
+
+
+def resolve_format(requested: str, kind: str, header: list[str], first_text: str, path) -> str:
+    """The format to read ``path`` with; refuses a file that is plainly the other kind."""
+    if requested not in FORMATS:
+        raise ImportRefused(f"unknown format {requested!r} (expected one of {', '.join(FORMATS)}).")
+    detected, detected_kind = detect_format(header, first_text)
+    fmt = detected if requested == "auto" else requested
+    if detected_kind and detected_kind != kind and fmt == detected:
+        label = {"shopify": "Shopify", "woocommerce": "WooCommerce"}[detected]
+        raise ImportRefused(
+            f"{path}: this looks like a {label} {detected_kind[:-1]} export; "
+            f"import it with `lifecycle import {detected_kind} {path}`."
+        )
+    if fmt in ("shopify", "woocommerce") and kind == "events":
+        raise ImportRefused(f"{path}: {fmt} exports have no events; use --format generic or jsonl.")
+    return fmt

@@ -1,0 +1,157 @@
+"""Writing orders and their line items, matched by ``order_id``.
+
+An order row changes the store only when a value differs (attributes are merged, line
+items replaced as a whole when they differ), so a re-import reports ``unchanged``.
+Into an empty ``orders`` table the writer takes a fast path: no look-up of existing
+orders, plain inserts (a duplicate order id inside the file is caught by the UNIQUE index,
+and that batch is redone the careful way), secondary indexes rebuilt at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, is_empty, next_id
+from lifecycle_tui.importers.customers_sink import CustomerResolver
+
+_INSERT = (
+    "INSERT INTO orders (id, order_id, customer_id, placed_at, total_cents, currency, status, attributes) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE = "UPDATE orders SET customer_id = ?, placed_at = ?, total_cents = ?, currency = ?, status = ?, attributes = ? WHERE id = ?"
+_ITEM = "INSERT INTO order_items (order_id, line, product_id, sku, title, quantity, price_cents) VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
+class OrderWriter:
+    def __init__(self, state: WriteState, resolver: CustomerResolver) -> None:
+        self.state = state
+        self.resolver = resolver
+        conn = state.conn
+        self.next = next_id(conn, "orders")
+        self.fresh = is_empty(conn, "orders")
+        self.deferred = DeferredIndexes(conn, "orders") if self.fresh and state.large else None
+        self.products: dict[str, int] = {}
+        self.next_product = next_id(conn, "products")
+
+    @staticmethod
+    def key(row: dict) -> str:
+        return row["order_id"]
+
+    def write(self, rows: list[dict]) -> None:
+        customers = self.resolver.resolve(rows, "placed_at")
+        if self.fresh:
+            conn = self.state.conn
+            start, products_created = self.next, self.state.counters.products_created
+            conn.execute("SAVEPOINT orders_batch")
+            try:
+                self._insert_all(rows, customers)
+            except sqlite3.IntegrityError:
+                # The file repeats an order id: undo this batch and go the careful way from here on.
+                conn.execute("ROLLBACK TO orders_batch")
+                conn.execute("RELEASE orders_batch")
+                self.next, self.fresh = start, False
+                self.products.clear()  # products made inside the undone batch are gone too
+                self.next_product = next_id(conn, "products")
+                self.state.counters.products_created = products_created
+                self._upsert(rows, customers)
+                return
+            conn.execute("RELEASE orders_batch")
+            self.state.counters.inserted += len(rows)
+            return
+        self._upsert(rows, customers)
+
+    def _insert_all(self, rows: list[dict], customers: list[int]) -> None:
+        n = self.next
+        params = []
+        items = []
+        for r, cust in zip(rows, customers):
+            attrs = r["attributes"]
+            params.append((n, r["order_id"], cust, r["placed_at"], r["total_cents"], r["currency"], r["status"], dump(attrs) if attrs else "{}"))
+            if r["items"]:
+                items.append((n, r["items"]))
+            n += 1
+        self.state.conn.executemany(_INSERT, params)
+        self.next = n
+        if items:
+            self._insert_items(items)
+
+    def _upsert(self, rows: list[dict], customers: list[int]) -> None:
+        conn, c = self.state.conn, self.state.counters
+        existing = {
+            r["order_id"]: r
+            for r in fetch_in(
+                conn,
+                f"SELECT id, order_id, customer_id, placed_at, total_cents, currency, status, attributes FROM orders WHERE order_id {IN_JSON}",
+                [r["order_id"] for r in rows],
+            )
+        }
+        old_items: dict[int, list[tuple]] = {}
+        with_items = [existing[r["order_id"]]["id"] for r in rows if r["items"] is not None and r["order_id"] in existing]
+        for it in fetch_in(conn, f"SELECT order_id, sku, title, quantity, price_cents FROM order_items WHERE order_id {IN_JSON} ORDER BY order_id, line", with_items):
+            old_items.setdefault(it[0], []).append((it[1], it[2], it[3], it[4]))
+        inserts, updates, item_sets, replaced = [], [], [], []
+        for r, cust in zip(rows, customers):
+            ex = existing.get(r["order_id"])
+            if ex is None:
+                attrs = dump(r["attributes"]) if r["attributes"] else "{}"
+                inserts.append((self.next, r["order_id"], cust, r["placed_at"], r["total_cents"], r["currency"], r["status"], attrs))
+                if r["items"]:
+                    item_sets.append((self.next, r["items"]))
+                self.next += 1
+                c.inserted += 1
+                continue
+            old_attrs = json.loads(ex["attributes"] or "{}")
+            attrs = dump({**old_attrs, **r["attributes"]}) if r["attributes"] else dump(old_attrs)
+            new = (cust, r["placed_at"], r["total_cents"], r["currency"], r["status"], attrs)
+            old = (ex["customer_id"], ex["placed_at"], ex["total_cents"], ex["currency"], ex["status"], dump(old_attrs))
+            items_differ = r["items"] is not None and [tuple(i) for i in r["items"]] != old_items.get(ex["id"], [])
+            if new != old or items_differ:
+                updates.append((*new, ex["id"]))
+                if items_differ:
+                    replaced.append(ex["id"])
+                    if r["items"]:
+                        item_sets.append((ex["id"], r["items"]))
+                c.updated += 1
+            else:
+                c.unchanged += 1
+        if inserts:
+            conn.executemany(_INSERT, inserts)
+        if updates:
+            conn.executemany(_UPDATE, updates)
+        if replaced:
+            conn.execute(f"DELETE FROM order_items WHERE order_id {IN_JSON}", (json.dumps(replaced),))
+        if item_sets:
+            self._insert_items(item_sets)
+
+    def _insert_items(self, sets: list[tuple[int, list[tuple]]]) -> None:
+        skus = {it[0] for _, items in sets for it in items if it[0]}
+        self._ensure_products(skus, sets)
+        params = [
+            (oid, line, self.products.get(sku) if sku else None, sku, title, qty, price)
+            for oid, items in sets
+            for line, (sku, title, qty, price) in enumerate(items, start=1)
+        ]
+        self.state.conn.executemany(_ITEM, params)
+
+    def _ensure_products(self, skus: set[str], sets) -> None:
+        missing = {s for s in skus if s not in self.products}
+        if not missing:
+            return
+        conn = self.state.conn
+        for r in fetch_in(conn, f"SELECT product_id, id FROM products WHERE product_id {IN_JSON}", missing):
+            self.products[r[0]] = r[1]
+        new = []
+        for _, items in sets:
+            for sku, title, _qty, price in items:
+                if sku and sku not in self.products:
+                    self.products[sku] = self.next_product
+                    new.append((self.next_product, sku, title, price))
+                    self.next_product += 1
+        if new:
+            conn.executemany("INSERT INTO products (id, product_id, title, price_cents) VALUES (?, ?, ?, ?)", new)
+            self.state.counters.products_created += len(new)
+
+    def finish(self) -> None:
+        if self.deferred:
+            self.deferred.restore()
