@@ -17,3 +17,35 @@ from dispatch_helpers import add_customers  # noqa: E402
 @pytest.fixture
 def customers(store):
     return add_customers(store, 12)
+
+
+@pytest.fixture(scope="session")
+def _sample_master(tmp_path_factory):
+    """A small generated shop (starter rules and templates, fresh activity at its pinned as-of)."""
+    from lifecycle_tui.sample.generator import generate_shop
+
+    path = tmp_path_factory.mktemp("sample") / "shop.db"
+    generate_shop(path, customers=300, seed=7)
+    return path
+
+
+@pytest.fixture
+def sample_store(_sample_master, tmp_path):
+    """A private copy of the generated shop, opened; its plan has email, SMS and push sends."""
+    import shutil
+
+    from lifecycle_tui.store import open_store
+
+    path = tmp_path / "sample.db"
+    shutil.copyfile(_sample_master, path)
+    store = open_store(path)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def sample_plan(sample_store):
+    from lifecycle_tui.automation.planner import plan
+    from lifecycle_tui.store.settings import pinned_as_of
+
+    return plan(sample_store, pinned_as_of(sample_store))

@@ -107,9 +107,11 @@ class SmtpTransport:
         if not record.recipient:
             raise TransportError("the customer has no email address")
         data = rendered.to_eml_bytes()
+        # Envelope sender: the From address the message was rendered with, else the shop's setting.
+        sender = (getattr(rendered, "envelope", None) or {}).get("from_email") or self.sender
         conn = self._ensure_connected()
         try:
-            refused = conn.sendmail(self.sender, [record.recipient], data)
+            refused = conn.sendmail(sender, [record.recipient], data)
         except smtplib.SMTPRecipientsRefused as exc:
             reply = next(iter(exc.recipients.values()), (0, b""))
             raise TransportError(f"server refused {record.recipient}: {reply[0]} {_text(reply[1])}") from None
