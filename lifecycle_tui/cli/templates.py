@@ -10,8 +10,8 @@ from rich.table import Table
 
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, fail, state
 from lifecycle_tui.messages import (
-    Renderer, TemplateError, get_template, get_version, lint_all, lint_template, list_templates, list_versions,
-    restore_version, save_template,
+    TemplateError, get_template, get_version, lint_all, lint_template, list_templates, list_versions,
+    preview, restore_version, save_template,
 )
 from lifecycle_tui.store.browse import customer_rowid
 
@@ -129,7 +129,7 @@ def templates_render(
         if rowid is None:
             fail(f"no customer {customer!r} in this store.")
         try:
-            msg = Renderer(store, st.as_of_for(store)).render(name, rowid)
+            msg = preview(store, name, rowid, st.as_of_for(store))
         except TemplateError as exc:
             fail(str(exc))
     if json_out:

@@ -15,7 +15,7 @@ Public interface (what the rules, dispatch, CLI and console call):
 from lifecycle_tui.messages.context import CONTEXT_NAMES, build_context
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.lint import LintReport, lint_all, lint_template
-from lifecycle_tui.messages.render import RenderedMessage, Renderer
+from lifecycle_tui.messages.render import RenderedMessage, Renderer, preview
 from lifecycle_tui.messages.repository import (
     StoredTemplate, get_template, get_version, list_templates, list_versions, restore_version, save_template,
 )
@@ -24,6 +24,6 @@ from lifecycle_tui.messages.unsubscribe import resolve_unsubscribe_token, unsubs
 
 __all__ = [
     "CONTEXT_NAMES", "LintReport", "RenderedMessage", "Renderer", "StoredTemplate", "TemplateError", "TemplateSource",
-    "build_context", "get_template", "get_version", "lint_all", "lint_template", "list_templates", "list_versions", "parse_source",
+    "build_context", "get_template", "get_version", "lint_all", "lint_template", "list_templates", "list_versions", "parse_source", "preview",
     "resolve_unsubscribe_token", "restore_version", "save_template", "unsubscribe_token",
 ]

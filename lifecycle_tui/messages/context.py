@@ -61,6 +61,7 @@ class ContextBuilder:
         self._secret: str | None = None
         self._products: dict | None = None
         self._products_by_code: dict | None = None
+        self._catalogue: list[int] | None = None
 
     # -- shop-wide, cached ---------------------------------------------------------------
     @property
@@ -230,7 +231,10 @@ class ContextBuilder:
 
     def recommendations(self, rowid: int, n: int = RECOMMENDATIONS) -> list[Record]:
         products = self.products
-        return [products[p] for p in self.recommender.for_customer(rowid, n) if p in products]
+        if self._catalogue is None:  # fallback order: priced products first, by row id
+            self._catalogue = sorted(products, key=lambda p: (products[p].price_cents is None, p))
+        ids = self.recommender.for_customer(rowid, n, catalogue=self._catalogue)
+        return [products[p] for p in ids if p in products]
 
     def build(self, rowid: int, *, channel: str = "email", names=None, extra: dict | None = None) -> dict:
         """The context for one customer; ``names`` limits the work to the names a template uses."""
@@ -256,6 +260,15 @@ class ContextBuilder:
         for key, value in extra.items():
             ctx[key] = to_record(key, value)
         return ctx
+
+
+def ensure_fresh_metrics(store, as_of: datetime) -> None:
+    """Bring ``customer_metrics`` (stage, RFM) up to ``as_of`` when the segments package can."""
+    try:
+        from lifecycle_tui.segments import ensure_metrics
+    except ImportError:  # an older tree without segments: stage and rfm render as None
+        return
+    ensure_metrics(store, as_of)
 
 
 def build_context(store, customer_rowid: int, as_of: datetime, extra: dict | None = None, channel: str = "email") -> dict:

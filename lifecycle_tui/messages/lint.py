@@ -18,7 +18,7 @@ from datetime import datetime
 
 from jinja2 import nodes
 
-from lifecycle_tui.messages.context import CONTEXT_NAMES
+from lifecycle_tui.messages.context import CONTEXT_NAMES, ensure_fresh_metrics
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.render import Renderer
 from lifecycle_tui.messages.repository import list_templates, require_template
@@ -133,7 +133,9 @@ def lint_template(store, template, as_of: datetime | None = None, *, renderer: R
         from lifecycle_tui.store.settings import resolve_as_of
 
         as_of = resolve_as_of(store, None)  # pinned clock, else now (as the CLI default)
-    renderer = renderer or Renderer(store, as_of)
+    if renderer is None:
+        ensure_fresh_metrics(store, as_of)
+        renderer = Renderer(store, as_of)
     name = template.name if isinstance(template, TemplateSource) else str(template)
     report = LintReport(template=name, channel=None)
     try:
@@ -186,5 +188,6 @@ def lint_all(store, as_of: datetime | None = None) -> list[LintReport]:
         from lifecycle_tui.store.settings import resolve_as_of
 
         as_of = resolve_as_of(store, None)
+    ensure_fresh_metrics(store, as_of)
     renderer = Renderer(store, as_of)
     return [lint_template(store, t.name, as_of, renderer=renderer) for t in list_templates(store)]

@@ -62,8 +62,13 @@ class Recommender:
         )
         return {r[0] for r in rows}
 
-    def for_customer(self, customer_rowid: int, n: int = 3, exclude: set[int] | None = None) -> list[int]:
-        """Up to ``n`` product row ids the customer has not bought, best first."""
+    def for_customer(self, customer_rowid: int, n: int = 3, exclude: set[int] | None = None,
+                     catalogue: list[int] | tuple = ()) -> list[int]:
+        """Up to ``n`` product row ids the customer has not bought, best first.
+
+        Co-purchase partners first, then best sellers, then the rest of ``catalogue`` (in its
+        order), so a shop whose buyers bought everything popular still gets suggestions.
+        """
         bought = self.bought(customer_rowid) | (exclude or set())
         scores: Counter[int] = Counter()
         pairs = self.pairs if bought else {}
@@ -73,7 +78,7 @@ class Recommender:
                     scores[other] += count
         rank = {p: i for i, p in enumerate(self.best_sellers)}
         ranked = sorted(scores, key=lambda p: (-scores[p], rank.get(p, len(rank)), p))[:n]
-        for p in self.best_sellers:
+        for p in (*self.best_sellers, *catalogue):
             if len(ranked) >= n:
                 break
             if p not in bought and p not in ranked:

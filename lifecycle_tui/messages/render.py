@@ -15,7 +15,7 @@ from datetime import datetime
 from jinja2 import meta
 
 from lifecycle_tui.messages import email_message, push, sms
-from lifecycle_tui.messages.context import ContextBuilder
+from lifecycle_tui.messages.context import ContextBuilder, ensure_fresh_metrics
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.htmltext import html_to_text, wrap_html
 from lifecycle_tui.messages.repository import require_template
@@ -177,3 +177,9 @@ class Renderer:
         msg.envelope = {"payload": payload}
         msg.warnings.extend(warnings)
         return errors
+
+
+def preview(store, template_name: str, customer_rowid: int, as_of: datetime, extra: dict | None = None) -> RenderedMessage:
+    """One render with metrics brought up to ``as_of`` first (``templates render``, the console)."""
+    ensure_fresh_metrics(store, as_of)
+    return Renderer(store, as_of).render(template_name, customer_rowid, extra)

@@ -1,0 +1,98 @@
+"""`lifecycle templates ...`: output shapes and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.messages.conftest import seed_shop
+
+AS_OF = "2026-06-30T12:00:00+00:00"
+
+
+@pytest.fixture
+def shop_cli(cli, store):
+    seed_shop(store)
+    return cli
+
+
+def test_list_and_show(shop_cli):
+    rows = shop_cli.json("templates", "list")
+    names = {r["name"] for r in rows}
+    assert {"welcome_1", "cart_abandoned_sms", "cart_abandoned_push", "winback_email"} <= names
+    assert {r["channel"] for r in rows} == {"email", "sms", "push"}
+    shown = shop_cli("templates", "show", "welcome_1")
+    assert shown.exit_code == 0 and shown.stdout.startswith("---\nchannel: email")
+    assert shop_cli("templates", "show", "nope").exit_code == 1
+
+
+def test_render_json_shapes(shop_cli):
+    email = shop_cli.json("--as-of", AS_OF, "templates", "render", "welcome_1", "--customer", "C1")
+    assert {"channel", "subject", "preheader", "text", "html", "warnings"} <= set(email)
+    assert email["channel"] == "email" and email["subject"].startswith("Welcome to Kettle & Kiln")
+    sms = shop_cli.json("--as-of", AS_OF, "templates", "render", "cart_abandoned_sms", "--customer", "cara@example.com")
+    assert {"text", "encoding", "segments", "warnings"} <= set(sms) and "€64.00" in sms["text"]
+    push = shop_cli.json("--as-of", AS_OF, "templates", "render", "cart_abandoned_push", "--customer", "C3")
+    assert {"title", "body", "payload_bytes", "warnings"} <= set(push)
+
+
+def test_render_text_and_eml(shop_cli):
+    out = shop_cli("--as-of", AS_OF, "templates", "render", "welcome_1", "--customer", "C1")
+    assert out.exit_code == 0 and "Subject: Welcome to Kettle & Kiln" in out.stdout
+    eml = shop_cli("--as-of", AS_OF, "templates", "render", "welcome_1", "--customer", "C1", "--eml")
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in eml.stdout
+
+
+def test_render_refusals_exit_1(shop_cli, tmp_path):
+    assert shop_cli("templates", "render", "welcome_1", "--customer", "nobody").exit_code == 1
+    assert shop_cli("templates", "render", "nope", "--customer", "C1").exit_code == 1
+    bad = tmp_path / "oops.sms.jinja"
+    bad.write_text("---\nchannel: sms\nmarketing: false\n---\nHi {{ customer.nope }}\n")
+    assert shop_cli("templates", "import", str(bad)).exit_code == 0
+    result = shop_cli("templates", "render", "oops", "--customer", "C1", "--json")
+    assert result.exit_code == 1 and "nope" in result.stderr and result.stdout == ""
+
+
+def test_render_without_customer_is_a_usage_error(shop_cli):
+    assert shop_cli("templates", "render", "welcome_1").exit_code == 2
+
+
+def test_import_versions_restore(shop_cli, tmp_path):
+    f = tmp_path / "shipped.sms.jinja"
+    f.write_text("---\nchannel: sms\nmarketing: false\n---\nYour order is on its way.\n")
+    assert shop_cli.json("templates", "import", str(f)) == {"name": "shipped", "channel": "sms", "version": 1, "status": "added"}
+    assert shop_cli.json("templates", "import", str(f))["status"] == "unchanged"
+    f.write_text("---\nchannel: sms\nmarketing: false\n---\nYour order has left our workshop.\n")
+    assert shop_cli.json("templates", "import", str(f))["version"] == 2
+    versions = shop_cli.json("templates", "versions", "shipped")
+    assert [v["version"] for v in versions] == [1, 2] and versions[1]["current"]
+    restored = shop_cli.json("templates", "restore", "shipped", "1")
+    assert restored["version"] == 3 and restored["restored_from"] == 1
+    assert "on its way" in shop_cli("templates", "show", "shipped").stdout
+    assert shop_cli("templates", "restore", "shipped", "7").exit_code == 1
+
+
+def test_import_refuses_bad_file_with_line(shop_cli, tmp_path):
+    f = tmp_path / "bad.email.jinja"
+    f.write_text("---\nchannel: email\nsubject: Hi\n---\n<p>{% for x in y %}</p>\n")
+    result = shop_cli("templates", "import", str(f))
+    assert result.exit_code == 1
+    assert "bad.email.jinja" in result.stderr and "line 5" in result.stderr
+    assert all(r["name"] != "bad" for r in shop_cli.json("templates", "list"))
+    assert shop_cli("templates", "import", str(tmp_path / "missing.jinja")).exit_code == 1
+
+
+def test_lint_exit_codes(shop_cli, tmp_path):
+    ok = shop_cli("--as-of", AS_OF, "templates", "lint", "welcome_1")
+    assert ok.exit_code == 0, ok.stdout
+    f = tmp_path / "promo.sms.jinja"
+    f.write_text("---\nchannel: sms\n---\nBig sale today!\n")
+    shop_cli("templates", "import", str(f))
+    bad = shop_cli("--as-of", AS_OF, "templates", "lint", "promo", "--json")
+    assert bad.exit_code == 1
+    report = json.loads(bad.stdout)[0]
+    assert report["ok"] is False and any("STOP" in e["message"] for e in report["errors"])
+    everything = shop_cli("--as-of", AS_OF, "templates", "lint")
+    assert everything.exit_code == 1 and "FAIL promo" in everything.stdout
+    assert shop_cli("templates", "lint", "nope").exit_code == 1

@@ -1,0 +1,106 @@
+"""The sandbox refuses escapes, runaway loops and huge output; undefined names are errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from lifecycle_tui.messages import sandbox
+from lifecycle_tui.messages.errors import TemplateError
+from lifecycle_tui.messages.sandbox import compile_part, environments, render_budget, render_part
+
+
+def render(src: str, ctx: dict | None = None, *, html: bool = False, seconds: float = 2.0) -> str:
+    env = environments()[html]
+    with render_budget(seconds):
+        tpl = compile_part(env, src, template="t", field="html" if html else "text", first_line=10)
+        return render_part(tpl, ctx or {}, template="t", field="html" if html else "text", first_line=10)
+
+
+@pytest.mark.parametrize("src", [
+    "{{ ''.__class__ }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ f.__globals__ }}",
+    "{{ ''|attr('format') }}",
+    "{{ ''|attr('__class__') }}",
+    "{{ '{0.__class__}'.format(x) }}",
+    "{{ '{0}'.format_map(x) }}",
+    "{{ x.__init__.__globals__ }}",
+    "{{ cycler }}",
+    "{{ lipsum() }}",
+])
+def test_escapes_are_refused(src):
+    with pytest.raises(TemplateError) as err:
+        render(src, {"x": 1, "f": render})
+    assert err.value.template == "t"
+
+
+def test_format_filter_is_not_available():
+    with pytest.raises(TemplateError, match="format"):
+        render('{{ "%s"|format(x) }}', {"x": 1})
+
+
+def test_lists_and_dicts_cannot_be_mutated():
+    with pytest.raises(TemplateError, match="unsafe"):
+        render("{{ items.append(1) }}", {"items": []})
+
+
+def test_runaway_nested_loops_stop():
+    with pytest.raises(TemplateError, match="refused"):
+        render("{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}")
+
+
+def test_time_limit_stops_a_slow_loop(monkeypatch):
+    # Lift the iteration cap so only the clock can stop this loop of ~10^12 iterations.
+    monkeypatch.setattr(sandbox, "MAX_LOOP_ITERATIONS", 10**15)
+    with pytest.raises(TemplateError, match="longer than"):
+        render("{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}"
+               "{% endfor %}{% endfor %}{% endfor %}", seconds=0.2)
+
+
+def test_range_is_capped():
+    with pytest.raises(TemplateError, match="range"):
+        render("{{ range(10**9)|length }}")
+
+
+@pytest.mark.parametrize("src", [
+    "{{ 'x' * 1000000000 }}",
+    "{{ 'x'.center(1000000000) }}",
+    "{{ 'x'|center(1000000000) }}",
+    "{{ 2 ** 100000 }}",
+    "{% set ns = namespace(s='xx') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    "{% for i in range(5000) %}{{ 'abcdefghij' * 10 }}{% endfor %}",
+])
+def test_size_limits(src):
+    with pytest.raises(TemplateError, match="refused"):
+        render(src)
+
+
+def test_recursion_is_refused():
+    with pytest.raises(TemplateError, match="refused"):
+        render("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}")
+
+
+def test_undefined_variable_names_the_line():
+    with pytest.raises(TemplateError) as err:
+        render("Hello\n{{ customer_name }}")
+    assert err.value.line == 11  # the part starts at file line 10
+    assert "customer_name" in err.value.reason
+
+
+def test_syntax_error_names_the_line():
+    with pytest.raises(TemplateError) as err:
+        render("one\ntwo\n{% if x %}")
+    assert err.value.line is not None and err.value.line >= 12
+    assert "syntax error" in err.value.reason
+
+
+def test_autoescape_only_for_html():
+    assert render("{{ x }}", {"x": "<b>&"}, html=True) == "&lt;b&gt;&amp;"
+    assert render("{{ x }}", {"x": "<b>&"}, html=False) == "<b>&"
+
+
+def test_loops_still_work_normally():
+    out = render("{% for x in xs %}{{ loop.index }}{{ x }}{% if not loop.last %},{% endif %}{% else %}none{% endfor %}",
+                 {"xs": ["a", "b"]})
+    assert out == "1a,2b"
+    assert render("{% for x in xs %}{{ x }}{% else %}none{% endfor %}", {"xs": []}) == "none"
