@@ -30,7 +30,7 @@ DEFAULT_END = datetime(2026, 6, 30, 18, 0, tzinfo=UTC)
 MIN_CUSTOMERS = 20
 # Natural orders per customer at repeat_scale 1, and how much each unit of scale adds
 # (measured on 20k-customer builds); used to turn `orders_per_customer` into a scale.
-_BASE_ORDERS, _ORDERS_PER_SCALE = 1.55, 1.0
+_BASE_ORDERS, _ORDERS_PER_SCALE = 1.33, 0.614
 
 # Tables the generator fills; their named indexes are dropped during the bulk load and rebuilt after.
 DATA_TABLES = ("customers", "orders", "order_items", "events", "consent_changes", "suppressions", "products")
@@ -73,7 +73,7 @@ def generate_shop(
     """Build the sample shop "Kettle & Kiln" into a new store file at ``path``.
 
     ``customers`` sign up over ``years`` years ending at ``end`` (timezone-aware; it becomes the
-    store's pinned ``clock.as_of``). ``orders_per_customer`` (about 1.5 by default) and
+    store's pinned ``clock.as_of``). ``orders_per_customer`` (about 1.35 by default) and
     ``events_scale`` raise the volume for benchmark stores. Raises ``FileExistsError`` if
     ``path`` exists and ``overwrite`` is false, ``ValueError`` for impossible parameters.
     """

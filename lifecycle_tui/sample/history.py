@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from random import Random
 
 from lifecycle_tui.sample.catalogue import PRODUCTS, SIGNUP_SOURCES
+from lifecycle_tui.sample.draw import between, cumulative, weighted
 from lifecycle_tui.sample.people import Person
 from lifecycle_tui.sample.rows import (
     DAY, HOUR, PRODUCT_CUM_WEIGHTS, PRODUCT_INDEXES, Rows, cart_props, view_props,
@@ -20,7 +21,7 @@ from lifecycle_tui.sample.rows import (
 
 # Relative activity per UTC hour (the shop's customers are mostly an hour or two ahead of UTC).
 _HOUR_WEIGHTS = [1, 1, 1, 1, 2, 3, 5, 6, 6, 6, 6, 7, 7, 6, 6, 7, 8, 9, 10, 10, 9, 6, 3, 2]
-_HOUR_CUM = [sum(_HOUR_WEIGHTS[: i + 1]) for i in range(24)]
+_HOUR_CUM = cumulative(_HOUR_WEIGHTS)
 _HOURS = list(range(24))
 _LINES, _LINES_CUM = [1, 2, 3, 4], [50, 80, 93, 100]
 _QTY, _QTY_CUM = [1, 2, 3], [80, 95, 100]
@@ -43,7 +44,7 @@ class World:
 def daytime(rng: Random, ts: int) -> int:
     """A time on the same UTC day as ``ts`` at an hour when people shop."""
     day = ts - ts % DAY
-    return day + rng.choices(_HOURS, cum_weights=_HOUR_CUM)[0] * HOUR + rng.randrange(HOUR)
+    return day + weighted(rng, _HOURS, _HOUR_CUM) * HOUR + between(rng, 0, HOUR)
 
 
 def later(rng: Random, after: int, gap: int) -> int:
@@ -53,21 +54,21 @@ def later(rng: Random, after: int, gap: int) -> int:
 
 def pick_lines(rng: Random, fav: int | None) -> list[tuple[int, int]]:
     """1-4 distinct products (favourite first, often) with quantities."""
-    n = rng.choices(_LINES, cum_weights=_LINES_CUM)[0]
+    n = weighted(rng, _LINES, _LINES_CUM)
     chosen: list[int] = [fav] if fav is not None and rng.random() < 0.55 else []
     for _ in range(8):
         if len(chosen) >= n:
             break
-        p = rng.choices(PRODUCT_INDEXES, cum_weights=PRODUCT_CUM_WEIGHTS)[0]
+        p = weighted(rng, PRODUCT_INDEXES, PRODUCT_CUM_WEIGHTS)
         if p not in chosen:
             chosen.append(p)
-    return [(p, rng.choices(_QTY, cum_weights=_QTY_CUM)[0]) for p in chosen]
+    return [(p, weighted(rng, _QTY, _QTY_CUM)) for p in chosen]
 
 
 def signup(rows: Rows, rng: Random, p: Person) -> None:
     """The opt-ins given at sign-up: a `subscribed` event for email and a consent record per channel."""
     t = p.created
-    source = rng.randrange(len(SIGNUP_SOURCES))
+    source = between(rng, 0, len(SIGNUP_SOURCES))
     if p.accepts_email:
         rows.event(p.rowid, "subscribed", t, _SUBSCRIBED[source])
         rows.consent(p.rowid, "email", None, 1, f"signup: {SIGNUP_SOURCES[source]}", t)
@@ -95,11 +96,11 @@ def cart_session(rows: Rows, rng: Random, p: Person, start: int, lines: list, de
     for i, (product, _q) in enumerate(lines):
         if rng.random() < 0.7:
             rows.event(p.rowid, "product_viewed", min(t, last), view_props(product))
-            t += rng.randrange(20, 240)
+            t += between(rng, 20, 240)
         # The tracker reports the first add and the final cart (not every step), as many do.
         if depth >= 1 and (i == 0 or i == final):
             rows.event(p.rowid, "cart_updated", min(t, last), cart_props(lines[: i + 1]))
-            t += rng.randrange(20, 300)
+            t += between(rng, 20, 300)
     if depth >= 2:
         rows.event(p.rowid, "checkout_started", min(t, last), cart_props(lines, checkout=True))
     return min(t, last)
@@ -107,11 +108,11 @@ def cart_session(rows: Rows, rng: Random, p: Person, start: int, lines: list, de
 
 def browse(rows: Rows, rng: Random, p: Person, start: int, until: int, depth: int) -> None:
     """A visit that ends without an order: 1-4 product views, maybe a cart (depth 1) or checkout (2)."""
-    views = [rng.choices(PRODUCT_INDEXES, cum_weights=PRODUCT_CUM_WEIGHTS)[0] for _ in range(rng.randint(1, 3))]
+    views = [weighted(rng, PRODUCT_INDEXES, PRODUCT_CUM_WEIGHTS) for _ in range(between(rng, 1, 4))]
     t = start
     for product in views:
         rows.event(p.rowid, "product_viewed", min(t, until - 30), view_props(product))
-        t += rng.randrange(15, 200)
+        t += between(rng, 15, 200)
     if depth:
         lines = [(views[-1], 1)] + ([(views[0], 1)] if views[0] != views[-1] and rng.random() < 0.3 else [])
         cart_session(rows, rng, p, t, lines, depth, until)
@@ -131,29 +132,29 @@ def buy(rows: Rows, rng: Random, p: Person, ts: int, world: World, *, status: st
     if p.fav is None:
         p.fav = lines[0][0]
     if rng.random() < (min(1.0, 0.3 * world.events_scale) if track is None else track):
-        cart_session(rows, rng, p, max(p.created, ts - rng.randrange(300, 1500)), lines, 2, ts)
+        cart_session(rows, rng, p, max(p.created, ts - between(rng, 300, 1500)), lines, 2, ts)
     st = status or order_status(rng, ts, world.end)
     rows.order(p.rowid, ts, lines, st)
     if st == "fulfilled" and rng.random() < 0.12:
-        review(rows, rng, p, ts + rng.randrange(7 * DAY, 25 * DAY), world, lines[0][0])
+        review(rows, rng, p, ts + between(rng, 7 * DAY, 25 * DAY), world, lines[0][0])
     return lines
 
 
 def review(rows: Rows, rng: Random, p: Person, ts: int, world: World, product: int, rating: int | None = None) -> None:
     if ts < world.end:
-        r = rating or rng.choices(_RATING, cum_weights=_RATING_CUM)[0]
+        r = rating or weighted(rng, _RATING, _RATING_CUM)
         rows.event(p.rowid, "review_submitted", ts, json.dumps({"rating": r, "product_id": PRODUCTS[product][0]}, separators=_C))
 
 
 def nps(rows: Rows, rng: Random, p: Person, ts: int, world: World, score: int | None = None) -> None:
     if ts < world.end:
-        s = rng.choices(_NPS, cum_weights=_NPS_CUM)[0] if score is None else score
+        s = weighted(rng, _NPS, _NPS_CUM) if score is None else score
         rows.event(p.rowid, "nps_response", ts, json.dumps({"score": s}, separators=_C))
 
 
 def referral(rows: Rows, rng: Random, p: Person, ts: int, world: World) -> None:
     if ts < world.end:
-        code = f"KK-{p.customer_id[1:]}-{rng.randrange(100, 999)}"
+        code = f"KK-{p.customer_id[1:]}-{between(rng, 100, 999)}"
         rows.event(p.rowid, "referral_made", ts, json.dumps({"referral_code": code}, separators=_C))
 
 
@@ -173,7 +174,7 @@ def simulate_base(rows: Rows, rng: Random, p: Person, world: World) -> None:
         n = planned_orders(rng, world.repeat_scale)
         u = rng.random()
         if u < 0.45:  # bought right away: the account was made at checkout
-            t = p.created + rng.randrange(120, 3600)
+            t = p.created + between(rng, 120, 3600)
         else:
             t = later(rng, p.created, int(rng.expovariate(1 / ((6 if u < 0.75 else 70) * DAY))))
         cadence = (rng.uniform(18, 40) if n >= 5 else rng.uniform(30, 110)) * DAY / world.repeat_scale
@@ -186,15 +187,15 @@ def simulate_base(rows: Rows, rng: Random, p: Person, world: World) -> None:
     mean = 0.5 if times else (0.0 if rng.random() < 0.35 else 1.3)
     span = end - p.created
     for _ in range(int(mean * world.events_scale * rng.uniform(0.3, 1.7) + rng.random())):
-        start = later(rng, p.created, rng.randrange(max(span, 1)))
+        start = later(rng, p.created, between(rng, 0, max(span, 1)))
         if start < end:
             u = rng.random()
             browse(rows, rng, p, start, end, 0 if u < 0.65 else 1 if u < 0.87 else 2)
     if times:
         if rng.random() < 0.12:
-            nps(rows, rng, p, times[0] + rng.randrange(10 * DAY, 200 * DAY), world)
+            nps(rows, rng, p, times[0] + between(rng, 10 * DAY, 200 * DAY), world)
         if rng.random() < (0.15 if len(times) >= 4 else 0.03):
-            referral(rows, rng, p, rng.choice(times) + rng.randrange(DAY, 30 * DAY), world)
+            referral(rows, rng, p, rng.choice(times) + between(rng, DAY, 30 * DAY), world)
     _opt_outs(rows, rng, p, world)
     rows.customers.append(p.row())
 
@@ -212,8 +213,8 @@ def _opt_outs(rows: Rows, rng: Random, p: Person, world: World) -> None:
             unsubscribe(rows, p, "sms", ts, "sms STOP reply")
     u = rng.random()
     if u < 0.008:
-        ts = p.created + rng.randrange(max(end - p.created, 1))
+        ts = p.created + between(rng, 0, max(end - p.created, 1))
         reason = "bounce" if u < 0.007 else "complaint"
         rows.suppress("email", p.email_norm, reason, "esp-bounces.csv" if reason == "bounce" else "esp-complaints.csv", ts)
     elif u < 0.009 and p.phone:
-        rows.suppress("phone", p.phone, "manual", "lifecycle suppress", p.created + rng.randrange(max(end - p.created, 1)))
+        rows.suppress("phone", p.phone, "manual", "lifecycle suppress", p.created + between(rng, 0, max(end - p.created, 1)))

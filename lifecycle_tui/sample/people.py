@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from random import Random
 
 from lifecycle_tui.sample.catalogue import EMAIL_PROVIDERS, FIRST_NAMES, LAST_NAMES, TAGS, TIMEZONES
+from lifecycle_tui.sample.draw import between, cumulative, weighted
 from lifecycle_tui.sample.rows import iso
 
 
@@ -28,24 +29,17 @@ _FIRST_ASCII = [_ascii(n) for n in FIRST_NAMES]
 _LAST_ASCII = [_ascii(n) for n in LAST_NAMES]
 
 
-def _cum(weights: list[int]) -> list[int]:
-    out, acc = [], 0
-    for w in weights:
-        acc += w
-        out.append(acc)
-    return out
-
-
 _PROVIDERS = [p for p, _ in EMAIL_PROVIDERS]
-_PROVIDER_CUM = _cum([w for _, w in EMAIL_PROVIDERS])
+_PROVIDER_CUM = cumulative([w for _, w in EMAIL_PROVIDERS])
 _ZONES = [z for z, _ in TIMEZONES]
-_ZONE_CUM = _cum([w for _, w in TIMEZONES])
+_ZONE_CUM = cumulative([w for _, w in TIMEZONES])
 _DIAL = {
     "Europe/Berlin": "+49", "Europe/Vienna": "+43", "Europe/Zurich": "+41", "Europe/Amsterdam": "+31",
     "Europe/Paris": "+33", "Europe/London": "+44", "Europe/Copenhagen": "+45", "Europe/Madrid": "+34",
     "America/New_York": "+1", "Asia/Tokyo": "+81", None: "+49",
 }
 _GERMAN_ZONES = ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich", None)
+_ATTRIBUTES = {lang: json.dumps({"language": lang}) for lang in ("de", "en")}
 
 
 class Person:
@@ -57,7 +51,7 @@ class Person:
     )
 
     def row(self) -> tuple:
-        attributes = json.dumps({"language": self.language})
+        attributes = _ATTRIBUTES[self.language]
         return (
             self.rowid, self.customer_id, self.email, self.email_norm, self.phone, self.first, self.last,
             self.birthday, iso(self.created), self.accepts_email, self.accepts_sms, self.accepts_push,
@@ -70,28 +64,28 @@ def make_person(rng: Random, rowid: int, created: int, *, keen: bool = False) ->
     p = Person()
     p.rowid = rowid
     p.customer_id = f"C{100000 + rowid}"
-    fi = rng.randrange(len(FIRST_NAMES))
-    li = rng.randrange(len(LAST_NAMES))
+    fi = between(rng, 0, len(FIRST_NAMES))
+    li = between(rng, 0, len(LAST_NAMES))
     p.first, p.last = FIRST_NAMES[fi], LAST_NAMES[li]
     f, l = _FIRST_ASCII[fi], _LAST_ASCII[li]
     style = rng.random()
     local = f"{f}.{l}" if style < 0.5 else f"{f}{l[0]}" if style < 0.7 else f"{f[0]}{l}" if style < 0.9 else f"{f}_{l}"
-    provider = rng.choices(_PROVIDERS, cum_weights=_PROVIDER_CUM)[0]
+    provider = weighted(rng, _PROVIDERS, _PROVIDER_CUM)
     norm = f"{local}{rowid}@{provider}"
     p.email_norm = norm
     # Some people type their address with capitals; matching uses email_norm.
     p.email = norm[0].upper() + norm[1:] if rng.random() < 0.08 else norm
-    p.tz = rng.choices(_ZONES, cum_weights=_ZONE_CUM)[0]
+    p.tz = weighted(rng, _ZONES, _ZONE_CUM)
     p.language = "de" if p.tz in _GERMAN_ZONES and rng.random() < 0.9 else "en"
     has_phone = rng.random() < 0.42
-    p.phone = f"{_DIAL[p.tz]}{rng.randrange(150_000_000, 179_999_999)}" if has_phone else None
+    p.phone = f"{_DIAL[p.tz]}{between(rng, 150_000_000, 179_999_999)}" if has_phone else None
     p.accepts_email = 1 if keen or rng.random() < 0.73 else 0
     p.accepts_sms = 1 if has_phone and rng.random() < 0.64 else 0
     wants_push = rng.random() < 0.21
     p.accepts_push = 1 if wants_push else 0
     p.push_token = f"fcm:{rng.getrandbits(96):024x}" if wants_push else None
     if rng.random() < 0.6:
-        born = date(1952, 1, 1) + timedelta(days=rng.randrange(365 * 53))
+        born = date(1952, 1, 1) + timedelta(days=between(rng, 0, 365 * 53))
         # About one birthday in ten is known without a year (a "--MM-DD" form field).
         p.birthday = born.strftime("--%m-%d") if rng.random() < 0.1 else born.isoformat()
     else:

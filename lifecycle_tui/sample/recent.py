@@ -7,8 +7,9 @@ per 3,000 customers, at least one each), customers who signed up in the last day
 left a cart 4-48 h ago (abandoned cart), browsed 1-3 days ago (browse abandonment), ordered
 for the first time 1 h-15 days ago (thank you, review request), placed their third order
 (VIP), last ordered 90-100 days ago (win-back), have a birthday today or tomorrow in the
-shop's zone, first ordered a year ago (anniversary), are slipping past the 120-day active
-window as repeat buyers (At Risk), or just gave a 9+ NPS or a 4+ review (advocacy).
+shop's zone, first ordered a year ago (anniversary), are repeat buyers slipping past the
+120-day active window or into the RFM groups At Risk / Can't Lose Them, or just gave a 9+
+NPS or a 4+ review (advocacy).
 They always accept email, and some accept SMS or push, so the rules can reach them.
 """
 
@@ -18,13 +19,14 @@ from datetime import date, datetime, timedelta
 from random import Random
 from typing import Callable
 
+from lifecycle_tui.sample.draw import between
 from lifecycle_tui.sample.history import World, browse, buy, cart_session, later, nps, pick_lines, review, signup
 from lifecycle_tui.sample.people import Person
 from lifecycle_tui.sample.rows import DAY, HOUR, Rows
 
 CAST_PER_3000 = [
     ("welcome", 14), ("cart", 16), ("browse", 14), ("first_order", 14), ("third_order", 6),
-    ("winback", 12), ("birthday", 10), ("anniversary", 8), ("at_risk", 8), ("advocacy", 8),
+    ("winback", 12), ("birthday", 10), ("anniversary", 8), ("at_risk", 12), ("advocacy", 8),
 ]
 
 
@@ -35,7 +37,7 @@ def cast_counts(customers: int) -> list[tuple[str, int]]:
 
 def _ago(rng: Random, end: int, lo: float, hi: float) -> int:
     """A time between ``hi`` and ``lo`` seconds before ``end``."""
-    return end - rng.randrange(int(lo), int(hi))
+    return end - between(rng, int(lo), int(hi))
 
 
 def plan(rng: Random, kind: str, world: World, shop_local_end: datetime) -> tuple[int, dict]:
@@ -46,12 +48,14 @@ def plan(rng: Random, kind: str, world: World, shop_local_end: datetime) -> tupl
     if kind == "cart":
         return _ago(rng, end, 20 * DAY, 500 * DAY), {"t": _ago(rng, end, 4.5 * HOUR, 47 * HOUR)}
     if kind == "browse":
-        return _ago(rng, end, 10 * DAY, 600 * DAY), {"t": _ago(rng, end, 25 * HOUR, 71 * HOUR)}
+        # Mostly inside the rule's window (view + 24 h, caught up within a day); a few older ones.
+        t = _ago(rng, end, 25 * HOUR, 47 * HOUR) if rng.random() < 0.8 else _ago(rng, end, 48 * HOUR, 71 * HOUR)
+        return _ago(rng, end, 10 * DAY, 600 * DAY), {"t": t}
     if kind == "first_order":
         u = rng.random()
         t = _ago(rng, end, 1.2 * HOUR, 20 * HOUR) if u < 0.4 else _ago(rng, end, DAY, 7 * DAY) if u < 0.7 \
             else _ago(rng, end, 14 * DAY + HOUR, 15.5 * DAY)
-        return t - rng.randrange(120, 2 * DAY), {"t": t}
+        return t - between(rng, 120, 2 * DAY), {"t": t}
     if kind == "third_order":
         return _ago(rng, end, 150 * DAY, 500 * DAY), {"t": _ago(rng, end, 1.5 * HOUR, 3 * DAY)}
     if kind == "winback":
@@ -62,10 +66,14 @@ def plan(rng: Random, kind: str, world: World, shop_local_end: datetime) -> tupl
     if kind == "anniversary":
         day = _year_before(shop_local_end.date()) + timedelta(rng.choice([0, 0, 0, 1, -1]))
         noon = datetime(day.year, day.month, day.day, 12, tzinfo=shop_local_end.tzinfo)
-        t = int(noon.timestamp()) + rng.randrange(-3 * HOUR, 8 * HOUR)
-        return t - rng.randrange(HOUR, 20 * DAY), {"t": t}
+        t = int(noon.timestamp()) + between(rng, -3 * HOUR, 8 * HOUR)
+        return t - between(rng, HOUR, 20 * DAY), {"t": t}
     if kind == "at_risk":
-        return _ago(rng, end, 400 * DAY, 700 * DAY), {"t": _ago(rng, end, 118 * DAY, 126 * DAY)}
+        # Repeat buyers slipping: some just past the 120-day active window (stage At risk), most
+        # just past ~230 days, where recency falls from R3 to R2 in this shop's quintiles, which
+        # moves them into the RFM groups At Risk / Can't Lose Them during the last week.
+        last = _ago(rng, end, 118 * DAY, 126 * DAY) if rng.random() < 0.35 else _ago(rng, end, 229 * DAY, 238 * DAY)
+        return _ago(rng, end, 560 * DAY, 720 * DAY), {"t": last}
     if kind == "advocacy":
         return _ago(rng, end, 100 * DAY, 600 * DAY), {
             "t": _ago(rng, end, 5 * DAY, 60 * DAY), "signal": _ago(rng, end, 2 * HOUR, 3 * DAY)}
@@ -80,7 +88,7 @@ def _year_before(d: date) -> date:
 
 
 def _birthday(rng: Random, d: date) -> str:
-    year = rng.randrange(1960, 2005)
+    year = between(rng, 1960, 2005)
     if (d.month, d.day) == (2, 29):
         year -= year % 4
     return f"{year:04d}-{d.month:02d}-{d.day:02d}"
@@ -90,7 +98,7 @@ def _reach(rng: Random, p: Person, sms: float, push: float) -> None:
     """Give some of the cast a phone with SMS consent and a push token (the rules have SMS and push steps)."""
     if rng.random() < sms:
         if not p.phone:
-            p.phone = f"+49{rng.randrange(150_000_000, 179_999_999)}"
+            p.phone = f"+49{between(rng, 150_000_000, 179_999_999)}"
         p.accepts_sms = 1
     if rng.random() < push:
         p.accepts_push = 1
@@ -101,7 +109,7 @@ def _orders_before(rows, rng, p, world, last: int, n: int, gap: tuple[int, int])
     """``n`` counted orders ending at ``last``, spaced ``gap`` days apart, none before sign-up."""
     times = [last]
     for _ in range(n - 1):
-        t = times[-1] - rng.randrange(gap[0] * DAY, gap[1] * DAY)
+        t = times[-1] - between(rng, gap[0] * DAY, gap[1] * DAY)
         if t <= p.created + HOUR:
             break
         times.append(t)
@@ -110,7 +118,7 @@ def _orders_before(rows, rng, p, world, last: int, n: int, gap: tuple[int, int])
 
 
 def _maybe_past_order(rows, rng, p, world, before: int, chance: float) -> None:
-    t = later(rng, p.created, rng.randrange(DAY, 120 * DAY))
+    t = later(rng, p.created, between(rng, DAY, 120 * DAY))
     if rng.random() < chance and t < before:
         buy(rows, rng, p, t, world, status="fulfilled")
 
@@ -119,7 +127,7 @@ def _welcome(rows, rng, p, world, params):
     _reach(rng, p, 0.4, 0.3)
     signup(rows, rng, p)
     if rng.random() < 0.4:
-        browse(rows, rng, p, min(p.created + rng.randrange(60, 3 * HOUR), world.end - HOUR), world.end, 0)
+        browse(rows, rng, p, min(p.created + between(rng, 60, 3 * HOUR), world.end - HOUR), world.end, 0)
 
 
 def _cart(rows, rng, p, world, params):
@@ -147,8 +155,8 @@ def _third_order(rows, rng, p, world, params):
     _reach(rng, p, 0.3, 0.2)
     signup(rows, rng, p)
     t3 = params["t"]
-    t1 = later(rng, p.created, rng.randrange(DAY, 40 * DAY))
-    t2 = t1 + rng.randrange(20 * DAY, max(21 * DAY, t3 - t1 - 10 * DAY))
+    t1 = later(rng, p.created, between(rng, DAY, 40 * DAY))
+    t2 = t1 + between(rng, 20 * DAY, max(21 * DAY, t3 - t1 - 10 * DAY))
     for t in (t1, t2, t3):
         buy(rows, rng, p, t, world, status="paid" if world.end - t < 3 * DAY else "fulfilled")
 
@@ -171,13 +179,13 @@ def _anniversary(rows, rng, p, world, params):
     signup(rows, rng, p)
     buy(rows, rng, p, params["t"], world, status="fulfilled")
     if rng.random() < 0.4:
-        buy(rows, rng, p, later(rng, params["t"], rng.randrange(30 * DAY, 300 * DAY)), world, status="fulfilled")
+        buy(rows, rng, p, later(rng, params["t"], between(rng, 30 * DAY, 300 * DAY)), world, status="fulfilled")
 
 
 def _at_risk(rows, rng, p, world, params):
     _reach(rng, p, 0.4, 0.2)
     signup(rows, rng, p)
-    _orders_before(rows, rng, p, world, params["t"], rng.randint(3, 6), (20, 50))
+    _orders_before(rows, rng, p, world, params["t"], rng.randint(3, 7), (15, 45))
 
 
 def _advocacy(rows, rng, p, world, params):

@@ -14,16 +14,15 @@ import time
 from dataclasses import dataclass, field
 
 from lifecycle_tui.sample.catalogue import CURRENCY, PRODUCTS, SHOP_URL
+from lifecycle_tui.sample.draw import cumulative
 
 DAY = 86_400
 HOUR = 3_600
 
-_ISO = "%Y-%m-%dT%H:%M:%S+00:00"  # the shape lifecycle_tui.store.timeutil.to_iso writes
-
 
 def iso(ts: int) -> str:
     """Unix seconds -> the store's UTC ISO-8601 text (same shape as ``timeutil.to_iso``)."""
-    return time.strftime(_ISO, time.gmtime(ts))
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(ts))
 
 
 def _slug(title: str) -> str:
@@ -35,11 +34,7 @@ PRODUCT_ROWS = [
     (i + 1, pid, title, price, CURRENCY, f"{SHOP_URL}/products/{_slug(title)}", json.dumps({"category": cat}))
     for i, (pid, title, price, cat, _w) in enumerate(PRODUCTS)
 ]
-PRODUCT_CUM_WEIGHTS = []
-_acc = 0
-for _p in PRODUCTS:
-    _acc += _p[4]
-    PRODUCT_CUM_WEIGHTS.append(_acc)
+PRODUCT_CUM_WEIGHTS = cumulative([p[4] for p in PRODUCTS])
 PRODUCT_INDEXES = list(range(len(PRODUCTS)))
 
 # Pre-encoded JSON fragments per product (and per quantity for cart lines).

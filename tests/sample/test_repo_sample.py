@@ -35,7 +35,7 @@ def test_same_seed_same_digest_other_seed_differs(tmp_path):
     digests = []
     for name, seed in (("a", 11), ("b", 11), ("c", 12)):
         path = tmp_path / f"{name}.db"
-        generate_shop(path, customers=300, seed=seed)
+        generate_shop(path, customers=150, seed=seed)
         with open_store(path) as s:
             digests.append(content_digest(s))
     assert digests[0] == digests[1]
