@@ -174,7 +174,7 @@ class TemplatesScreen(SectionScreen):
 
     def _saved(self, result) -> None:
         tpl = result.template
-        self.current, self.saved_text, self.version = tpl.name, tpl.source_text, tpl.version
+        self._load_editor(tpl)  # a restore replaces the text; a save keeps it (the editor holds it already)
         if result.changed:
             self.notify(f"Saved {tpl.name} as version {tpl.version}")
         else:

@@ -15,7 +15,7 @@ from datetime import datetime
 from rich.markup import escape
 from rich.text import Text
 
-from lifecycle_tui.messages import Renderer, TemplateError, parse_source
+from lifecycle_tui.messages import Renderer, TemplateError, lint_template, parse_source
 
 
 @dataclass
@@ -26,17 +26,7 @@ class Preview:
     error: str | None = None  # the template does not parse, compile or render
     errors: list[str] = field(default_factory=list)  # it renders, but could not be sent like this
     warnings: list[str] = field(default_factory=list)
-    lint: list[str] = field(default_factory=list)
-
-
-def _lint(store, parsed) -> list[str]:
-    """Findings of the domain linter for this text (empty when the linter is not available)."""
-    try:
-        from lifecycle_tui.messages import lint_template  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    report = lint_template(store, parsed)
-    return [str(f) for f in getattr(report, "findings", report)]
+    lint: list = field(default_factory=list)  # LintFinding: level, message, line, customers
 
 
 def render_preview(store, text: str, name: str | None, customer_rowid: int | None, as_of: datetime) -> Preview:
@@ -46,7 +36,8 @@ def render_preview(store, text: str, name: str | None, customer_rowid: int | Non
         parsed = parse_source(text, name=name)
         renderer = Renderer(store, as_of)
         compiled = renderer.compile(parsed)
-        out.lint = _lint(store, parsed)
+        # The linter renders for one customer per RFM segment: what the shop owner cannot see here.
+        out.lint = list(lint_template(store, parsed, as_of, renderer=renderer))
         if customer_rowid is None:
             out.error = "Pick a customer to preview for."
             return out
@@ -85,9 +76,18 @@ def preview_text(preview: Preview) -> Text:
 
 def lint_text(preview: Preview) -> str:
     """Errors, warnings and lint findings as markup lines (green when there is nothing)."""
+    lines = []
     if preview.message is None and preview.error:
-        return "[red]✗ not rendered: the error is shown in the preview[/]"
-    lines = [f"[red]✗ {escape(e)}[/]" for e in preview.errors]
+        lines.append("[red]✗ not rendered: the reason is in the preview[/]")
+    lines += [f"[red]✗ {escape(e)}[/]" for e in preview.errors]
     lines += [f"[yellow]! {escape(w)}[/]" for w in preview.warnings]
-    lines += [f"[yellow]! {escape(w)}[/]" for w in preview.lint if w not in preview.warnings]
+    shown = set(preview.errors) | set(preview.warnings)
+    for f in preview.lint:
+        if f.message in shown:
+            continue
+        shown.add(f.message)
+        colour, mark = ("red", "✗") if f.level == "error" else ("yellow", "!")
+        where = f"line {f.line}: " if f.line else ""
+        who = f" (for {', '.join(f.customers[:2])}{' …' if len(f.customers) > 2 else ''})" if f.customers else ""
+        lines.append(f"[{colour}]{mark} {escape(where + f.message + who)}[/]")
     return "\n".join(lines) if lines else "[green]✓ no problems found[/]"

@@ -1,0 +1,163 @@
+"""Dispatch section: dry-run shows the plan, a row shows its message, run (confirmed) fills the outbox."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Select, Static
+
+from lifecycle_tui.automation.planner import plan
+from lifecycle_tui.automation.preview import preview
+from lifecycle_tui.store import open_store
+from lifecycle_tui.store.settings import set_value
+from lifecycle_tui.tui.screens.dispatch import DispatchScreen
+from lifecycle_tui.tui.widgets.confirm_run import ConfirmRun
+from tests.tui.conftest import FROZEN, settle
+
+
+async def open_dispatch(pilot) -> DispatchScreen:
+    await pilot.press("6")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, DispatchScreen)
+    return screen
+
+
+async def dry_run(pilot, screen) -> None:
+    await pilot.press("d")
+    await settle(pilot)
+    assert screen.plan is not None
+
+
+def status(screen) -> str:
+    return str(screen.query_one("#dispatch-status", Static).render())
+
+
+def expected_plan(path):
+    with open_store(path) as store:
+        return plan(store, FROZEN, include_disabled=True)
+
+
+async def test_dry_run_lists_the_plan_grouped_by_rule_and_action(make_app, shop_db):
+    expected = expected_plan(shop_db)
+    assert expected.summary["send"] > 0, "the seeded shop should have something to send at FROZEN"
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_dispatch(pilot)
+        await dry_run(pilot, screen)
+        table = screen.query_one("#plan-table", DataTable)
+        keys = [row.key.value for row in table.ordered_rows]
+        groups = [k for k in keys if k.startswith("g:")]
+        decisions = [k for k in keys if k.startswith("d:")]
+        assert len(decisions) == len(expected.decisions)
+        expected_groups = {f"g:{d.rule}:{d.action}" for d in expected.decisions}
+        assert set(groups) == expected_groups
+        s = expected.summary
+        assert f"{s['send']} to send, {s['skip']} skipped, {s['defer']} deferred" in status(screen)
+        # Each decision row sits under its own group header.
+        group = None
+        for key in keys:
+            if key.startswith("g:"):
+                group = key
+            elif key.startswith("d:"):
+                d = screen.plan.decisions[int(key[2:])]
+                assert group == f"g:{d.rule}:{d.action}"
+        # Nothing was written by the dry-run.
+        with open_store(shop_db) as store:
+            assert store.scalar("SELECT count(*) FROM messages") == 0
+            assert store.scalar("SELECT count(*) FROM runs") == 0
+
+
+async def test_a_row_shows_the_same_message_as_dispatch_preview(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_dispatch(pilot)
+        await dry_run(pilot, screen)
+        table = screen.query_one("#plan-table", DataTable)
+        keys = [row.key.value for row in table.ordered_rows]
+        send_row = next(i for i, k in enumerate(keys)
+                        if k.startswith("d:") and screen.plan.decisions[int(k[2:])].action == "send")
+        table.move_cursor(row=send_row)
+        await pilot.pause(0.3)
+        await settle(pilot)
+        d = screen.plan.decisions[int(keys[send_row][2:])]
+        with open_store(shop_db) as store:
+            expected = preview(store, d.rule, d.customer_id, FROZEN, step=d.step).text()
+        shown = str(screen.query_one("#plan-message-body", Static).render())
+        assert shown == expected
+        assert "send now" in shown
+
+
+async def test_run_asks_then_sends_through_the_outbox(make_app, shop_db):
+    expected = expected_plan(shop_db)
+    sends = [d for d in expected.decisions if d.action == "send"]
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_dispatch(pilot)
+        await dry_run(pilot, screen)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmRun)
+        assert re.search(rf"send\s+{len(sends)}\s", str(app.screen.query_one("#confirm-summary", Static).render()))
+        await pilot.press("n")  # cancel: nothing happens
+        await settle(pilot)
+        assert app.screen is screen
+        with open_store(shop_db) as store:
+            assert store.scalar("SELECT count(*) FROM messages") == 0
+
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot, rounds=5)
+        with open_store(shop_db) as store:
+            rows = store.conn.execute("SELECT dedupe_key, status, path FROM messages").fetchall()
+            run = store.conn.execute("SELECT status, transport, sent FROM runs").fetchone()
+        assert sorted(r["dedupe_key"] for r in rows) == sorted(d.dedupe_key for d in sends)
+        assert all(r["status"] == "sent" for r in rows)
+        assert all(r["path"] and Path(r["path"]).is_file() for r in rows)
+        assert (run["status"], run["transport"], run["sent"]) == ("done", "outbox", len(sends))
+        assert f"{len(sends)} sent" in status(screen)
+        # The plan is refreshed after the run: what was sent is no longer to send.
+        assert screen.plan is not None and not any(
+            d.action == "send" and d.dedupe_key in {s.dedupe_key for s in sends} for d in screen.plan.decisions)
+
+
+async def test_a_failing_transport_is_reported_not_swallowed(make_app, shop_db):
+    with open_store(shop_db) as store:
+        set_value(store, "webhook.url", "http://127.0.0.1:9/hook")  # nothing listens on the discard port
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_dispatch(pilot)
+        screen.query_one("#dispatch-rule", Select).value = "__all__"
+        screen.query_one("#dispatch-transport", Select).value = "webhook"
+        await dry_run(pilot, screen)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot, rounds=5)
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert errors, "the failed run must be shown as an error"
+        with open_store(shop_db) as store:
+            assert store.scalar("SELECT count(*) FROM messages WHERE status = 'sent'") == 0
+
+
+async def test_a_bad_as_of_is_refused_with_a_message(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_dispatch(pilot)
+        screen.query_one("#dispatch-as-of", Input).value = "next tuesday"
+        await pilot.press("d")
+        await settle(pilot)
+        assert screen.plan is None
+        assert any("as of" in str(n.message) and n.severity == "error" for n in app._notifications)
+
+
+async def test_snapshot_dispatch(make_app, snap_compare):
+    async def ready(pilot) -> None:
+        await pilot.press("6")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(120, 36), run_before=ready)

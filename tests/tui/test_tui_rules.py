@@ -1,0 +1,144 @@
+"""Rules section: toggles change the store, the form creates and edits with the validator's messages."""
+
+from __future__ import annotations
+
+from textual.widgets import Checkbox, DataTable, Input, Select, Static, TextArea
+
+from lifecycle_tui.automation.rules import get_rule, list_rules, rule_versions
+from lifecycle_tui.store import open_store
+from lifecycle_tui.tui.screens.rules import RulesScreen
+from lifecycle_tui.tui.widgets.rule_form import RuleForm
+from tests.tui.conftest import settle
+
+
+async def open_rules(pilot) -> RulesScreen:
+    await pilot.press("5")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, RulesScreen)
+    return screen
+
+
+def first_row(screen) -> tuple[str, str]:
+    table = screen.query_one("#rules-table", DataTable)
+    row = table.get_row_at(0)
+    return str(row[0]), str(row[1])
+
+
+async def test_rules_are_listed_with_their_switches(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_rules(pilot)
+        table = screen.query_one("#rules-table", DataTable)
+        with open_store(shop_db) as store:
+            rules = list_rules(store)
+        assert table.row_count == len(rules) > 0
+        for i, rule in enumerate(rules):
+            switch, name = (str(c) for c in table.get_row_at(i)[:2])
+            assert name == rule.name
+            assert ("●" in switch) == rule.enabled
+        assert rules[0].name in str(screen.query_one("#rule-detail", Static).render())
+
+
+async def test_space_and_enter_toggle_a_rule_in_the_store(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_rules(pilot)
+        _, name = first_row(screen)
+        with open_store(shop_db) as store:
+            before = get_rule(store, name)
+        await pilot.press("space")
+        await settle(pilot)
+        with open_store(shop_db) as store:
+            after = get_rule(store, name)
+            history = rule_versions(store, name)
+        assert after.enabled is not before.enabled
+        assert after.version == before.version + 1
+        assert history[0]["enabled"] is after.enabled
+        assert ("●" in first_row(screen)[0]) == after.enabled
+        await pilot.press("enter")  # and back
+        await settle(pilot)
+        with open_store(shop_db) as store:
+            assert get_rule(store, name).enabled is before.enabled
+
+
+async def test_edit_form_shows_validator_messages_and_saves(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_rules(pilot)
+        _, name = first_row(screen)
+        with open_store(shop_db) as store:
+            before = get_rule(store, name)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RuleForm)
+        assert form.query_one("#name", Input).value == name
+        # A step out of order is refused with the domain validator's words, as you type.
+        steps = form.query_one("#steps", TextArea)
+        steps.load_text("2d email welcome_1\n1d email welcome_1")
+        await pilot.pause()
+        assert "steps out of order" in str(form.query_one("#form-error", Static).render())
+        steps.load_text("\n".join(f"{s.delay} {s.channel} {s.template}" for s in before.steps))
+        await pilot.pause()
+        assert str(form.query_one("#form-error", Static).render()) == ""
+        priority = form.query_one("#priority", Input)
+        priority.focus()
+        priority.value = ""
+        await pilot.press("7", "7")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        with open_store(shop_db) as store:
+            after = get_rule(store, name)
+        assert after.priority == 77
+        assert after.version == before.version + 1
+        assert [s.to_dict() for s in after.steps] == [s.to_dict() for s in before.steps]
+
+
+async def test_new_rule_form_creates_a_rule_and_refuses_a_taken_name(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_rules(pilot)
+        _, taken = first_row(screen)
+        with open_store(shop_db) as store:
+            template = store.scalar("SELECT name FROM templates WHERE channel = 'email' ORDER BY name LIMIT 1")
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RuleForm)
+        form.query_one("#name", Input).value = taken
+        form.query_one("#kind", Select).value = "no_purchase"
+        await settle(pilot)
+        assert "trigger.days: required" in str(form.query_one("#form-error", Static).render())
+        form.query_one("#param-days", Input).value = "60"
+        form.query_one("#steps", TextArea).load_text(f"0h email {template}")
+        await pilot.pause()
+        assert str(form.query_one("#form-error", Static).render()) == ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # refused: the form stays open with the reason
+        assert "already exists" in str(form.query_one("#form-error", Static).render())
+        form.query_one("#name", Input).value = "winback_60"
+        form.query_one("#exit-ordered_since_trigger", Checkbox).value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        with open_store(shop_db) as store:
+            rule = get_rule(store, "winback_60")
+        assert rule is not None
+        assert rule.trigger == {"kind": "no_purchase", "days": 60}
+        assert rule.exits == ["ordered_since_trigger"]
+        assert not rule.enabled  # new rules start switched off
+        names = [str(screen.query_one("#rules-table", DataTable).get_row_at(i)[1])
+                 for i in range(screen.query_one("#rules-table", DataTable).row_count)]
+        assert "winback_60" in names
+
+
+async def test_snapshot_rules(make_app, snap_compare):
+    async def ready(pilot) -> None:
+        await pilot.press("5")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(120, 36), run_before=ready)

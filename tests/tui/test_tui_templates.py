@@ -1,0 +1,174 @@
+"""Templates section: edit with a live preview, lint inline, save a version, restore one."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList, Static
+
+from lifecycle_tui.messages import Renderer, get_template, list_versions
+from lifecycle_tui.store import open_store
+from lifecycle_tui.store.settings import set_value
+from lifecycle_tui.tui.screens.templates import TemplatesScreen
+from lifecycle_tui.tui.widgets.template_editor import TemplateEditor, highlight_spans
+from lifecycle_tui.tui.widgets.template_history import TemplateHistory
+from tests.tui.conftest import FROZEN, settle
+
+DEBOUNCE_WAIT = 0.5  # longer than the screen's 300 ms debounce
+
+
+def fixed_secret(path) -> None:
+    """A fixed unsubscribe secret, so rendered links (and snapshots) are the same on every run."""
+    with open_store(path) as store:
+        set_value(store, "secret.unsubscribe", "b" * 64)
+
+
+async def open_templates(pilot) -> TemplatesScreen:
+    await pilot.press("4")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, TemplatesScreen)
+    return screen
+
+
+def preview_of(screen) -> str:
+    return str(screen.query_one("#tpl-preview-body", Static).render())
+
+
+def lint_of(screen) -> str:
+    return str(screen.query_one("#tpl-lint", Static).render())
+
+
+async def type_at_end_of_body(pilot, screen, text: str) -> None:
+    editor = screen.query_one("#tpl-editor", TemplateEditor)
+    editor.focus()
+    editor.move_cursor(editor.document.end)  # TextArea has no key for "end of document"
+    await pilot.press(*["enter" if ch == "\n" else ch for ch in text])
+    await pilot.pause(DEBOUNCE_WAIT)
+    await settle(pilot)
+
+
+async def test_editing_changes_the_preview_and_saving_adds_a_version(make_app, shop_db):
+    fixed_secret(shop_db)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_templates(pilot)
+        name = screen.current
+        assert name is not None
+        with open_store(shop_db) as store:
+            before = get_template(store, name)
+            customer = screen.customer
+            expected = Renderer(store, FROZEN).render(name, customer)
+        assert screen.query_one("#tpl-editor", TemplateEditor).text == before.source_text
+        # The preview is the domain renderer's message for the chosen customer.
+        first_line = (expected.fields.get("subject") or expected.fields.get("text") or "").splitlines()[0]
+        assert first_line in preview_of(screen)
+        assert "Zanzibar" not in preview_of(screen)
+
+        await type_at_end_of_body(pilot, screen, "\nZanzibar tea")
+        assert "Zanzibar tea" in preview_of(screen)
+        assert "modified" in str(screen.query_one("#tpl-status", Static).render())
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with open_store(shop_db) as store:
+            after = get_template(store, name)
+            versions = list_versions(store, name)
+        assert after.version == before.version + 1
+        assert after.source_text.endswith("Zanzibar tea") or "Zanzibar tea" in after.source_text
+        assert [v["version"] for v in versions][-1] == after.version
+        assert versions[-1]["origin"] == "edit"
+        assert "saved" in str(screen.query_one("#tpl-status", Static).render())
+
+
+async def test_lint_reports_an_unknown_variable_inline(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_templates(pilot)
+        assert "unknown variable" not in lint_of(screen)
+        await type_at_end_of_body(pilot, screen, "{{ custmer.first_name }}")
+        assert "unknown variable 'custmer'" in lint_of(screen)
+        # Nothing is saved by typing.
+        with open_store(app.db_path) as store:
+            assert "custmer" not in get_template(store, screen.current).source_text
+
+
+async def test_a_broken_template_shows_its_error_instead_of_crashing(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_templates(pilot)
+        await type_at_end_of_body(pilot, screen, "{% if %}")
+        assert "line" in preview_of(screen)
+        assert "not rendered" in lint_of(screen)
+        await pilot.press("ctrl+s")  # refused: the store keeps the old version, the error is notified
+        await settle(pilot)
+        with open_store(app.db_path) as store:
+            assert "{% if %}" not in get_template(store, screen.current).source_text
+        assert any(n.severity == "error" for n in app._notifications)
+
+
+async def test_restore_an_older_version(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_templates(pilot)
+        name = screen.current
+        with open_store(shop_db) as store:
+            original = get_template(store, name)
+        await type_at_end_of_body(pilot, screen, "\nsecond version")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, TemplateHistory)
+        await pilot.press("down")  # newest first: the row below is the original
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        with open_store(shop_db) as store:
+            restored = get_template(store, name)
+            versions = list_versions(store, name)
+        assert restored.source_text == original.source_text
+        assert restored.version == original.version + 2
+        assert versions[-1]["note"] == f"restored from version {original.version}"
+        assert screen.query_one("#tpl-editor", TemplateEditor).text == original.source_text
+
+
+async def test_templates_are_listed_by_channel(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_templates(pilot)
+        listing = screen.query_one("#tpl-list", OptionList)
+        ids = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+        headers = [i for i in ids if i.startswith("channel:")]
+        assert headers == ["channel:email", "channel:sms", "channel:push"]
+        with open_store(shop_db) as store:
+            channels = dict(store.conn.execute("SELECT name, channel FROM templates").fetchall())
+        # Every template sits under its own channel's header.
+        current = None
+        for option_id in ids:
+            if option_id.startswith("channel:"):
+                current = option_id.split(":", 1)[1]
+            else:
+                assert channels[option_id.split(":", 1)[1]] == current
+        assert len(ids) - 3 == len(channels)
+
+
+def test_highlighter_marks_jinja_and_html():
+    source = b'<p class="x">{{ customer.first_name }}</p>{% if a %}{# note #}'
+    spans = {source[s:e].decode(): name for s, e, name in highlight_spans(source)}
+    assert spans["{{ customer.first_name }}"] == "function"
+    assert spans["{% if a %}"] == "keyword"
+    assert spans["{# note #}"] == "comment"
+    assert spans["<p"] == "tag"
+    assert spans["class"] == "attribute"
+    assert spans['"x"'] == "string"
+
+
+async def test_snapshot_templates(make_app, shop_db, snap_compare):
+    fixed_secret(shop_db)
+
+    async def ready(pilot) -> None:
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.pause(DEBOUNCE_WAIT)
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(120, 36), run_before=ready)
