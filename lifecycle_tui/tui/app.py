@@ -173,7 +173,8 @@ class LifecycleApp(App):
     def report_error(self, exc: BaseException, title: str = "Error") -> None:
         """Show an exception as an error notification: its message, never a traceback."""
         message = str(exc).strip() or type(exc).__name__
-        if not isinstance(exc, (StoreError, ValueError, LookupError, OSError)):
+        ours = type(exc).__module__.startswith("lifecycle_tui.")  # domain errors speak to the user
+        if not ours and not isinstance(exc, (ValueError, LookupError, OSError)):
             # Unexpected: keep the type so a bug report is useful; details go to the dev log.
             message = f"{type(exc).__name__}: {message}"
             self.log.error(repr(exc))

@@ -1,0 +1,122 @@
+"""What the Import section shows before anything is written: a file's format, columns and first rows.
+
+Thin adapter over :mod:`lifecycle_tui.importers` (its file reader and format detection), plus
+a path suggester for the file input. Reading happens in a worker; nothing touches the store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual.suggester import Suggester
+
+from lifecycle_tui.importers import Table, detect_format
+from lifecycle_tui.importers.formats import GENERIC_COLUMNS, canonical_name
+
+PREVIEW_ROWS = 5
+FORMAT_LABELS = {"generic": "generic CSV", "jsonl": "JSON Lines", "shopify": "Shopify export",
+                 "woocommerce": "WooCommerce export"}
+
+
+@dataclass
+class FilePreview:
+    path: Path
+    size: int
+    encoding: str
+    delimiter: str
+    format: str  # detected: generic, jsonl, shopify, woocommerce
+    kind: str | None  # the kind the header shows (Shopify/WooCommerce), else None
+    header: list[str]
+    mapping: list[tuple[str, str]] = field(default_factory=list)  # (column as written, what it becomes)
+    rows: list[list[str]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        what = FORMAT_LABELS.get(self.format, self.format)
+        if self.kind:
+            what += f" of {self.kind}"
+        sep = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(self.delimiter, self.delimiter)
+        parts = [what, self.encoding]
+        if self.format != "jsonl" and sep:
+            parts.append(f"{sep}-separated")
+        parts.append(f"{self.size:,} bytes")
+        return " · ".join(p for p in parts if p)
+
+
+def column_mapping(kind: str, fmt: str, header: list[str]) -> list[tuple[str, str]]:
+    """Each column and the field it fills (generic and JSON Lines), else how the export reader takes it."""
+    if fmt in ("generic", "jsonl"):
+        out = []
+        for h in header:
+            target = canonical_name(kind, h)
+            out.append((h, target if target in GENERIC_COLUMNS[kind] else "kept as attribute"))
+        return out
+    return [(h, f"read by the {FORMAT_LABELS[fmt]} reader") for h in header]
+
+
+def preview_file(path: str | os.PathLike, kind: str, fmt: str = "auto") -> FilePreview:
+    """Sniff ``path``: encoding, delimiter, detected format and kind, column mapping, first rows."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file.")
+    with Table(path) as table:
+        detected, detected_kind = detect_format(table.header, table.first_text())
+        used = detected if fmt == "auto" else fmt
+        header, rows = list(table.header), []
+        if used == "jsonl":
+            keys: dict[str, None] = {}
+            for _, line in table.text_lines():
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    rows.append([line.strip()[:80]])
+                    continue
+                if isinstance(obj, dict):
+                    keys.update(dict.fromkeys(obj))
+                    rows.append(obj)
+                if len(rows) >= PREVIEW_ROWS:
+                    break
+            header = list(keys)
+            rows = [[_cell(r.get(k)) for k in header] if isinstance(r, dict) else r for r in rows]
+        else:
+            for _, cells in table.rows():
+                rows.append(cells)
+                if len(rows) >= PREVIEW_ROWS:
+                    break
+        return FilePreview(
+            path=path, size=table.size, encoding=table.encoding, delimiter=table.delimiter, format=detected,
+            kind=detected_kind, header=header, mapping=column_mapping(detected_kind or kind, used, header), rows=rows,
+        )
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+class PathSuggester(Suggester):
+    """Completes a file path from the file system (the rest of the first matching name)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        expanded = os.path.expanduser(value)
+        folder, stem = os.path.split(expanded)
+        try:
+            names = sorted(os.listdir(folder or "."))
+        except OSError:
+            return None
+        for name in names:
+            if name.startswith(stem) and not (name.startswith(".") and not stem.startswith(".")):
+                full = os.path.join(folder, name)
+                suffix = name[len(stem):] + ("/" if os.path.isdir(full) else "")
+                return value + suffix if suffix else None
+        return None
