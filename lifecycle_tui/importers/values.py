@@ -78,28 +78,28 @@ def _cents_slow(s: str, decimal_comma: bool) -> int:
         raise ValueError("empty amount")
     t = _CODE.sub("", s.strip(_SYMBOLS)).strip(_SYMBOLS)
     neg = t.startswith("-")
-    body = t.lstrip("+-").strip(_SYMBOLS).replace("'", "").replace(" ", "").replace("\u00a0", "")
+    body = (t[1:] if t[:1] in "+-" else t).strip(_SYMBOLS).replace("'", "").replace(" ", "").replace("\u00a0", "")
     if not body or not body[0].isdigit() or any(c not in "0123456789.," for c in body):
         raise ValueError(f"not an amount: {s!r} (expected e.g. 12.50)")
     dot, comma = body.rfind("."), body.rfind(",")
     if dot >= 0 and comma >= 0:
         dec = "." if dot > comma else ","
+        group_sep = "," if dec == "." else "."
     elif dot < 0 and comma < 0:
-        dec = None
+        dec = group_sep = None
     else:
         sep = "." if dot >= 0 else ","
         after = len(body) - body.rfind(sep) - 1
         thousands_sep = "." if decimal_comma else ","
         if body.count(sep) > 1 or (after == 3 and sep == thousands_sep):
-            dec = None  # grouping only, e.g. 1,234,567 or (European) 1.234
+            dec, group_sep = None, sep  # grouping only, e.g. 1,234,567 or (European) 1.234
         else:
-            dec = sep
+            dec, group_sep = sep, None
     if dec:
         int_part, _, frac = body.rpartition(dec)
     else:
         int_part, frac = body, ""
-    grouping = "," if dec != "," else "."
-    groups = int_part.split(grouping)
+    groups = int_part.split(group_sep) if group_sep else [int_part]
     if len(groups) > 1 and (not groups[0] or len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:])):
         raise ValueError(f"not an amount: {s!r} (digit grouping is off)")
     int_digits = "".join(groups)

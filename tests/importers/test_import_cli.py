@@ -1,0 +1,84 @@
+"""``lifecycle import``: every kind, exit codes, --json shape, dry-run, refusal, help."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from import_helpers import FIXTURES
+
+
+@pytest.mark.parametrize(
+    "kind, name, inserted",
+    [("customers", "generic_customers.csv", 3), ("orders", "shopify_orders.csv", 3), ("events", "events.jsonl", 2)],
+)
+def test_import_each_kind_json(cli, kind, name, inserted):
+    data = cli.json("import", kind, str(FIXTURES / name))
+    assert {"inserted", "updated", "unchanged", "rejected", "file", "format", "unknown_columns"} <= set(data)
+    assert data["inserted"] == inserted and data["rejected"] == []
+    again = cli.json("import", kind, str(FIXTURES / name))
+    assert again["inserted"] == 0 and again["updated"] == 0 and again["unchanged"] == inserted
+
+
+def test_readable_summary(cli):
+    result = cli("import", "customers", str(FIXTURES / "generic_customers.csv"))
+    assert result.exit_code == 0
+    assert "inserted" in result.stdout and "Loyalty Tier" in result.stdout
+
+
+def test_bad_row_exits_1_names_line_and_column(cli):
+    result = cli("import", "orders", str(FIXTURES / "bad_orders_multiline.csv"))
+    assert result.exit_code == 1
+    assert "line 5" in result.stderr and "total" in result.stderr and "Traceback" not in result.output
+    assert cli.json("customers", "list") == []
+
+
+def test_bad_row_json_lists_the_rejected_row(cli):
+    result = cli("import", "orders", str(FIXTURES / "bad_orders_multiline.csv"), "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["inserted"] == 0 and data["rejected"][0]["line"] == 5 and data["rejected"][0]["column"] == "total"
+
+
+def test_skip_invalid_exits_0_and_reports(cli):
+    data = cli.json("import", "orders", str(FIXTURES / "bad_orders_multiline.csv"), "--skip-invalid")
+    assert data["inserted"] == 1
+    assert [(r["line"], r["column"]) for r in data["rejected"]] == [(5, "total"), (6, "placed_at")]
+
+
+def test_dry_run_changes_nothing(cli):
+    data = cli.json("import", "customers", str(FIXTURES / "shopify_customers.csv"), "--dry-run")
+    assert data["dry_run"] is True and data["inserted"] == 2
+    assert cli.json("customers", "list") == []
+
+
+def test_format_option_and_bad_format(cli):
+    data = cli.json("import", "orders", str(FIXTURES / "shopify_orders.csv"), "--format", "shopify")
+    assert data["format"] == "shopify"
+    assert cli("import", "orders", str(FIXTURES / "shopify_orders.csv"), "--format", "excel").exit_code == 2
+
+
+def test_missing_and_unreadable_files_exit_1(cli, tmp_path):
+    result = cli("import", "customers", str(tmp_path / "nope.csv"))
+    assert result.exit_code == 1 and "no such file" in result.stderr
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    result = cli("import", "customers", str(empty))
+    assert result.exit_code == 1 and "empty" in result.stderr
+
+
+def test_usage_errors_exit_2(cli):
+    assert cli("import", "customers").exit_code == 2
+    assert cli("import", "refunds", str(FIXTURES / "events.csv")).exit_code == 2
+
+
+def test_imported_customer_shows_with_orders(cli):
+    cli.json("import", "orders", str(FIXTURES / "shopify_orders.csv"))
+    mia = cli.json("customers", "show", "mia@example.com")
+    assert mia["orders"] == 1 and mia["revenue"] == 64.0
+
+
+@pytest.mark.parametrize("kind", ["customers", "orders", "events"])
+def test_help_text(cli, kind):
+    result = cli("import", kind, "--help")
+    assert result.exit_code == 0 and "--skip-invalid" in result.stdout and "--dry-run" in result.stdout

@@ -1,0 +1,201 @@
+"""Engine rules: refusal with line/column, skip-invalid, dry-run, idempotence, consent, matching."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from import_helpers import FIXTURES, IMPORT_AT, customer, snapshot
+
+from lifecycle_tui.importers import ImportRefused
+
+ALL_FIXTURES = [
+    ("generic_customers.csv", "customers"),
+    ("customers.jsonl", "customers"),
+    ("shopify_customers.csv", "customers"),
+    ("woocommerce_customers.csv", "customers"),
+    ("generic_orders.csv", "orders"),
+    ("shopify_orders.csv", "orders"),
+    ("woocommerce_orders.csv", "orders"),
+    ("semicolon_orders.csv", "orders"),
+    ("events.csv", "events"),
+    ("events.jsonl", "events"),
+]
+
+
+def test_bad_row_refuses_file_with_physical_line_and_column(store, run_import):
+    run_import(FIXTURES / "generic_orders.csv", "orders")
+    before = snapshot(store)
+    with pytest.raises(ImportRefused) as info:
+        run_import(FIXTURES / "bad_orders_multiline.csv", "orders")
+    message = str(info.value)
+    # Line 5: the quoted note of the first order spans lines 2-4.
+    assert "bad_orders_multiline.csv" in message and "line 5" in message and "'total'" in message
+    assert "ten euros" in message
+    assert info.value.rejected == [{"line": 5, "column": "total", "reason": info.value.rejected[0]["reason"]}]
+    assert snapshot(store) == before
+
+
+def test_skip_invalid_imports_good_rows_and_reports_the_rest(store, run_import):
+    report = run_import(FIXTURES / "bad_orders_multiline.csv", "orders", skip_invalid=True)
+    assert report.inserted == 1
+    assert [(r.line, r.column) for r in report.rejected] == [(5, "total"), (6, "placed_at")]
+    assert "not a date" in report.rejected[1].reason
+    assert [r[0] for r in store.conn.execute("SELECT order_id FROM orders")] == ["M1"]
+
+
+def test_missing_key_is_a_bad_row(tmp_path, store, run_import):
+    p = tmp_path / "c.csv"
+    p.write_text("customer_id,email,first_name\nC1,a@example.com,A\n,,Nobody\n")
+    with pytest.raises(ImportRefused, match=r"line 3, column 'customer_id': missing customer_id and email"):
+        run_import(p, "customers")
+    assert store.scalar("SELECT count(*) FROM customers") == 0
+
+
+def test_dry_run_writes_nothing_but_reports(store, run_import):
+    before = snapshot(store)
+    report = run_import(FIXTURES / "shopify_orders.csv", "orders", dry_run=True)
+    assert report.dry_run and report.inserted == 3 and report.customers_created == 3
+    assert snapshot(store) == before
+
+
+@pytest.mark.parametrize("name, kind", ALL_FIXTURES)
+def test_reimport_is_all_unchanged_and_writes_nothing(store, run_import, name, kind):
+    first = run_import(FIXTURES / name, kind)
+    assert first.inserted > 0
+    before = snapshot(store)
+    again = run_import(FIXTURES / name, kind)
+    assert (again.inserted, again.updated, again.customers_created, again.consent_changes) == (0, 0, 0, 0)
+    assert again.unchanged == first.inserted + first.updated
+    assert snapshot(store) == before
+
+
+def test_changed_rows_are_updated_and_empty_cells_keep_values(tmp_path, store, run_import):
+    run_import(FIXTURES / "generic_customers.csv", "customers")
+    p = tmp_path / "c.csv"
+    p.write_text("customer_id,first_name,phone,loyalty tier\nC1,Annie,,platinum\nC2,Bob,,silver\n")
+    report = run_import(p, "customers")
+    assert (report.inserted, report.updated, report.unchanged) == (0, 1, 1)
+    ann = customer(store, "C1")
+    assert ann["first_name"] == "Annie" and ann["phone"] == "+49 30 1234567"  # empty cell keeps the phone
+    assert json.loads(ann["attributes"]) == {"loyalty_tier": "platinum", "note": "likes\nblue mugs"}
+    assert ann["updated_at"] == "2026-06-30T12:00:00+00:00"
+
+
+def test_customer_matched_by_email_adopts_shop_id(tmp_path, store, run_import):
+    run_import(FIXTURES / "generic_orders.csv", "orders")  # creates customer keyed new@example.com
+    p = tmp_path / "c.csv"
+    p.write_text("customer_id,email,first_name\nC77,NEW@example.com,Nina\n")
+    report = run_import(p, "customers")
+    assert (report.inserted, report.updated) == (0, 1)
+    nina = customer(store, "C77")
+    assert nina["first_name"] == "Nina"
+    assert store.scalar("SELECT count(*) FROM orders WHERE customer_id = ?", (nina["id"],)) == 1
+
+
+def test_email_only_rows_match_case_insensitively(tmp_path, store, run_import):
+    p = tmp_path / "c.csv"
+    p.write_text("email,first_name\nPat@Example.com,Pat\npat@example.COM,Patricia\n")
+    report = run_import(p, "customers")
+    assert (report.inserted, report.updated) == (1, 1)
+    assert customer(store, "pat@example.com")["first_name"] == "Patricia"
+
+
+def test_order_update_changes_items(tmp_path, store, run_import):
+    run_import(FIXTURES / "shopify_orders.csv", "orders")
+    text = (FIXTURES / "shopify_orders.csv").read_text().replace(",1,Tea Towel,20.00,", ",3,Tea Towel,20.00,")
+    p = tmp_path / "s.csv"
+    p.write_text(text)
+    report = run_import(p, "orders")
+    assert (report.inserted, report.updated, report.unchanged) == (0, 1, 2)
+    qty = store.scalar("SELECT quantity FROM order_items WHERE title = 'Tea Towel'")
+    assert qty == 3 and store.scalar("SELECT count(*) FROM order_items") == 4
+
+
+def test_duplicate_order_in_one_file_counts_once_then_update(tmp_path, store, run_import):
+    p = tmp_path / "o.csv"
+    p.write_text("order_id,customer_id,placed_at,total\nD1,C1,2025-01-01,5\nD1,C1,2025-01-01,6\n")
+    report = run_import(p, "orders")
+    assert (report.inserted, report.updated) == (1, 1)
+    assert store.scalar("SELECT total_cents FROM orders WHERE order_id = 'D1'") == 600
+
+
+def test_duplicates_across_batches_in_bulk_mode(tmp_path, store, run_import):
+    lines = ["order_id,customer_id,placed_at,total"] + [f"B{i},C{i % 7},2025-01-01,{i}" for i in range(50)]
+    lines.append("B3,C3,2025-01-02,99")  # repeats an order of an earlier batch
+    p = tmp_path / "o.csv"
+    p.write_text("\n".join(lines) + "\n")
+    report = run_import(p, "orders", batch_rows=10)
+    assert (report.inserted, report.updated, report.customers_created) == (50, 1, 7)
+    assert store.scalar("SELECT total_cents FROM orders WHERE order_id = 'B3'") == 9900
+    assert store.scalar("SELECT count(*) FROM orders") == 50
+
+
+# ------------------------------------------------------------------ consent
+
+
+def _consent_file(tmp_path, rows: str):
+    p = tmp_path / "consent.csv"
+    p.write_text("customer_id,email,phone,accepts_email,accepts_sms\n" + rows)
+    return p
+
+
+def test_consent_changes_recorded_with_source_and_time(tmp_path, store, run_import):
+    run_import(_consent_file(tmp_path, "K1,k@example.com,+111,yes,no\n"), "customers")
+    rows = [dict(r) for r in store.conn.execute("SELECT channel, old_value, new_value, source, changed_at FROM consent_changes")]
+    assert rows == [{"channel": "email", "old_value": None, "new_value": 1, "source": "consent.csv",
+                     "changed_at": "2026-06-30T12:00:00+00:00"}]
+    report = run_import(_consent_file(tmp_path, "K1,k@example.com,+111,no,no\n"), "customers")
+    assert report.consent_changes == 1 and customer(store, "K1")["accepts_email"] == 0
+    last = store.conn.execute("SELECT old_value, new_value FROM consent_changes ORDER BY id DESC").fetchone()
+    assert tuple(last) == (1, 0)
+
+
+def test_unsubscribed_contact_is_never_resubscribed(tmp_path, store, run_import):
+    run_import(_consent_file(tmp_path, "K1,k@example.com,+111,yes,no\n"), "customers")
+    run_import(_consent_file(tmp_path, "K1,k@example.com,+111,no,no\n"), "customers")
+    report = run_import(_consent_file(tmp_path, "K1,k@example.com,+111,yes,yes\n"), "customers")
+    k = customer(store, "K1")
+    assert k["accepts_email"] == 0  # opted out before: stays out
+    assert k["accepts_sms"] == 1  # never opted out of SMS: the file may subscribe it
+    assert report.consent_kept_off == 1 and report.notes
+
+
+def test_unsubscribed_event_blocks_and_turns_consent_off(tmp_path, store, run_import):
+    run_import(_consent_file(tmp_path, "K2,k2@example.com,,yes,no\n"), "customers")
+    ev = tmp_path / "ev.csv"
+    ev.write_text("customer_id,type,occurred_at\nK2,unsubscribed,2026-01-01 10:00:00\n")
+    report = run_import(ev, "events")
+    assert report.consent_changes == 1 and customer(store, "K2")["accepts_email"] == 0
+    run_import(_consent_file(tmp_path, "K2,k2@example.com,,yes,no\n"), "customers")
+    assert customer(store, "K2")["accepts_email"] == 0
+
+
+def test_suppressed_contacts_are_not_subscribed(tmp_path, store, run_import):
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO suppressions (kind, value, reason, created_at) VALUES ('email', 'sup@example.com', 'bounce', ?)", ("2026-01-01T00:00:00+00:00",))
+        conn.execute("INSERT INTO suppressions (kind, value, reason, created_at) VALUES ('phone', '+4930999', 'manual', ?)", ("2026-01-01T00:00:00+00:00",))
+    report = run_import(_consent_file(tmp_path, "S1,Sup@Example.com,+49 30 999,yes,yes\nS2,ok@example.com,,yes,no\n"), "customers")
+    s1 = customer(store, "S1")
+    assert (s1["accepts_email"], s1["accepts_sms"]) == (0, 0)
+    assert customer(store, "S2")["accepts_email"] == 1
+    assert report.consent_kept_off == 2
+    assert store.scalar("SELECT count(*) FROM consent_changes WHERE customer_id = ?", (s1["id"],)) == 0
+
+
+def test_unknown_kind_and_format_refused(run_import):
+    with pytest.raises(ImportRefused, match="unknown kind"):
+        run_import(FIXTURES / "events.csv", "refunds")
+    with pytest.raises(ImportRefused, match="unknown format"):
+        run_import(FIXTURES / "events.csv", "events", fmt="excel")
+
+
+def test_import_time_is_a_parameter(store):
+    from datetime import datetime, timezone
+
+    from lifecycle_tui.importers import import_file
+
+    at = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    import_file(store, FIXTURES / "bom_customers.csv", "customers", at=at)
+    assert customer(store, "B1")["updated_at"] == "2030-01-02T03:04:05+00:00"
+    assert IMPORT_AT != at

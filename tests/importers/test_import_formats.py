@@ -1,0 +1,170 @@
+"""Every source format, read through the engine into the store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from import_helpers import FIXTURES, customer
+
+from lifecycle_tui.importers import ImportRefused, detect_format
+from lifecycle_tui.importers.reader import Table
+
+
+def _header(name):
+    with Table(FIXTURES / name) as t:
+        return t.header, t.first_text()
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("generic_customers.csv", ("generic", None)),
+        ("shopify_customers.csv", ("shopify", "customers")),
+        ("shopify_orders.csv", ("shopify", "orders")),
+        ("woocommerce_customers.csv", ("woocommerce", "customers")),
+        ("woocommerce_orders.csv", ("woocommerce", "orders")),
+        ("events.jsonl", ("jsonl", None)),
+    ],
+)
+def test_detect_format_from_header(name, expected):
+    assert detect_format(*_header(name)) == expected
+
+
+def test_generic_customers_header_normalised_and_unknown_columns_kept(store, run_import):
+    report = run_import(FIXTURES / "generic_customers.csv", "customers")
+    assert (report.inserted, report.updated, report.unchanged, report.rejected_total) == (3, 0, 0, 0)
+    assert report.unknown_columns == ["Loyalty Tier", "Note"]
+    ann = customer(store, "C1")
+    assert ann["email"] == "Ann@Example.com" and ann["email_norm"] == "ann@example.com"
+    assert ann["first_name"] == "Ann" and ann["phone"] == "+49 30 1234567"
+    assert ann["created_at"] == "2024-01-05T10:00:00+00:00" and ann["timezone"] == "Europe/Berlin"
+    assert (ann["accepts_email"], ann["accepts_sms"]) == (1, 0)
+    assert json.loads(ann["tags"]) == ["vip", "newsletter"]
+    assert json.loads(ann["attributes"]) == {"loyalty_tier": "gold", "note": "likes\nblue mugs"}
+    assert customer(store, "C2")["birthday"] == "--07-01"
+    assert json.loads(customer(store, "C3")["tags"]) == ["wholesale"]
+
+
+def test_generic_orders_money_dates_status_and_unknown_customers(store, run_import):
+    report = run_import(FIXTURES / "generic_orders.csv", "orders")
+    assert report.inserted == 4 and report.customers_created == 3  # C1, new@example.com, C9
+    rows = {r["order_id"]: dict(r) for r in store.conn.execute("SELECT * FROM orders")}
+    assert rows["O2"]["total_cents"] == 123450 and rows["O2"]["placed_at"] == "2025-03-01T08:00:00+00:00"
+    assert rows["O2"]["currency"] == "EUR" and rows["O2"]["status"] == "fulfilled"
+    assert rows["O3"]["currency"] == "EUR" and rows["O3"]["status"] == "refunded"  # shop default currency
+    assert rows["O4"]["total_cents"] == 50 and rows["O4"]["status"] == "cancelled"
+    assert json.loads(rows["O1"]["attributes"]) == {"channel": "web"}
+    # The email-only order created a customer keyed by the lowercased email.
+    assert customer(store, "new@example.com")["created_at"] == "2025-04-01T00:00:00+00:00"
+
+
+def test_shop_timezone_applies_to_dates_without_zone(store, run_import):
+    from lifecycle_tui.store import settings
+
+    settings.set_value(store, "shop.timezone", "Europe/Berlin")
+    run_import(FIXTURES / "generic_orders.csv", "orders")
+    placed = store.scalar("SELECT placed_at FROM orders WHERE order_id = 'O1'")
+    assert placed == "2025-01-10T11:00:00+00:00"  # 12:00 in Berlin (winter, UTC+1)
+
+
+def test_jsonl_customers_and_events(store, run_import):
+    report = run_import(FIXTURES / "customers.jsonl", "customers")
+    assert report.format == "jsonl" and report.inserted == 2 and report.unknown_columns == ["loyalty"]
+    jo = customer(store, "J1")
+    assert jo["accepts_email"] == 1 and json.loads(jo["tags"]) == ["vip", "b2b"]
+    assert json.loads(jo["attributes"]) == {"loyalty": {"tier": "gold"}}
+    assert customer(store, "2")["birthday"] == "1985-12-24"
+    events = run_import(FIXTURES / "events.jsonl", "events")
+    assert events.inserted == 2 and events.customers_created == 2  # C1 and eve@example.com are new
+    props = json.loads(store.scalar("SELECT properties FROM events WHERE event_id = 'e-2'"))
+    assert props == {"source": "popup"}
+
+
+def test_generic_events_csv(store, run_import):
+    report = run_import(FIXTURES / "events.csv", "events")
+    assert report.inserted == 3 and report.unknown_columns == ["page"]
+    row = store.conn.execute("SELECT * FROM events WHERE event_id = 'ev-1'").fetchone()
+    assert row["event_key"] == "ev-1" and row["occurred_at"] == "2025-05-01T10:00:00+00:00"
+    assert json.loads(row["properties"]) == {"sku": "MUG-1", "page": "/mugs"}
+    keys = [r[0] for r in store.conn.execute("SELECT event_key FROM events WHERE event_id IS NULL")]
+    assert len(keys) == 2 and all(k.startswith("sha1:") for k in keys)
+
+
+def test_shopify_customers(store, run_import):
+    report = run_import(FIXTURES / "shopify_customers.csv", "customers")
+    assert report.format == "shopify" and report.inserted == 2 and report.unknown_columns == []
+    mia = customer(store, "7234567890")  # the leading quote Shopify writes is dropped
+    assert (mia["accepts_email"], mia["accepts_sms"]) == (1, 0)
+    assert json.loads(mia["tags"]) == ["vip", "repeat"]
+    assert mia["phone"] == "+4930111"  # from the default address when Phone is empty
+    attrs = json.loads(mia["attributes"])
+    assert attrs["default_address_city"] == "Berlin" and "total_spent" not in attrs
+    leo = customer(store, "7234567891")
+    assert (leo["accepts_email"], leo["accepts_sms"]) == (0, 1) and leo["phone"] == "+4940222"
+
+
+def test_shopify_orders_one_row_per_line_item(store, run_import):
+    report = run_import(FIXTURES / "shopify_orders.csv", "orders")
+    assert report.format == "shopify" and report.inserted == 3 and report.rejected_total == 0
+    o = dict(store.conn.execute("SELECT * FROM orders WHERE order_id = '#1001'").fetchone())
+    assert o["placed_at"] == "2025-10-07T07:50:26+00:00" and o["total_cents"] == 6400
+    assert o["status"] == "fulfilled" and o["currency"] == "EUR"
+    items = [tuple(r) for r in store.conn.execute(
+        "SELECT line, sku, title, quantity, price_cents FROM order_items WHERE order_id = ? ORDER BY line", (o["id"],))]
+    assert items == [(1, "MUG-1", "Stoneware Mug", 2, 1950), (2, "TOWEL-1", "Tea Towel", 1, 2000)]
+    assert store.scalar("SELECT count(*) FROM products") == 3
+    statuses = dict(store.conn.execute("SELECT order_id, status FROM orders").fetchall())
+    assert statuses["#1002"] == "refunded" and statuses["#1003"] == "cancelled"
+    noa = customer(store, "noa@example.com")
+    assert (noa["first_name"], noa["last_name"]) == ("Noa", "Berg")
+
+
+def test_woocommerce_customers(store, run_import):
+    report = run_import(FIXTURES / "woocommerce_customers.csv", "customers")
+    assert report.format == "woocommerce" and report.inserted == 2
+    ana = customer(store, "ana@example.com")
+    assert (ana["first_name"], ana["last_name"]) == ("Ana", "Silva")
+    assert ana["created_at"] == "2024-03-02T09:00:00+00:00" and ana["phone"] == "+351210000000"
+    attrs = json.loads(ana["attributes"])
+    assert attrs["city"] == "Lisbon" and attrs["username"] == "ana" and "total_spend" not in attrs
+
+
+def test_woocommerce_orders_match_customers_by_name(store, run_import):
+    run_import(FIXTURES / "woocommerce_customers.csv", "customers")
+    report = run_import(FIXTURES / "woocommerce_orders.csv", "orders")
+    assert report.inserted == 3 and report.customers_created == 1  # Lia Moon is new; Ana is matched
+    assert report.notes and "name" in report.notes[0]
+    ana_id = customer(store, "ana@example.com")["id"]
+    assert store.scalar("SELECT count(*) FROM orders WHERE customer_id = ?", (ana_id,)) == 2
+    o = dict(store.conn.execute("SELECT * FROM orders WHERE order_id = '501'").fetchone())
+    assert o["total_cents"] == 4000 and o["status"] == "fulfilled"
+    items = [tuple(r) for r in store.conn.execute(
+        "SELECT title, quantity FROM order_items WHERE order_id = ? ORDER BY line", (o["id"],))]
+    assert items == [("Mug", 2), ("Saucer", 1)]
+
+
+def test_bom_latin1_tab_and_semicolon_files(store, run_import):
+    run_import(FIXTURES / "bom_customers.csv", "customers")
+    assert customer(store, "B1")["first_name"] == "Zoë"
+    report = run_import(FIXTURES / "latin1_customers.csv", "customers")
+    assert report.encoding in ("cp1252", "latin-1")
+    assert customer(store, "L2")["last_name"] == "Señor"
+    run_import(FIXTURES / "tab_customers.tsv", "customers")
+    assert json.loads(customer(store, "T1")["tags"]) == ["vip", "cats"]
+    report = run_import(FIXTURES / "semicolon_orders.csv", "orders")
+    assert report.delimiter == ";"
+    totals = dict(store.conn.execute("SELECT order_id, total_cents FROM orders").fetchall())
+    assert totals == {"S1": 1250, "S2": 123450, "S3": 700}
+
+
+def test_export_of_the_other_kind_is_refused_with_a_hint(run_import):
+    with pytest.raises(ImportRefused, match="lifecycle import orders"):
+        run_import(FIXTURES / "shopify_orders.csv", "customers")
+
+
+def test_missing_required_column_refused(tmp_path, run_import):
+    p = tmp_path / "o.csv"
+    p.write_text("order_id,customer_id,total\nO1,C1,5\n")
+    with pytest.raises(ImportRefused, match="line 1: missing column placed_at"):
+        run_import(p, "orders")

@@ -1,0 +1,68 @@
+"""Opening files: encodings, delimiters, physical line numbers, header names, read_table."""
+
+from __future__ import annotations
+
+import pytest
+from import_helpers import FIXTURES
+
+from lifecycle_tui.importers import ImportRefused, Table, normalise_header, read_table
+from lifecycle_tui.importers.reader import sniff_delimiter
+
+
+def test_bom_is_not_part_of_the_first_column():
+    with Table(FIXTURES / "bom_customers.csv") as t:
+        assert t.encoding == "utf-8-sig"
+        assert t.header[0] == "customer_id"
+    rows = list(read_table(FIXTURES / "bom_customers.csv"))
+    assert rows == [(2, {"customer_id": "B1", "email": "zoe@example.com", "first_name": "Zoë", "last_name": "Ångström"})]
+
+
+def test_latin1_falls_back_and_reads_accents():
+    with Table(FIXTURES / "latin1_customers.csv") as t:
+        assert t.encoding in ("cp1252", "latin-1")
+    names = [r["first_name"] + " " + r["last_name"] for _, r in read_table(FIXTURES / "latin1_customers.csv")]
+    assert names == ["José Müller", "Françoise Señor"]
+
+
+def test_delimiters_sniffed():
+    assert sniff_delimiter("a;b;c\n") == ";"
+    assert sniff_delimiter("a\tb\tc\n") == "\t"
+    assert sniff_delimiter('"x;y",b,c\n') == ","
+    assert sniff_delimiter("single\n") == ","
+    rows = list(read_table(FIXTURES / "tab_customers.tsv"))
+    assert rows[0][1]["tags"] == "vip, cats"
+    rows = list(read_table(FIXTURES / "semicolon_orders.csv"))
+    assert rows[0][1]["total"] == "12,50"
+
+
+def test_line_numbers_are_physical_lines_across_quoted_newlines():
+    rows = list(read_table(FIXTURES / "bad_orders_multiline.csv"))
+    assert [line for line, _ in rows] == [2, 5, 6]
+    assert rows[0][1]["note"] == "first line\nsecond line\nthird line"
+
+
+def test_blank_lines_skipped_but_counted(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("a,b\n1,2\n\n3,4\r\n", encoding="utf-8")
+    assert [(n, r["a"]) for n, r in read_table(p)] == [(2, "1"), (4, "3")]
+
+
+def test_header_normalisation():
+    assert normalise_header("Customer ID") == "customer_id"
+    assert normalise_header("  First  Name ") == "first_name"
+    assert normalise_header("N. Revenue (formatted)") == "n_revenue_formatted"
+    assert normalise_header("E-Mail") == "e_mail"
+
+
+def test_missing_file_and_folder_refused(tmp_path):
+    with pytest.raises(ImportRefused, match="no such file"):
+        list(read_table(tmp_path / "nope.csv"))
+    with pytest.raises(ImportRefused, match="folder"):
+        list(read_table(tmp_path))
+
+
+def test_binary_file_refused(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_bytes(b"a\x00b\x00c")
+    with pytest.raises(ImportRefused, match="not a text file"):
+        list(read_table(p))

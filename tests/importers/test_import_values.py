@@ -1,0 +1,66 @@
+"""Cell parsers: money to cents, dates to UTC ISO, consent flags, tags, statuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from lifecycle_tui.importers import values as V
+
+
+@pytest.mark.parametrize(
+    "text, decimal_comma, expected",
+    [
+        ("12.50", False, 1250),
+        ("12.5", False, 1250),
+        ("12", False, 1200),
+        ("1,234.50", False, 123450),
+        ("1,234", False, 123400),
+        ("12,50", True, 1250),
+        ("1.234,50", True, 123450),
+        ("1.234", True, 123400),
+        ("12.50", True, 1250),
+        ("-3.00", False, -300),
+        ("€12.50", False, 1250),
+        ("12.50 EUR", False, 1250),
+        ("0.5", False, 50),
+        ("12.500", False, 1250),
+    ],
+)
+def test_cents(text, decimal_comma, expected):
+    assert V.cents(text, decimal_comma) == expected
+
+
+@pytest.mark.parametrize("text", ["", "ten", "12.345", "1,23,4.00", "12..5", "--3"])
+def test_cents_refuses(text):
+    with pytest.raises(ValueError):
+        V.cents(text)
+
+
+def test_dates_become_utc_iso_in_shop_zone():
+    assert V.utc_iso("2025-10-07 09:50:26", "UTC", True) == "2025-10-07T09:50:26+00:00"
+    assert V.utc_iso("2025-10-07 09:50:26 +0200", "UTC", True) == "2025-10-07T07:50:26+00:00"
+    assert V.utc_iso("2025-10-07T09:50:26Z", "UTC", True) == "2025-10-07T09:50:26+00:00"
+    # Without a zone the shop's time zone applies (Berlin is UTC+2 in October).
+    assert V.utc_iso("2025-10-07 09:50:26", "Europe/Berlin", False) == "2025-10-07T07:50:26+00:00"
+    assert V.utc_iso("2025-10-07", "UTC", True) == "2025-10-07T00:00:00+00:00"
+
+
+@pytest.mark.parametrize("text", ["2025-02-30 10:00:00", "07/10/2025", "yesterday", ""])
+def test_bad_dates_refused(text):
+    with pytest.raises(ValueError):
+        V.utc_iso(text, "UTC", True)
+
+
+def test_flags_tags_status_birthday():
+    assert V.flag("Yes") == 1 and V.flag("no") == 0 and V.flag(" ") is None
+    with pytest.raises(ValueError):
+        V.flag("maybe")
+    assert V.tags("vip, newsletter, vip") == ["vip", "newsletter"]
+    assert V.tags('["a", "b"]') == ["a", "b"]
+    assert V.status("Cancelled") == "cancelled" and V.status("voided") == "cancelled"
+    assert V.status("completed") == "fulfilled" and V.status("") == "paid"
+    with pytest.raises(ValueError):
+        V.status("lost in the post")
+    assert V.birthday("07-01") == "--07-01" and V.birthday("1990-04-12") == "1990-04-12"
+    with pytest.raises(ValueError):
+        V.birthday("1990-02-30")
