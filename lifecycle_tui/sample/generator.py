@@ -73,7 +73,8 @@ def generate_shop(
     """Build the sample shop "Kettle & Kiln" into a new store file at ``path``.
 
     ``customers`` sign up over ``years`` years ending at ``end`` (timezone-aware; it becomes the
-    store's pinned ``clock.as_of``). ``orders_per_customer`` (about 1.35 by default) and
+    store's pinned ``clock.as_of``); the recent cast's histories reach up to two years back
+    whatever ``years`` is. ``orders_per_customer`` (about 1.35 by default) and
     ``events_scale`` raise the volume for benchmark stores. Raises ``FileExistsError`` if
     ``path`` exists and ``overwrite`` is false, ``ValueError`` for impossible parameters.
     """
@@ -99,20 +100,18 @@ def generate_shop(
         init_store(tmp)
         with open_store(tmp) as store:
             _fill(store, world, customers, years, seed)
-            if metrics:
-                _compute_metrics(store, end)
+            has_metrics = _compute_metrics(store, end) if metrics else False
             store.conn.execute("PRAGMA journal_mode = DELETE")
             if vacuum:
                 store.conn.execute("VACUUM")
             counts = {t: int(store.scalar(f"SELECT count(*) FROM {t}")) for t in DATA_TABLES}
-            has_metrics = bool(store.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'customer_metrics'"))
             store.conn.execute("PRAGMA journal_mode = WAL")
         _remove(path)  # the old file and any -wal/-shm it left (a stale -wal would corrupt the new file)
         os.replace(tmp, path)
     finally:
         _remove(tmp)
     return GenerateReport(
-        path=str(path), seed=seed, as_of=to_iso(end), metrics=metrics and has_metrics,
+        path=str(path), seed=seed, as_of=to_iso(end), metrics=has_metrics,
         seconds=round(time.perf_counter() - started, 2), **counts,
     )
 
@@ -196,12 +195,11 @@ def _drop_indexes(conn) -> list[str]:
     return [sql for _name, sql in found]
 
 
-def _compute_metrics(store, end: datetime) -> None:
+def _compute_metrics(store, end: datetime) -> bool:
     """Metrics as of a week before the end, then at the end, so that recent stage and RFM
     moves (e.g. entering "At Risk") are on record as the console would have seen them."""
-    try:
-        from lifecycle_tui.segments import ensure_metrics
-    except ImportError:  # segments not built yet: the store simply has no metrics
-        return
+    from lifecycle_tui.segments import ensure_metrics
+
     ensure_metrics(store, end - timedelta(days=7))
     ensure_metrics(store, end)
+    return True

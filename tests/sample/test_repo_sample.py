@@ -77,3 +77,25 @@ def test_bad_parameters_are_refused(tmp_path):
 
         generate_shop(tmp_path / "x.db", end=datetime(2026, 1, 1))
     assert not (tmp_path / "x.db").exists()
+
+
+def test_output_does_not_depend_on_string_hashing(tmp_path):
+    """Two interpreters with different hash seeds (set/dict order of strings) build the same store."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from lifecycle_tui.sample import generate_shop, content_digest\n"
+        "from lifecycle_tui.store import open_store\n"
+        "generate_shop(sys.argv[1], customers=60, seed=5)\n"
+        "with open_store(sys.argv[1]) as s: print(content_digest(s))\n"
+    )
+    digests = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", code, str(tmp_path / f"h{hash_seed}.db")],
+                             env=env, capture_output=True, text=True, check=True)
+        digests.append(out.stdout.strip())
+    assert digests[0] == digests[1] and len(digests[0]) == 64
