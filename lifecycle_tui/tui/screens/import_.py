@@ -28,9 +28,12 @@ class ImportScreen(SectionScreen):
     """Import customers, orders or events from a file."""
 
     SECTION = "Import"
+    AUTO_FOCUS = ""  # keep the section keys (1-8, q) working until the user picks the file field
     BINDINGS = [
+        Binding("f", "focus_path", "File"),
         Binding("ctrl+r", "dry_run", "Dry run", priority=True),
         Binding("ctrl+s", "commit", "Import", priority=True),
+        Binding("escape", "blur", "Leave field", show=False),
     ]
 
     def __init__(self) -> None:
@@ -62,7 +65,13 @@ class ImportScreen(SectionScreen):
         self.query_one("#imp-mapping", DataTable).add_columns("Column", "Becomes")
         self.query_one("#imp-rejected", DataTable).add_columns("Line", "Column", "Reason")
         self.query_one("#imp-result-box").border_title = "Result"
+        self.query_one("#imp-progress", ProgressBar).display = False  # shown while a run is going
+
+    def action_focus_path(self) -> None:
         self.query_one("#imp-path", Input).focus()
+
+    def action_blur(self) -> None:
+        self.set_focus(None)
 
     def reload(self) -> None:
         """Nothing in the store to show; a store change does not alter a file preview."""
@@ -156,6 +165,7 @@ class ImportScreen(SectionScreen):
             self.load_preview()
         as_of = self.as_of
         bar = self.query_one("#imp-progress", ProgressBar)
+        bar.display = True
         bar.update(total=None, progress=0)
         app = self.app
         step = {"last": -1}
