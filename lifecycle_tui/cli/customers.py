@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, fail, state
+from lifecycle_tui.segments import SegmentNotFound, SegmentRuleError, resolve_segment
 from lifecycle_tui.store.customers import get_customer, iter_customers
 
 customers_app = typer.Typer(help="List customers and show one customer's profile.", no_args_is_help=True)
@@ -16,20 +18,27 @@ customers_app = typer.Typer(help="List customers and show one customer's profile
 @customers_app.command("list")
 def customers_list(
     ctx: typer.Context,
+    segment: Optional[str] = typer.Option(None, "--segment", help="Only members of this segment (saved or built-in)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Show at most N customers."),
     json_out: bool = JsonOption,
 ) -> None:
     """Customers with orders, revenue, stage and RFM segment."""
-    with state(ctx).open() as store:
-        rows = list(iter_customers(store, limit=limit))
+    st = state(ctx)
+    with st.open() as store:
+        as_of = st.as_of_for(store)
+        try:
+            rule = resolve_segment(store, segment) if segment else None
+            rows = list(iter_customers(store, limit=limit, as_of=as_of, rule=rule))
+        except (SegmentNotFound, SegmentRuleError) as exc:
+            fail(escape(str(exc)))
     if json_out:
         emit_json(rows)
         return
     table = Table("customer_id", "email", "orders", "revenue", "last order", "stage", "rfm")
     for r in rows:
         table.add_row(
-            r["customer_id"], r["email"] or "", str(r["orders"]), f"{r['revenue']:,.2f}",
-            (r["last_order_at"] or "")[:10], r["stage"] or "", (r["rfm"] or {}).get("segment") or "",
+            escape(r["customer_id"]), escape(r["email"] or ""), str(r["orders"]), f"{r['revenue']:,.2f}",
+            (r["last_order_at"] or "")[:10], r["stage"] or "", escape(r["rfm"]["segment"] or ""),
         )
     console.print(table)
     console.print(f"{len(rows)} customers")
@@ -42,15 +51,18 @@ def customers_show(
     json_out: bool = JsonOption,
 ) -> None:
     """One customer's profile: contact, consent, orders, revenue, stage and RFM."""
-    with state(ctx).open() as store:
-        c = get_customer(store, customer_id)
+    st = state(ctx)
+    with st.open() as store:
+        c = get_customer(store, customer_id, as_of=st.as_of_for(store))
     if c is None:
-        fail(f"no customer {customer_id!r} in this store.")
+        fail(escape(f"no customer {customer_id!r} in this store."))
     if json_out:
         emit_json(c)
         return
     for key, value in c.items():
-        console.print(f"[bold]{key:>15}[/]: {value if value is not None else '-'}")
+        if key == "rfm":
+            value = "-" if value["segment"] is None else f"{value['segment']} (R{value['r']} F{value['f']} M{value['m']})"
+        console.print(f"[bold]{key:>22}[/]: {escape(str(value if value is not None else '-'))}")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,12 +9,16 @@ Public API (used by the CLI, the console, templates and automation):
 - :func:`matching_customer_ids`, :func:`count_segment` -- evaluate a rule (ensures metrics).
 - :func:`resolve_segment`, :func:`find_segment`, :func:`list_segments`, :func:`add_segment`.
 - :class:`SegmentRuleError` (``reason``, ``position``, ``column``), :class:`SegmentNotFound`.
+- :func:`stage_counts`, :func:`rfm_report` -- customers per stage, the R x F grid with totals.
+- :func:`export_csv` -- a segment's members to an owner-only CSV, formulas neutralised.
 - :data:`STAGES` -- stage names in funnel order.
 """
 
 from lifecycle_tui.segments.compiler import SEGMENT_FROM
 from lifecycle_tui.segments.errors import SegmentNameError, SegmentNotFound, SegmentRuleError
+from lifecycle_tui.segments.export import export_csv
 from lifecycle_tui.segments.metrics import RefreshReport, ensure_metrics, refresh_metrics
+from lifecycle_tui.segments.reports import rfm_report, stage_counts
 from lifecycle_tui.segments.saved import (
     Segment,
     add_segment,
@@ -32,7 +36,7 @@ from lifecycle_tui.segments.stages import STAGES
 
 __all__ = [
     "SEGMENT_FROM", "STAGES", "RefreshReport", "Segment", "SegmentNameError", "SegmentNotFound",
-    "SegmentRuleError", "add_segment", "builtin_segments", "count_segment", "ensure_metrics",
+    "SegmentRuleError", "add_segment", "builtin_segments", "count_segment", "ensure_metrics", "export_csv",
     "find_segment", "list_segments", "matching_customer_ids", "refresh_metrics", "remove_segment",
-    "resolve_segment", "segment_where", "validate_rule",
+    "resolve_segment", "rfm_report", "segment_where", "stage_counts", "validate_rule",
 ]

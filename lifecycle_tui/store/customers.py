@@ -1,8 +1,14 @@
-"""Customer read models: the profile summary that `customers list|show` and the console print."""
+"""Customer read models: the profile summary that `customers list|show` and the console print.
+
+Numbers (orders, revenue, first/last order, stage, RFM) come from ``customer_metrics``, the
+materialised metrics at an as_of. Pass ``as_of`` to have them brought up to date first
+(``lifecycle_tui.segments.ensure_metrics``); without it the stored rows are read as they are.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from typing import Iterator
 
 # Cancelled and refunded orders never count as purchases.
@@ -11,17 +17,18 @@ NOT_COUNTED_STATUSES = ("cancelled", "refunded")
 _SUMMARY_SQL = """
 SELECT c.id, c.customer_id, c.email, c.first_name, c.last_name, c.phone,
        c.accepts_email, c.accepts_sms, c.accepts_push,
-       count(o.id) AS orders,
-       coalesce(sum(o.total_cents), 0) AS revenue_cents,
-       min(o.placed_at) AS first_order_at,
-       max(o.placed_at) AS last_order_at
+       m.orders, m.revenue_cents, m.first_order_at, m.last_order_at, m.aov_cents,
+       m.days_since_last_order, m.stage, m.r, m.f, m.m, m.rfm_segment
 FROM customers c
-LEFT JOIN orders o ON o.customer_id = c.id AND o.status NOT IN ('cancelled', 'refunded')
+LEFT JOIN customer_metrics m ON m.customer_id = c.id
 {where}
-GROUP BY c.id
 ORDER BY c.id
 {limit}
 """
+
+
+def _money(cents: int | None) -> float | None:
+    return None if cents is None else cents / 100
 
 
 def _summary(row: sqlite3.Row) -> dict:
@@ -30,20 +37,31 @@ def _summary(row: sqlite3.Row) -> dict:
         "email": row["email"],
         "first_name": row["first_name"],
         "last_name": row["last_name"],
-        "orders": row["orders"],
-        "revenue": row["revenue_cents"] / 100,
+        "phone": row["phone"],
+        "orders": row["orders"] or 0,
+        "revenue": _money(row["revenue_cents"] or 0),
+        "aov": _money(row["aov_cents"]),
         "first_order_at": row["first_order_at"],
         "last_order_at": row["last_order_at"],
-        "stage": None,
-        "rfm": None,
+        "days_since_last_order": row["days_since_last_order"],
+        "stage": row["stage"],
+        "rfm": {"r": row["r"], "f": row["f"], "m": row["m"], "segment": row["rfm_segment"]},
         "accepts_email": bool(row["accepts_email"]),
         "accepts_sms": bool(row["accepts_sms"]),
         "accepts_push": bool(row["accepts_push"]),
     }
 
 
-def get_customer(store, customer_id: str) -> dict | None:
+def _ensure(store, as_of: datetime | None) -> None:
+    if as_of is not None:
+        from lifecycle_tui.segments import ensure_metrics  # segments builds on store, not the reverse
+
+        ensure_metrics(store, as_of)
+
+
+def get_customer(store, customer_id: str, as_of: datetime | None = None) -> dict | None:
     """The summary of one customer by the shop's customer_id (or email), or None."""
+    _ensure(store, as_of)
     row = store.conn.execute(
         _SUMMARY_SQL.format(where="WHERE c.customer_id = ? OR c.email_norm = lower(trim(?))", limit="LIMIT 1"),
         (customer_id, customer_id),
@@ -51,9 +69,25 @@ def get_customer(store, customer_id: str) -> dict | None:
     return None if row is None else _summary(row)
 
 
-def iter_customers(store, limit: int | None = None) -> Iterator[dict]:
-    """Summaries of every customer in id order (streamed; ``limit`` caps the count)."""
-    sql = _SUMMARY_SQL.format(where="", limit="LIMIT ?" if limit else "")
-    params = (limit,) if limit else ()
+def iter_customers(
+    store, limit: int | None = None, *, as_of: datetime | None = None, rule: str | None = None
+) -> Iterator[dict]:
+    """Summaries of every customer in id order (streamed; ``limit`` caps the count).
+
+    ``rule``: only customers matching this segment rule at ``as_of`` (required with a rule).
+    Raises ``SegmentRuleError`` for a bad rule.
+    """
+    where, params = "", []
+    if rule is not None:
+        if as_of is None:
+            raise ValueError("a segment rule needs an as_of")
+        from lifecycle_tui.segments import segment_where
+
+        sql, params = segment_where(rule, as_of)
+        where = f"WHERE {sql}"
+    _ensure(store, as_of)
+    sql = _SUMMARY_SQL.format(where=where, limit="LIMIT ?" if limit else "")
+    if limit:
+        params = [*params, limit]
     for row in store.conn.execute(sql, params):
         yield _summary(row)

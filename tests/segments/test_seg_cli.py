@@ -1,0 +1,151 @@
+"""CLI: stages, rfm, segments list|show|add|export|remove, customers list --segment / show (shapes, exit codes)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import stat
+
+import pytest
+
+from lifecycle_tui.segments import STAGES
+
+from seg_helpers import Shop
+
+AS_OF = "2026-06-30T12:00:00+00:00"
+
+
+@pytest.fixture
+def shopcli(cli, store):
+    """A CLI bound to a store with four customers, pinned to AS_OF."""
+    shop = Shop(store)
+    ann = shop.customer("ann", first_name="=HYPERLINK(\"http://x\")", phone="+491234", tags=["vip"])
+    shop.order(ann, 10, total=100)
+    shop.order(ann, 50, total=20)
+    bob = shop.customer("bob", last_name="@SUM(A1)")
+    shop.order(bob, 200, total=5)
+    cat = shop.customer("cat")
+    shop.event(cat, "product_viewed", 3)
+    shop.customer("dan", email="-dan@example.com")
+
+    def run(*args):
+        return cli("--as-of", AS_OF, *args)
+
+    def json_of(*args):
+        result = run(*args, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    run.json = json_of
+    return run
+
+
+def test_stages_json_in_funnel_order(shopcli):
+    out = shopcli.json("stages")
+    assert out["as_of"] == AS_OF
+    assert [s["stage"] for s in out["stages"]] == list(STAGES)
+    by = {s["stage"]: s for s in out["stages"]}
+    assert (by["Retention"]["customers"], by["At risk"]["customers"], by["Consideration"]["customers"],
+            by["Awareness"]["customers"]) == (1, 1, 1, 1)
+    assert by["Retention"]["revenue"] == 120.0 and out["total"] == 4
+
+
+def test_stages_follow_as_of(shopcli, cli):
+    out = json.loads(cli("--as-of", "2026-12-31", "stages", "--json").stdout)
+    by = {s["stage"]: s["customers"] for s in out["stages"]}
+    # ann's last order is now 194 days old, bob's 384
+    assert (by["Retention"], by["At risk"], by["Lapsed"]) == (0, 1, 1)
+
+
+def test_rfm_json_grid_and_totals(shopcli):
+    out = shopcli.json("rfm")
+    assert len(out["grid"]) == 25
+    assert [(c["r"], c["f"]) for c in out["grid"][:6]] == [(5, 1), (5, 2), (5, 3), (5, 4), (5, 5), (4, 1)]
+    assert out["customers"] == 2 == sum(s["customers"] for s in out["segments"])
+    cells = {(c["r"], c["f"]): c for c in out["grid"]}
+    assert cells[(5, 5)]["segment"] == "Champions" and cells[(5, 5)]["customers"] == 1
+    assert cells[(5, 5)]["revenue"] == 120.0
+    assert {s["segment"]: s["customers"] for s in out["segments"]}["Lost"] == 1
+
+
+def test_segments_add_list_show(shopcli):
+    added = shopcli.json("segments", "add", "Win-back", "orders >= 1 and days_since_last_order > 90",
+                         "--description", "lapsing buyers")
+    assert added == {"name": "Win-back", "rule": "orders >= 1 and days_since_last_order > 90",
+                     "description": "lapsing buyers", "builtin": False, "customers": 1}
+    listed = shopcli.json("segments", "list")
+    assert listed[0]["name"] == "Win-back" and listed[0]["customers"] == 1
+    names = [s["name"] for s in listed]
+    assert "stage: At risk" in names and "rfm: At Risk" in names and "rfm: Champions" in names
+    assert next(s for s in listed if s["name"] == "stage: Consideration")["customers"] == 1
+    shown = shopcli.json("segments", "show", "win-back")
+    assert shown["customers"] == 1 and [c["customer_id"] for c in shown["sample"]] == ["bob"]
+    assert shopcli.json("segments", "show", "Champions")["rule"] == 'rfm_segment = "Champions"'
+    assert shopcli.json("segments", "show", "At risk")["name"] == "stage: At risk"
+    assert shopcli.json("segments", "show", "At Risk")["name"] == "rfm: At Risk"
+
+
+def test_segments_add_refusals_exit_1_and_change_nothing(shopcli):
+    bad = shopcli("segments", "add", "x", "ordrs > 1")
+    assert bad.exit_code == 1
+    assert "did you mean 'orders'" in bad.stderr and "column 1" in bad.stderr and "^" in bad.stderr
+    assert shopcli("segments", "add", "Lapsed", "orders > 1").exit_code == 1  # a built-in name
+    assert shopcli("segments", "add", "vip", 'tags contains "vip"').exit_code == 0
+    dup = shopcli("segments", "add", "VIP", "orders > 1")
+    assert dup.exit_code == 1 and "already exists" in dup.stderr
+    assert shopcli.json("segments", "show", "vip")["rule"] == 'tags contains "vip"'
+    assert shopcli("segments", "add", "vip", "orders > 1", "--replace").exit_code == 0
+    assert shopcli.json("segments", "show", "vip")["rule"] == "orders > 1"
+    assert shopcli("segments", "add", "only-name").exit_code == 2  # usage error
+
+
+def test_unknown_segment_suggests(shopcli):
+    result = shopcli("segments", "show", "Champion")
+    assert result.exit_code == 1 and "rfm: Champions" in result.stderr
+    assert shopcli("customers", "list", "--segment", "nope").exit_code == 1
+
+
+def test_segments_remove(shopcli):
+    shopcli("segments", "add", "tmp", "orders > 0")
+    assert shopcli("segments", "remove", "tmp").exit_code == 0
+    assert shopcli("segments", "remove", "tmp").exit_code == 1
+
+
+def test_export_neutralises_formulas_and_is_owner_only(shopcli, tmp_path):
+    path = tmp_path / "out" / "all.csv"
+    shopcli("segments", "add", "everyone", "all")
+    out = shopcli.json("segments", "export", "everyone", str(path))
+    assert out["rows"] == 4
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    rows = {r["customer_id"]: r for r in csv.DictReader(path.open(encoding="utf-8"))}
+    assert rows["ann"]["first_name"] == "'=HYPERLINK(\"http://x\")"
+    assert rows["ann"]["phone"] == "'+491234"
+    assert rows["bob"]["last_name"] == "'@SUM(A1)"
+    assert rows["dan"]["email"] == "'-dan@example.com"
+    assert rows["ann"]["stage"] == "Retention" and rows["ann"]["revenue"] == "120.0"
+    assert not [p for p in path.parent.iterdir() if p.name != "all.csv"]  # no temp file left
+
+
+def test_customers_list_segment_and_limit(shopcli):
+    assert [c["customer_id"] for c in shopcli.json("customers", "list", "--segment", "stage: Retention")] == ["ann"]
+    assert [c["customer_id"] for c in shopcli.json("customers", "list", "--limit", "2")] == ["ann", "bob"]
+    assert len(shopcli.json("customers", "list")) == 4
+
+
+def test_customers_show_shape(shopcli):
+    c = shopcli.json("customers", "show", "ann")
+    for key in ("customer_id", "email", "orders", "revenue", "first_order_at", "last_order_at", "stage", "rfm",
+                "accepts_email", "accepts_sms", "accepts_push"):
+        assert key in c
+    assert (c["orders"], c["revenue"], c["stage"]) == (2, 120.0, "Retention")
+    assert c["rfm"] == {"r": 5, "f": 5, "m": 5, "segment": "Champions"}
+    none = shopcli.json("customers", "show", "cat")
+    assert none["rfm"] == {"r": None, "f": None, "m": None, "segment": None} and none["stage"] == "Consideration"
+    assert shopcli("customers", "show", "zed").exit_code == 1
+
+
+def test_human_output_renders(shopcli):
+    for args in (("stages",), ("rfm",), ("segments", "list"), ("segments", "show", "Lapsed"), ("customers", "list")):
+        result = shopcli(*args)
+        assert result.exit_code == 0, (args, result.output)
+    assert "Champions" in shopcli("rfm").stdout
