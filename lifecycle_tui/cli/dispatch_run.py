@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Optional
 
-import click
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -57,10 +56,11 @@ def run_command(
                 report.recovered = recovered + report.recovered
         except DispatchBusyError as exc:
             fail(str(exc))
+        folder = outbox_dir(store) if carrier.name == "outbox" else None
     if json_out:
         emit_json(report.to_json())
     else:
-        _show_report(report, outbox_dir(store) if carrier.name == "outbox" else None)
+        _show_report(report, folder)
     if report.status in ("failed", "stopped"):
         if json_out:
             err_console.print(f"[bold red]Error:[/] {report.stopped_reason}", soft_wrap=True)
@@ -77,7 +77,7 @@ def _confirm(the_plan, sends, transport_name: str) -> None:
     )
     try:
         ok = typer.confirm(f"Send {len(sends)} messages through {transport_name}?", default=False, err=True)
-    except click.exceptions.Abort:
+    except typer.Abort:
         fail("no answer to the confirmation (no terminal input). Pass --yes to run without asking.")
     if not ok:
         fail("not confirmed: nothing was sent.")

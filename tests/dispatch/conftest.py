@@ -49,3 +49,30 @@ def sample_plan(sample_store):
     from lifecycle_tui.store.settings import pinned_as_of
 
     return plan(sample_store, pinned_as_of(sample_store))
+
+
+class StoreCli:
+    """Runs `lifecycle --db <path> ...` in-process (like the shared ``cli`` fixture, for any store)."""
+
+    def __init__(self, db):
+        from typer.testing import CliRunner
+
+        self.db = db
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None):
+        from lifecycle_tui.cli.main import app
+
+        return self.runner.invoke(app, ["--db", str(self.db), *args], input=input, catch_exceptions=False)
+
+    def json(self, *args: str, input: str | None = None):
+        import json
+
+        result = self(*args, "--json", input=input)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def sample_cli(sample_store):
+    return StoreCli(sample_store.path)

@@ -113,3 +113,29 @@ def test_two_runs_started_together_never_duplicate(store):
     sent = sum(json.loads(o).get("sent", 0) for o, _ in outs)
     assert sent == 30
     _assert_each_message_exactly_once(store, customers)
+
+
+def test_cli_run_killed_midway_then_rerun_over_the_real_plan(sample_store, sample_plan):
+    """The real `lifecycle dispatch run` over the generated shop's plan, SIGKILLed, then run again."""
+    db = Path(sample_store.path)
+    due = [d for d in sample_plan.decisions if d.action == "send"]
+    assert len(due) >= 6
+    proc = _start(db, before=0.15, after=0.05, mode="cli")
+    _wait_for(db, "SELECT count(*) FROM messages WHERE status = 'sent'", 3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert 3 <= _count(db, "SELECT count(*) FROM messages WHERE status = 'sent'") < len(due)
+
+    rerun = _start(db, mode="cli")
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    assert len(json.loads(out)["recovered"]["runs_closed"]) == 1
+    # Every message due in the first plan is now sent, exactly once, and has exactly one file.
+    rows = {r["dedupe_key"]: r for r in sample_store.conn.execute(
+        "SELECT dedupe_key, channel, status, path FROM messages")}
+    for d in due:
+        assert rows[d.dedupe_key]["status"] == "sent"
+    assert {r["status"] for r in rows.values()} == {"sent"}
+    files = sorted(p.name for p in outbox_dir(sample_store).iterdir())
+    assert files == sorted(Path(r["path"]).name for r in rows.values())
+    assert files == sorted(file_name(key, r["channel"]) for key, r in rows.items())
