@@ -94,38 +94,42 @@ def _browse(store, t, as_of, since, customer, _dt):
     return [Instance(r[1], f"browse:{r[0]}", r[2], ("event", r[0])) for r in rows]
 
 
-def _numbered_orders(store, as_of, since, customer, n_filter: str, params: tuple):
-    where, cparams = _cust(customer, "customer_id")
+def _numbered_orders(store, as_of, since, customer, n: int):
+    """Orders that are a customer's n-th counted order, placed in [since, as_of]."""
+    where, cparams = _cust(customer, "o.customer_id")
+    # Counting earlier orders per candidate (index orders_customer_placed) instead of numbering
+    # every order in the store keeps this proportional to the window, not the history.
     sql = f"""
-        SELECT id, order_id, customer_id, placed_at FROM (
-          SELECT id, order_id, customer_id, placed_at,
-                 row_number() OVER (PARTITION BY customer_id ORDER BY placed_at, id) AS n
-          FROM orders WHERE {COUNTED} AND placed_at <= ? {where})
-        WHERE {n_filter} AND placed_at >= ?"""
-    return store.conn.execute(sql, (as_of, *cparams, *params, since))
+        SELECT o.id, o.order_id, o.customer_id, o.placed_at FROM orders o
+        WHERE o.{COUNTED} AND o.placed_at >= ? AND o.placed_at <= ? {where}
+          AND (SELECT count(*) FROM orders p WHERE p.customer_id = o.customer_id AND p.{COUNTED}
+               AND (p.placed_at, p.id) < (o.placed_at, o.id)) = ?"""
+    return store.conn.execute(sql, (since, as_of, *cparams, n - 1))
 
 
 def _first_purchase(store, t, as_of, since, customer, _dt):
-    rows = _numbered_orders(store, as_of, since, customer, "n = 1", ())
+    rows = _numbered_orders(store, as_of, since, customer, 1)
     return [Instance(r[2], f"order:{r[1]}", r[3], ("order", r[0])) for r in rows]
 
 
 def _nth_order(store, t, as_of, since, customer, _dt):
-    rows = _numbered_orders(store, as_of, since, customer, "n = ?", (t["n"],))
+    rows = _numbered_orders(store, as_of, since, customer, t["n"])
     return [Instance(r[2], f"order:{r[1]}", r[3], ("order", r[0])) for r in rows]
 
 
-def _no_purchase(store, t, as_of, since, customer, _dt):
+def _no_purchase(store, t, as_of, since, customer, as_of_dt):
+    gap = timedelta(days=t["days"])
     secs = t["days"] * 86400
     where, params = _cust(customer, "customer_id")
-    # Each gap of N days after an order (with no order in it) is one lapse.
+    lowest = to_iso(datetime.fromisoformat(since) - gap) if since else ""
+    # Each gap of N days after an order with no order in it is one lapse, anchored at its end.
     sql = f"""
-        SELECT id, order_id, customer_id, lapse FROM (
-          SELECT id, order_id, customer_id, {_PLUS.format(col='placed_at', secs=secs)} AS lapse,
-                 lead(placed_at) OVER (PARTITION BY customer_id ORDER BY placed_at, id) AS next_at
-          FROM orders WHERE {COUNTED} AND placed_at <= ? {where})
-        WHERE lapse <= ? AND lapse >= ? AND (next_at IS NULL OR next_at > lapse)"""
-    rows = store.conn.execute(sql, (as_of, *params, as_of, since))
+        SELECT o.id, o.order_id, o.customer_id, o.lapse FROM (
+          SELECT id, order_id, customer_id, placed_at, {_PLUS.format(col='placed_at', secs=secs)} AS lapse
+          FROM orders WHERE {COUNTED} AND placed_at >= ? AND placed_at <= ? {where}) o
+        WHERE NOT EXISTS (SELECT 1 FROM orders p WHERE p.customer_id = o.customer_id AND p.{COUNTED}
+              AND (p.placed_at, p.id) > (o.placed_at, o.id) AND p.placed_at <= o.lapse)"""
+    rows = store.conn.execute(sql, (lowest, to_iso(as_of_dt - gap), *params))
     return [Instance(r[2], f"lapse:{r[1]}", r[3], ("order", r[0])) for r in rows]
 
 

@@ -184,3 +184,60 @@ def test_only_data_up_to_as_of_is_read(store, shop):
     # now the later order is visible: the lapse happened, but the customer came back
     later = plan(store, t + 94 * D, rule="winback", render=False).decisions
     assert [(d.action, d.reason[:26]) for d in later] == [("skip", "exited: ordered #later at ")]
+
+
+# ---- the order-based triggers against a brute-force reading of the same orders --------------
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+
+from lifecycle_tui.automation.rules import get_rule  # noqa: E402
+from lifecycle_tui.automation.triggers import find_instances  # noqa: E402
+
+_orders = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 400), st.sampled_from(["paid", "paid", "refunded"])),
+                   max_size=12)
+
+
+def _expected(orders, as_of, since):
+    """(kind, customer, key, anchor) by reading the orders in Python."""
+    out = set()
+    by_customer = {}
+    for cust, at, oid, status in sorted(orders, key=lambda o: (o[1], o[2])):
+        if status != "refunded" and at <= as_of:
+            by_customer.setdefault(cust, []).append((at, oid))
+    for cust, rows in by_customer.items():
+        for n, (at, oid) in enumerate(rows, start=1):
+            if since <= at and n in (1, 3):
+                out.add(("first" if n == 1 else "third", cust, f"order:{oid}", at))
+            lapse = at + timedelta(days=90)
+            nxt = rows[n][0] if n < len(rows) else None
+            if since <= lapse <= as_of and (nxt is None or nxt > lapse):
+                out.add(("lapse", cust, f"lapse:{oid}", lapse))
+    return out
+
+
+@hsettings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(orders=_orders, window=st.integers(1, 200))
+def test_order_triggers_match_a_brute_force_reading(tmp_path_factory, seeded_db, orders, window):
+    import shutil
+
+    from lifecycle_tui.store import open_store
+    from tests.automation.conftest import Shop
+
+    path = tmp_path_factory.mktemp("orders") / "shop.db"
+    shutil.copyfile(seeded_db, path)
+    with open_store(path) as store:
+        shop = Shop(store)
+        ids = [shop.customer(f"o{i}") for i in range(3)]
+        start = AS_OF - 400 * D
+        rows = []
+        for n, (cust, day, status) in enumerate(orders):
+            oid = f"#{n}"
+            at = start + day * D + n * timedelta(minutes=1)  # distinct times, like real orders
+            shop.order(ids[cust], at, order_id=oid, status=status)
+            rows.append((ids[cust], at, oid, status))
+        since = AS_OF - window * D
+        got = set()
+        for kind, rule in (("first", "post_purchase"), ("third", "vip_third_order"), ("lapse", "winback")):
+            for i in find_instances(store, get_rule(store, rule), AS_OF, since.isoformat()):
+                got.add((kind, i.customer, i.key, datetime.fromisoformat(i.anchor)))
+        assert got == _expected(rows, AS_OF, since)

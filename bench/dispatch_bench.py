@@ -1,0 +1,127 @@
+"""Benchmark: a dry-run plan with rendering on the 100k-customer store, next to a bare Jinja loop.
+
+Works on a copy of the cached big store (``bench/data.py``) in which every customer with an
+email address accepts email (so that one plan holds >= 100,000 rendered messages) and a
+broadcast rule "bench_broadcast" to everyone is enabled at the lowest priority, beside the
+starter rules. Prints, from the same run:
+
+- the plan: wall time of ``plan(store, as_of)`` (triggers, policy, rendering every send),
+  rendered messages and messages per second;
+- the bare loop: the same templates compiled in a plain ``jinja2.Environment`` (the shop's
+  filters copied in), rendering every part for the same customers from contexts built
+  beforehand (context building is not timed), messages per second;
+- the ratio (target: plan >= 0.5 x bare loop).
+
+Run: ``.venv/bin/python bench/dispatch_bench.py [--customers N]`` (N < 100000 uses a smaller
+cached store; the default is the 100k store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import jinja2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data import AS_OF, CACHE, big_store  # noqa: E402
+
+from lifecycle_tui.automation.context import extra_for  # noqa: E402
+from lifecycle_tui.automation.planner import plan  # noqa: E402
+from lifecycle_tui.automation.rules import Rule, get_rule, save_rule  # noqa: E402
+from lifecycle_tui.automation.triggers import Instance  # noqa: E402
+from lifecycle_tui.messages.context import ContextBuilder  # noqa: E402
+from lifecycle_tui.messages.repository import require_template  # noqa: E402
+from lifecycle_tui.messages.sandbox import environments  # noqa: E402
+from lifecycle_tui.segments import add_segment, ensure_metrics  # noqa: E402
+from lifecycle_tui.store import open_store  # noqa: E402
+from lifecycle_tui.store.timeutil import to_iso  # noqa: E402
+
+
+def prepare(src: Path) -> Path:
+    """A fresh bench copy: email consent for all, the broadcast rule enabled, metrics current."""
+    copy = CACHE / f"dispatch-bench-{src.stem}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(copy) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(src, copy)
+    with open_store(copy) as store:
+        with store.transaction() as conn:
+            conn.execute("UPDATE customers SET accepts_email = 1 WHERE email IS NOT NULL")
+        add_segment(store, "Everyone", "orders >= 0", replace=True)
+        save_rule(store, Rule.from_definition("bench_broadcast", {
+            "trigger": {"kind": "broadcast", "segment": "Everyone", "send_at": to_iso(AS_OF - timedelta(hours=1))},
+            "steps": [{"delay": "0h", "channel": "email", "template": "newsletter"}], "catch_up": "1d"},
+            enabled=True, priority=1))
+        started = time.perf_counter()
+        ensure_metrics(store, AS_OF)
+        print(f"metrics current for {to_iso(AS_OF)} in {time.perf_counter() - started:.1f} s (not timed below)")
+    return copy
+
+
+def bare_loop(store, sends) -> float:
+    """Seconds to render every part of the same templates for the same customers with plain Jinja."""
+    shop_env = environments()[True]
+    env_html = jinja2.Environment(autoescape=True)
+    env_text = jinja2.Environment(autoescape=False)
+    for env in (env_html, env_text):
+        env.filters.update(shop_env.filters)
+        env.globals.update(shop_env.globals)
+    compiled: dict[str, list] = {}
+    builder = ContextBuilder(store, AS_OF)
+    work = []
+    for d in sends:
+        if d.template not in compiled:
+            parsed = require_template(store, d.template).parsed()
+            compiled[d.template] = [(env_html if f == "html" else env_text).from_string(src)
+                                    for f, src, _ in parsed.jinja_parts()]
+        inst = Instance(d.customer_rowid, d.trigger_key, d.due_at)
+        rule = _rule(store, d.rule)
+        ctx = builder.build(d.customer_rowid, channel=d.channel, extra=extra_for(store, rule, inst, d.step))
+        work.append((compiled[d.template], ctx))
+    started = time.perf_counter()
+    for parts, ctx in work:
+        for tpl in parts:
+            tpl.render(ctx)
+    return time.perf_counter() - started
+
+
+_RULES: dict = {}
+
+
+def _rule(store, name):
+    if name not in _RULES:
+        _RULES[name] = get_rule(store, name)
+    return _RULES[name]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000, help="size of the cached store to use")
+    args = parser.parse_args()
+    src = big_store() if args.customers == 100_000 else big_store(customers=args.customers)
+    copy = prepare(src)
+    with open_store(copy) as store:
+        customers = store.scalar("SELECT count(*) FROM customers")
+        started = time.perf_counter()
+        the_plan = plan(store, AS_OF)
+        plan_s = time.perf_counter() - started
+        sends = [d for d in the_plan.decisions if d.action == "send" and d.message is not None]
+        by_template = Counter(d.template for d in sends)
+        print(f"store: {customers:,} customers; plan as of {to_iso(AS_OF)}: {len(the_plan.decisions):,} decisions, "
+              f"{len(sends):,} rendered sends ({', '.join(f'{t} {n:,}' for t, n in by_template.most_common(6))})")
+        plan_rate = len(sends) / plan_s
+        print(f"dry-run plan with rendering: {plan_s:.1f} s, {plan_rate:,.0f} messages/s")
+        bare_s = bare_loop(store, sends)
+        bare_rate = len(sends) / bare_s
+        print(f"bare Jinja loop, same templates and customers: {bare_s:.1f} s, {bare_rate:,.0f} messages/s")
+        ratio = plan_rate / bare_rate
+        print(f"ratio plan / bare: {ratio:.2f} (target >= 0.50) -> {'MET' if ratio >= 0.5 else 'NOT MET'}")
+
+
+if __name__ == "__main__":
+    main()
