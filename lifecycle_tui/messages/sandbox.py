@@ -28,6 +28,7 @@ from jinja2.utils import Namespace
 
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.filters import make_filters
+from lifecycle_tui.messages.records import Record
 
 MAX_RENDER_BYTES = 256 * 1024
 MAX_RENDER_SECONDS = 2.0
@@ -163,10 +164,20 @@ class ShopSandbox(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj, attribute):
         _tick()
+        if type(obj) is Record:  # fast path: a Record field is plain data, never a Python attribute
+            try:
+                return obj._data[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
 
     def getitem(self, obj, argument):
         _tick()
+        if type(obj) is Record and isinstance(argument, str):
+            try:
+                return obj._data[argument]
+            except KeyError:
+                return self.undefined(obj=obj, name=argument)
         return super().getitem(obj, argument)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's signature)

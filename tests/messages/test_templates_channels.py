@@ -105,3 +105,24 @@ def test_layout_wraps_fragments_and_hides_the_preheader():
     assert "Peek" not in html_to_text(html)
     full = wrap_html("<html><body><p>x</p></body></html>", title="S", preheader="Peek")
     assert full.index("Peek") > full.index("<body>")
+
+
+@pytest.mark.parametrize("subject", [
+    "Short", "word " * 40, "Zoë, your basket at Kettle & Kiln is waiting — 3 items · €64.00 " * 3,
+    "A" * 120, "emoji 😀 subject",
+])
+@pytest.mark.parametrize("body", [
+    "plain\n", "line with trailing spaces   \n.\nFrom here\n" + "long " * 60 + "\n", "Grüße € 😀\n\tTabbed\n",
+])
+def test_email_writer_round_trips(subject, body):
+    raw = email_message.build_eml(
+        subject=subject.strip(), from_name="Mara (Kettle & Kiln)", from_email="hello@kk.example", to_name="Zoë",
+        to_email="zoe@example.com", text=body, html=f"<p>{body}</p>", date=datetime(2026, 6, 30, tzinfo=timezone.utc),
+        seed="s", unsubscribe_url=None, marketing=False,
+    )
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg["Subject"] == " ".join(subject.split())
+    assert msg["From"].addresses[0].display_name == "Mara (Kettle & Kiln)"
+    assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == body
+    assert not msg.defects and all(not part.defects for part in msg.walk())
