@@ -71,7 +71,8 @@ STARTER_RULES: list[tuple[str, bool, int, dict]] = [
         "description": "A one-off newsletter to repeat buyers; set send_at and enable it to send.",
         "trigger": {"kind": "broadcast", "segment": "Retention", "send_at": "2026-07-01T08:00:00+00:00"},
         "steps": [_step("0h", "email", "newsletter")],
-        "exits": ["unsubscribed"], "reentry": "once", "catch_up": "2d"}),
+        # not "once": the next newsletter (a new send_at) must reach last time's readers too
+        "exits": ["unsubscribed"], "reentry": {"after_days": 1}, "catch_up": "2d"}),
 ]
 
 
