@@ -43,17 +43,3 @@ def monthly_sales(store, as_of: datetime, months: int = 12) -> list[MonthSales]:
     found = {r["month"]: (r["n"], r["cents"] or 0) for r in rows}
     return [MonthSales(k, *found.get(k, (0, 0))) for k in keys]
 
-
-def stage_counts(store) -> dict[str, int]:
-    """Customers per lifecycle stage in ``customer_metrics`` (refresh it for the as-of first)."""
-    return {r[0]: r[1] for r in store.conn.execute("SELECT stage, count(*) FROM customer_metrics GROUP BY stage")}
-
-
-def rfm_cell_counts(store) -> dict[tuple[int, int], int]:
-    """Customers per (R, F) cell of the RFM grid (buyers only), from ``customer_metrics``."""
-    return {
-        (r[0], r[1]): r[2]
-        for r in store.conn.execute(
-            "SELECT r, f, count(*) FROM customer_metrics WHERE r IS NOT NULL AND f IS NOT NULL GROUP BY r, f"
-        )
-    }

@@ -67,3 +67,12 @@ async def settle(pilot, rounds: int = 3) -> None:
 def wait_idle():
     """The :func:`settle` helper as a fixture, for files that prefer not to import conftest."""
     return settle
+
+
+def widget_text(widget) -> str:
+    """What ``widget`` shows on screen now, as plain text lines (works for rich renderables too)."""
+    from textual.geometry import Region
+
+    width, height = widget.size
+    lines = widget.render_lines(Region(0, 0, width, height))
+    return "\n".join(strip.text.replace("\xa0", " ").rstrip() for strip in lines)

@@ -14,7 +14,7 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
 
-from lifecycle_tui.store.browse import CustomerPage, CustomerQuery, count_customers, customer_page
+from lifecycle_tui.store.browse import PAGE_SIZE, CustomerPage, CustomerQuery, count_customers, customer_page
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.screens.customer_profile import CustomerProfileScreen
 from lifecycle_tui.tui.widgets import format as fmt
@@ -36,10 +36,20 @@ PREFETCH_ROWS = 40  # load the next page when the cursor is this close to the la
 SEARCH_DEBOUNCE = 0.3
 
 
+class CustomerTable(DataTable):
+    """The customers table: home/end jump to the first/last loaded row (the last loads the next page)."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
+
 class CustomersScreen(SectionScreen):
     """Customers: search, filter by segment, sort, open a profile."""
 
     SECTION = "Customers"
+    page_size = PAGE_SIZE
     BINDINGS = [
         # Shown in the hint line rather than the footer, which keeps room for the sections.
         Binding("slash", "focus_search", "Search", key_display="/", show=False),
@@ -63,7 +73,7 @@ class CustomersScreen(SectionScreen):
             yield Input(placeholder="Search name, email or id  ( / )", id="customers-search")
             yield Select([], prompt="All customers", id="customers-segment", allow_blank=True)
         yield Static("Loading…", id="customers-status")
-        table = DataTable(id="customers-table", cursor_type="row", zebra_stripes=True)
+        table = CustomerTable(id="customers-table", cursor_type="row", zebra_stripes=True)
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         yield table
@@ -75,14 +85,14 @@ class CustomersScreen(SectionScreen):
 
     def reload(self) -> None:
         """Load the first page and the count for the current search, filter and sort."""
-        as_of, name, base = self.as_of, self.segment_name, self.query_state
+        as_of, name, base, size = self.as_of, self.segment_name, self.query_state, self.page_size
 
         def load(store):
             from lifecycle_tui.segments import ensure_metrics
 
             ensure_metrics(store, as_of)
             query = segment_query(store, base, name, as_of)
-            return count_customers(store, query), customer_page(store, query), segment_choices(store)
+            return count_customers(store, query), customer_page(store, query, limit=size), segment_choices(store)
 
         self.run_db(load, self._show_first, group="customers")
 
@@ -132,10 +142,10 @@ class CustomersScreen(SectionScreen):
         if self._after is None or self._loading_more:
             return
         self._loading_more = True
-        as_of, name, base, after = self.as_of, self.segment_name, self.query_state, self._after
+        as_of, name, base, after, size = self.as_of, self.segment_name, self.query_state, self._after, self.page_size
 
         def load(store):
-            return customer_page(store, segment_query(store, base, name, as_of), after=after)
+            return customer_page(store, segment_query(store, base, name, as_of), after=after, limit=size)
 
         def done(page: CustomerPage) -> None:
             self._loading_more = False
@@ -204,6 +214,7 @@ class CustomersScreen(SectionScreen):
     def _restart(self) -> None:
         self._after = None
         self._loading_more = False
+        self.workers.cancel_group(self, "customers-more")  # a stale next page must not be appended
         self.query_one(DataTable).move_cursor(row=0, animate=False)
         self.reload()
 

@@ -17,7 +17,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Sparkline, Static
 
 from lifecycle_tui.store import settings
-from lifecycle_tui.store.overview import MonthSales, monthly_sales, rfm_cell_counts, stage_counts
+from lifecycle_tui import segments
+from lifecycle_tui.store.overview import MonthSales, monthly_sales
 from lifecycle_tui.store.queries import store_counts
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.widgets import format as fmt
@@ -31,24 +32,18 @@ class Figures:
     counts: dict[str, int]
     currency: str
     sales: list[MonthSales]
-    stages: list[str]
-    stage_counts: dict[str, int]
-    grid: list[list[str]]
-    cells: dict[tuple[int, int], int]
+    stages: dict  # segments.stage_counts: the same figures as `lifecycle stages`
+    rfm: dict  # segments.rfm_report: the same figures as `lifecycle rfm`
 
 
 def load_figures(store, as_of) -> Figures:
-    from lifecycle_tui.segments import STAGES, ensure_metrics
-
-    ensure_metrics(store, as_of)
+    stages = segments.stage_counts(store, as_of)  # refreshes metrics for as_of first
     return Figures(
         counts=store_counts(store),
         currency=settings.get(store, "shop.currency"),
         sales=monthly_sales(store, as_of, MONTHS),
-        stages=list(STAGES),
-        stage_counts=stage_counts(store),
-        grid=settings.get(store, "rfm.grid"),
-        cells=rfm_cell_counts(store),
+        stages=stages,
+        rfm=segments.rfm_report(store, as_of),
     )
 
 
@@ -122,8 +117,8 @@ class DashboardScreen(SectionScreen):
             f"Revenue per month · {last.month}: {fmt.money(last.revenue_cents, f.currency)}"
             f" · best {best.month}: {fmt.money(best.revenue_cents, f.currency)}")
         self.query_one("#dash-months", Static).update(_month_axis(f.sales))
-        self.query_one("#dash-funnel", Static).update(funnel(f.stages, f.stage_counts))
-        self.query_one("#dash-rfm", Static).update(rfm_heatmap(f.grid, f.cells))
+        self.query_one("#dash-funnel", Static).update(funnel(f.stages["stages"]))
+        self.query_one("#dash-rfm", Static).update(rfm_heatmap(f.rfm["grid"]))
 
     def _show_plan(self, p) -> None:
         title = self.query_one("#dash-plan-title", Static)

@@ -229,7 +229,7 @@ class SegmentsScreen(SectionScreen):
 
         def answered(path: str | None) -> None:
             if path:
-                self.run_db(lambda store: segments.export_segment(store, seg.name, Path(path), as_of),
+                self.run_db(lambda store: segments.export_csv(store, seg.rule, as_of, Path(path).expanduser()),
                             lambda n: self.notify(f"Exported {n:,} customers of {seg.name!r} to {path}."),
                             group="seg-write", exclusive=False)
 

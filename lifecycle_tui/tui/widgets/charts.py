@@ -15,17 +15,18 @@ HEAT = ["#22303a", "#1d4a48", "#1f6b52", "#2f8f55", "#57b35a", "#9bd35f"]
 FUNNEL_STAGES = 5  # the first five stages are the funnel; the rest are lapse states
 
 
-def funnel(stages: Sequence[str], counts: Mapping[str, int], width: int = 22) -> Table:
-    """One row per stage: name, a bar scaled to the largest stage, the count and its share."""
-    total = sum(counts.get(s, 0) for s in stages) or 1
-    biggest = max([counts.get(s, 0) for s in stages] + [1])
+def funnel(rows: Sequence[Mapping], width: int = 22) -> Table:
+    """One row per stage (``segments.stage_counts``'s ``stages``: ``{stage, customers}`` in funnel
+    order): name, a bar scaled to the largest stage, the count and its share."""
+    total = sum(r["customers"] for r in rows) or 1
+    biggest = max([r["customers"] for r in rows] + [1])
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True, width=13)
     table.add_column(no_wrap=True, width=width)
     table.add_column(justify="right", no_wrap=True)
     table.add_column(justify="right", no_wrap=True, style="dim")
-    for i, stage in enumerate(stages):
-        n = counts.get(stage, 0)
+    for i, row in enumerate(rows):
+        stage, n = row["stage"], row["customers"]
         cells = n * width / biggest
         bar = "█" * int(cells) + ("▌" if cells - int(cells) >= 0.5 else "")
         colour = "cyan" if i < FUNNEL_STAGES else "yellow"
@@ -47,22 +48,23 @@ def short_name(name: str, width: int) -> str:
     return name[: width - 1] + "…"
 
 
-def rfm_heatmap(grid: Sequence[Sequence[str]], cells: Mapping[tuple[int, int], int], cell_width: int = 13) -> Table:
-    """The R x F grid (rows R=5..1, columns F=1..5): each cell's segment name and count, coloured by count."""
-    biggest = max(list(cells.values()) + [1])
+def rfm_heatmap(cells: Sequence[Mapping], cell_width: int = 13) -> Table:
+    """The R x F grid (rows R=5..1, columns F=1..5) from ``segments.rfm_report``'s ``grid`` cells
+    (``{r, f, segment, customers}``): each cell's segment name and count, coloured by count."""
+    by_cell = {(c["r"], c["f"]): c for c in cells}
+    biggest = max([c["customers"] for c in cells] + [1])
     table = Table(box=None, padding=0, show_edge=False, pad_edge=False, show_header=True, header_style="dim")
     table.add_column("", no_wrap=True, width=4)
     for f in range(1, 6):
         table.add_column(f"F{f}", justify="center", width=cell_width, no_wrap=True)
-    for row, r in enumerate(range(5, 0, -1)):
+    for r in range(5, 0, -1):
         out: list[Text] = [Text(f"R{r} ", style="dim")]
         for f in range(1, 6):
-            n = cells.get((r, f), 0)
+            cell = by_cell.get((r, f), {"segment": "", "customers": 0})
+            n = cell["customers"]
             shade = HEAT[0] if n == 0 else HEAT[1 + min(len(HEAT) - 2, int((len(HEAT) - 1) * n / (biggest + 1)))]
             fg = "black" if shade in HEAT[-2:] else "white"
-            name = grid[row][f - 1]
-            label = short_name(name, cell_width - 1)
-            text = Text(f"{label}\n{n:,}", style=f"{fg} on {shade}", justify="center")
-            out.append(text)
+            label = short_name(cell["segment"], cell_width - 1)
+            out.append(Text(f"{label}\n{n:,}", style=f"{fg} on {shade}", justify="center"))
         table.add_row(*out)
     return table

@@ -1,0 +1,94 @@
+"""Segments section: live counts, errors as you type, save, delete and export, checked in the store."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Static, TextArea
+
+from lifecycle_tui import segments
+from lifecycle_tui.store import open_store
+from tests.tui.conftest import FROZEN, settle, widget_text
+
+RULE = "orders >= 2 and revenue > 50"
+
+
+def _list(screen) -> dict[str, str]:
+    table = screen.query_one("#seg-list", DataTable)
+    return {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+
+
+async def test_list_shows_builtin_segments_with_live_counts(make_app, shop_db):
+    with open_store(shop_db) as store:
+        expected = {s.name: segments.count_segment(store, s.rule, FROZEN) for s in segments.list_segments(store)}
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        shown = _list(app.screen)
+        for name, n in expected.items():
+            assert shown[name] == f"{n:,}"
+
+
+async def test_typing_a_rule_shows_errors_then_count_and_saving_stores_it(make_app, shop_db):
+    with open_store(shop_db) as store:
+        expected = segments.count_segment(store, RULE, FROZEN)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("n", *"Loyal big buyers", "tab")
+        assert screen.focused is screen.query_one("#seg-rule", TextArea)
+        await pilot.press(*"orders >= 2 and revnue")
+        error = widget_text(screen.query_one("#seg-error", Static))
+        assert "revnue" in error and "column 17" in error
+        assert "^" in error.splitlines()[-1] and error.splitlines()[-1].index("^") == 16
+        screen.query_one("#seg-rule", TextArea).text = RULE
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert "valid rule" in widget_text(screen.query_one("#seg-error", Static))
+        assert f"{expected:,} member" in widget_text(screen.query_one("#seg-count", Static))
+        sample = screen.query_one("#seg-sample", DataTable)
+        assert sample.row_count == min(expected, 8)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with open_store(shop_db) as store:
+            saved = segments.find_segment(store, "Loyal big buyers")
+        assert saved.rule == RULE and not saved.builtin
+        assert _list(screen)["★ Loyal big buyers"] == f"{expected:,}"
+
+
+async def test_delete_and_export_a_saved_segment(make_app, shop_db, tmp_path):
+    with open_store(shop_db) as store:
+        segments.add_segment(store, "Repeat", "orders >= 2")
+        members = len(segments.matching_customer_ids(store, "orders >= 2", FROZEN))
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#seg-list", DataTable)
+        assert str(table.get_row_at(0)[0]) == "★ Repeat"  # saved segments come first
+        table.move_cursor(row=0)
+        out = tmp_path / "repeat.csv"
+        await pilot.press("e")
+        dialog_input = app.screen.query_one(Input)
+        dialog_input.value = str(out)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert out.exists()
+        assert len(out.read_text().strip().splitlines()) == members + 1  # header + one line per member
+        await pilot.press("d")
+        await pilot.press("y")
+        await settle(pilot)
+        with open_store(shop_db) as store:
+            assert [s.name for s in segments.list_segments(store) if not s.builtin] == []
+        assert "★ Repeat" not in _list(screen)
+
+
+async def test_builtin_segments_cannot_be_deleted(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("d")
+        assert any("built in" in n.message for n in app._notifications)
