@@ -4,7 +4,8 @@ States of a row in ``messages`` (one row per dedupe key, ever)::
 
     (none) --claim--> claimed --mark_sent----> sent       (final; counts for frequency caps)
                               --mark_failed--> failed     (a later run may claim it again)
-                              --mark_unknown-> unknown    (final until a person decides)
+                              --mark_unknown-> unknown    (until a person decides: resolve_unknown
+                                                           -> sent, or -> failed to send it again)
 
 Each step is its own committed transaction, so a run killed between two steps leaves a
 ``claimed`` row that the next run resolves (see ``dispatcher.recover_interrupted``). A claim
@@ -83,6 +84,27 @@ def release(store, dedupe_key: str, run_id: int) -> bool:
         cur = conn.execute(
             "DELETE FROM messages WHERE dedupe_key = ? AND run_id IS ? AND status = 'claimed'", (dedupe_key, run_id)
         )
+        return cur.rowcount == 1
+
+
+def resolve_unknown(store, dedupe_key: str, outcome: str) -> bool:
+    """A person checked a message of unknown outcome: ``sent`` (it arrived) or ``failed`` (retry it).
+
+    ``sent`` takes its run's ``as_of`` as ``sent_at`` (so caps count it); ``failed`` lets the
+    next run that plans it send it again. False when the key is not ``unknown``.
+    """
+    if outcome not in (SENT, FAILED):
+        raise ValueError("outcome must be 'sent' or 'failed'")
+    with store.transaction() as conn:
+        if outcome == SENT:
+            cur = conn.execute(
+                "UPDATE messages SET status = 'sent', sent_at = coalesce("
+                " (SELECT as_of FROM runs WHERE runs.id = messages.run_id), claimed_at) "
+                "WHERE dedupe_key = ? AND status = 'unknown'", (dedupe_key,))
+        else:
+            cur = conn.execute(
+                "UPDATE messages SET status = 'failed', reason = 'checked by hand: not delivered; ' || coalesce(reason, '') "
+                "WHERE dedupe_key = ? AND status = 'unknown'", (dedupe_key,))
         return cur.rowcount == 1
 
 

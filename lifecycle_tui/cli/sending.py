@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from lifecycle_tui.automation.message_log import STATUSES, list_messages
+from lifecycle_tui.automation.message_log import STATUSES, list_messages, resolve_unknown, status_of
 from lifecycle_tui.automation.suppression import SuppressionError, import_suppressions, suppress, unsubscribe
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, fail, state
 
@@ -48,6 +48,27 @@ def outbox_list(
                       r["status"], (r["sent_at"] or "")[:16].replace("T", " "), where)
     console.print(table)
     console.print(f"{len(rows)} messages")
+
+
+@outbox_app.command("resolve")
+def outbox_resolve(
+    ctx: typer.Context,
+    dedupe_key: str = typer.Argument(..., help="The dedupe key of a message whose outcome is unknown."),
+    outcome: str = typer.Option(..., "--as", help="sent (it did arrive) or failed (send it again in the next run)."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Settle a message of unknown outcome after checking the mail server or gateway."""
+    if outcome not in ("sent", "failed"):
+        raise typer.BadParameter("must be sent or failed", param_hint="--as")
+    with state(ctx).open() as store:
+        if not resolve_unknown(store, dedupe_key, outcome):
+            current = status_of(store, dedupe_key)
+            fail(f"no message {dedupe_key!r}" if current is None
+                 else f"message {dedupe_key!r} is {current}, not unknown: nothing to settle")
+    if json_out:
+        emit_json({"dedupe_key": dedupe_key, "status": outcome})
+    else:
+        console.print(f"{dedupe_key}: marked {outcome}" + (" (the next run sends it again)" if outcome == "failed" else "."))
 
 
 def suppress_command(

@@ -8,7 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-from lifecycle_tui.automation.transports import outbox_dir
+from dispatch_helpers import add_customers, make_plan
+
+from lifecycle_tui.automation import message_log as log
+from lifecycle_tui.automation.dispatcher import run_plan
+from lifecycle_tui.automation.transports import TransportError, outbox_dir
 
 OUTBOX_KEYS = {"run_id", "rule", "step", "customer_id", "channel", "status", "dedupe_key", "path"}
 
@@ -113,3 +117,31 @@ def test_outbox_list_json_shape_and_filters(sample_cli, sample_store, sample_pla
     assert sample_cli("outbox", "list", "--channel", "fax").exit_code == 2
     table = sample_cli("outbox", "list")
     assert table.exit_code == 0 and f"{len(rows)} messages" in table.stdout
+
+
+def test_outbox_resolve_settles_unknown_messages(cli, store):
+    class Lost:
+        name, idempotent, channels = "lost", False, frozenset({"email"})
+
+        def open(self):
+            pass
+
+        def close(self):
+            pass
+
+        def send(self, record, rendered):
+            raise TransportError("connection lost", outcome_unknown=True)
+
+    customers = add_customers(store, 2)
+    plan = make_plan(customers)
+    run_plan(store, plan, Lost())
+    first, second = (d.dedupe_key for d in plan.decisions)
+    assert cli("outbox", "resolve", first, "--as", "maybe").exit_code == 2
+    assert cli.json("outbox", "resolve", first, "--as", "sent") == {"dedupe_key": first, "status": "sent"}
+    assert store.scalar("SELECT sent_at FROM messages WHERE dedupe_key = ?", (first,)) == "2026-06-30T12:00:00+00:00"
+    assert cli("outbox", "resolve", second, "--as", "failed").exit_code == 0
+    again = cli("outbox", "resolve", second, "--as", "failed")
+    assert again.exit_code == 1 and "is failed, not unknown" in again.stderr
+    assert cli("outbox", "resolve", "nope", "--as", "sent").exit_code == 1
+    report = run_plan(store, plan, "outbox")  # the failed one goes again, the sent one does not
+    assert report.sent == 1 and log.status_of(store, second) == "sent"
