@@ -86,6 +86,19 @@ def rule_message_counts(store) -> dict[str, dict]:
     return counts
 
 
+def _label(r) -> str:
+    name = " ".join(p for p in (r["first_name"], r["last_name"]) if p)
+    return f"{r['customer_id']} {name or r['email'] or ''}".strip()
+
+
+def customer_labels(store, rowids: list[int]) -> dict[int, str]:
+    """``{row id: "C0001 Ada Albers"}`` for the given customers."""
+    marks = ",".join("?" * len(rowids))
+    rows = store.conn.execute(
+        f"SELECT id, customer_id, email, first_name, last_name FROM customers WHERE id IN ({marks})", list(rowids))
+    return {int(r["id"]): _label(r) for r in rows}
+
+
 def customer_choices(store, search: str = "", limit: int = 50) -> list[tuple[int, str]]:
     """Customers to preview a template for: (row id, label), matched on id, email or name."""
     like = f"%{search.strip().lower()}%"
@@ -96,9 +109,4 @@ def customer_choices(store, search: str = "", limit: int = 50) -> list[tuple[int
            ORDER BY id LIMIT ?""",
         (like, like, like, like, limit),
     ).fetchall()
-    out = []
-    for r in rows:
-        name = " ".join(p for p in (r["first_name"], r["last_name"]) if p)
-        label = f"{r['customer_id']} {name or r['email'] or ''}".strip()
-        out.append((int(r["id"]), label))
-    return out
+    return [(int(r["id"]), _label(r)) for r in rows]

@@ -153,7 +153,7 @@ async def test_a_bad_as_of_is_refused_with_a_message(make_app):
         assert any("as of" in str(n.message) and n.severity == "error" for n in app._notifications)
 
 
-async def test_snapshot_dispatch(make_app, snap_compare):
+def test_snapshot_dispatch(make_app, snap_compare):
     async def ready(pilot) -> None:
         await pilot.press("6")
         await settle(pilot)

@@ -104,7 +104,7 @@ async def test_pages_with_n_and_p(make_app, sent_db, monkeypatch):
         assert table_ids(screen) == ids[:2]
 
 
-async def test_snapshot_outbox(make_app, sent_db, snap_compare):
+def test_snapshot_outbox(make_app, sent_db, snap_compare):
     async def ready(pilot) -> None:
         await pilot.press("7")
         await settle(pilot)

@@ -136,7 +136,7 @@ async def test_new_rule_form_creates_a_rule_and_refuses_a_taken_name(make_app, s
         assert "winback_60" in names
 
 
-async def test_snapshot_rules(make_app, snap_compare):
+def test_snapshot_rules(make_app, snap_compare):
     async def ready(pilot) -> None:
         await pilot.press("5")
         await settle(pilot)

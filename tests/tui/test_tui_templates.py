@@ -162,7 +162,7 @@ def test_highlighter_marks_jinja_and_html():
     assert spans['"x"'] == "string"
 
 
-async def test_snapshot_templates(make_app, shop_db, snap_compare):
+def test_snapshot_templates(make_app, shop_db, snap_compare):
     fixed_secret(shop_db)
 
     async def ready(pilot) -> None:

@@ -158,10 +158,9 @@ class DispatchScreen(SectionScreen):
                 table.add_row(f"  … {len(items) - MAX_ROWS_PER_GROUP} more", "", "", "", key=f"m:{rule}:{action}")
         s = result.summary
         notes = ("   " + "; ".join(result.notes)) if result.notes else ""
-        notes += f"   (last: {self.last_run})" if self.last_run else ""
-        self._status(f"Plan as of {minute(to_iso(result.as_of))} UTC: {s['send']} to send, {s['skip']} skipped, "
+        self._status((f"{self.last_run}. Now: " if self.last_run else "") + (f"Plan as of {minute(to_iso(result.as_of))} UTC: {s['send']} to send, {s['skip']} skipped, "
                      f"{s['defer']} deferred{notes}" if s["total"] else
-                     f"Nothing is due as of {minute(to_iso(result.as_of))} UTC.{notes}")
+                     f"Nothing is due as of {minute(to_iso(result.as_of))} UTC.{notes}"))
         self.query_one("#run", Button).disabled = not s["send"]
         self.query_one("#plan-message-body", Static).update("")
 
@@ -203,10 +202,10 @@ class DispatchScreen(SectionScreen):
         transport = str(self.query_one("#dispatch-transport", Select).value)
         summary = run_summary(self.plan.decisions, transport, f"{minute(to_iso(self.plan.as_of))} UTC",
                               self.plan_scope or "all enabled rules")
-        self.app.push_screen(ConfirmRun(summary, sends), lambda ok: ok and self._start_run(transport))
+        the_plan, scope = self.plan, self.plan_scope  # send exactly the plan the counts were taken from
+        self.app.push_screen(ConfirmRun(summary, sends), lambda ok: ok and self._start_run(the_plan, scope, transport))
 
-    def _start_run(self, transport: str) -> None:
-        the_plan, scope = self.plan, self.plan_scope
+    def _start_run(self, the_plan: Plan, scope: str | None, transport: str) -> None:
         self._set_busy(True, f"Sending through {transport}…", determinate=True)
 
         def progress(done: int, total: int) -> None:  # called in the worker thread

@@ -20,7 +20,7 @@ from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.screens.ops_common import minute, short
 from lifecycle_tui.tui.widgets.rule_form import RuleForm
 
-COLUMNS = ("On", "Rule", "Prio", "Trigger", "Steps", "Last run", "Sent", "Last sent")
+COLUMNS = ("On", "Rule", "Prio", "Trigger", "Steps", "Last run", "Sent")
 
 
 def trigger_text(rule: Rule) -> str:
@@ -99,8 +99,7 @@ class RulesScreen(SectionScreen):
             last = f"#{c['last_run']}: {c['last_sent']} sent" + (f", {c['last_failed']} failed" if c["last_failed"] else "") if c else "never"
             table.add_row(
                 "[green]●[/]" if r.enabled else "[dim]○[/]", r.name, str(r.priority), escape(short(trigger_text(r), 34)),
-                short(steps_summary(r), 22), last, str(c["total_sent"] if c else 0),
-                minute(c["last_sent_at"]) if c else "", key=r.name,
+                short(steps_summary(r), 22), last, str(c["total_sent"] if c else 0), key=r.name,
             )
         if keep in self.rules:
             table.move_cursor(row=table.get_row_index(keep))

@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from lifecycle_tui.messages.lint import sample_customers
 from lifecycle_tui.messages.repository import get_template, list_templates, list_versions, restore_version, save_template
 from lifecycle_tui.store import console_queries as q
 from lifecycle_tui.tui.base import SectionScreen
@@ -31,6 +32,15 @@ NEW_TEMPLATE = {
              'preheader: ""\n---\n<p>Hi {{ customer.first_name }},</p>\n\n'
              '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>\n',
 }
+
+
+def preview_customers(store) -> list[tuple[int, str]]:
+    """Customers to preview for: one per RFM segment (the linter's samples) first, then the first few."""
+    samples = sample_customers(store)
+    labels = q.customer_labels(store, [rowid for rowid, _ in samples])
+    first = [(rowid, f"{labels[rowid]} · {segment}") for rowid, segment in samples if rowid in labels]
+    seen = {rowid for rowid, _ in first}
+    return first + [(rowid, label) for rowid, label in q.customer_choices(store, limit=30) if rowid not in seen]
 
 
 class TemplatesScreen(SectionScreen):
@@ -71,7 +81,7 @@ class TemplatesScreen(SectionScreen):
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
-        self.run_db(lambda store: (list_templates(store), q.customer_choices(store)), self._show_list,
+        self.run_db(lambda store: (list_templates(store), preview_customers(store)), self._show_list,
                     group="tpl-list")
 
     def _show_list(self, loaded) -> None:
@@ -80,7 +90,7 @@ class TemplatesScreen(SectionScreen):
         for channel, title in CHANNEL_TITLES.items():
             group = [t for t in templates if t.channel == channel]
             options.append(Option(f"── {title} ({len(group)})", id=f"channel:{channel}", disabled=True))
-            options += [Option(f"  {t.name}  v{t.version}", id=f"tpl:{t.name}") for t in group]
+            options += [Option(f"  {t.name}", id=f"tpl:{t.name}") for t in group]
         listing = self.query_one("#tpl-list", OptionList)
         highlighted = listing.highlighted_option.id if listing.highlighted_option else None
         listing.set_options(options)
