@@ -3,7 +3,8 @@
 * :func:`suppress` adds one email address (lowercased) or phone number (normalised the way
   the send policy compares them, ``policy.normalise_phone``) to ``suppressions``.
 * :func:`import_suppressions` reads an unsubscribe or bounce list (one value per line, or a
-  CSV with an email/phone column) in one transaction: a bad value rejects the file with its
+  CSV with an email/phone column; encoding and delimiter sniffed by the importers' reader) in
+  one transaction: a bad value rejects the file with its
   line, column and reason unless ``skip_invalid``.
 * :func:`unsubscribe` resolves an unsubscribe link's token to the customer and channel, turns
   that channel's consent off (recorded in ``consent_changes``) and, for email, suppresses the
@@ -15,21 +16,21 @@ the next plan. Times are passed in (``at``), never read from the clock here.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from lifecycle_tui.automation.policy import normalise_phone
+from lifecycle_tui.importers.errors import ImportRefused
+from lifecycle_tui.importers.reader import Table, normalise_header
 from lifecycle_tui.messages.unsubscribe import resolve_unsubscribe_token
 from lifecycle_tui.store.timeutil import to_iso
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_EMAIL_HEADERS = {"email", "e-mail", "email address", "email_address", "address", "recipient", "mail"}
-_PHONE_HEADERS = {"phone", "phone number", "phone_number", "mobile", "msisdn", "number", "sms"}
-REASONS = ("unsubscribe", "bounce", "complaint", "manual")
+# Header names (as normalised by the importers' reader: "E-mail Address" -> e_mail_address).
+_EMAIL_HEADERS = {"email", "e_mail", "email_address", "e_mail_address", "address", "recipient", "mail"}
+_PHONE_HEADERS = {"phone", "phone_number", "mobile", "mobile_phone", "msisdn", "number", "sms"}
 
 
 class SuppressionError(ValueError):
@@ -74,11 +75,8 @@ def classify(value: str) -> tuple[str, str]:
     return "phone", phone
 
 
-def _check_reason(reason: str) -> str:
-    reason = (reason or "manual").strip().lower()
-    if not reason:
-        return "manual"
-    return reason
+def _reason(reason: str | None) -> str:
+    return (reason or "").strip().lower() or "manual"
 
 
 def suppress(store, value: str, reason: str = "manual", source: str = "manual", *, at: datetime) -> SuppressResult:
@@ -88,67 +86,45 @@ def suppress(store, value: str, reason: str = "manual", source: str = "manual", 
         cur = conn.execute(
             "INSERT INTO suppressions (kind, value, reason, source, created_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(kind, value) DO NOTHING",
-            (kind, norm, _check_reason(reason), source, to_iso(at)),
+            (kind, norm, _reason(reason), source, to_iso(at)),
         )
     return SuppressResult(kind, norm, cur.rowcount == 1)
 
 
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def _rows(path: Path) -> list[tuple[int, list[str]]]:
-    """(line number, cells) for every non-blank, non-comment line; delimiter sniffed."""
-    text = _decode(path)
-    sample = "\n".join(text.splitlines()[:20])
-    delimiter = next((d for d in (",", ";", "\t", "|") if d in sample), None)
-    out = []
-    if delimiter is None:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip() and not line.lstrip().startswith("#"):
-                out.append((number, [line.strip()]))
-        return out
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    for cells in reader:
-        number = reader.line_num
-        if any(c.strip() for c in cells) and not cells[0].lstrip().startswith("#"):
-            out.append((number, [c.strip() for c in cells]))
-    return out
-
-
 def _value_columns(header: list[str]) -> list[int] | None:
-    """Columns holding emails/phones when the first row is a header, else None."""
-    names = [h.strip().lower() for h in header]
-    if not any(n in _EMAIL_HEADERS or n in _PHONE_HEADERS for n in names):
-        return None
-    return [i for i, n in enumerate(names) if n in _EMAIL_HEADERS] + [
-        i for i, n in enumerate(names) if n in _PHONE_HEADERS]
+    """Columns holding emails/phones (email columns first) when the first row is a header, else None."""
+    names = [normalise_header(h) for h in header]
+    emails = [i for i, n in enumerate(names) if n in _EMAIL_HEADERS]
+    phones = [i for i, n in enumerate(names) if n in _PHONE_HEADERS]
+    return (emails + phones) or None
 
 
 def read_suppression_file(path: str | Path) -> tuple[list[tuple[str, str]], list[dict]]:
-    """``([(kind, value)], rejected)`` from an unsubscribe/bounce list; nothing is written."""
+    """``([(kind, value)], rejected)`` from an unsubscribe/bounce list; nothing is written.
+
+    Encoding and delimiter are sniffed by the importers' reader. A first row naming an email
+    or phone column is a header; otherwise every line is a value (first cell). Lines starting
+    with ``#`` are comments.
+    """
     path = Path(path)
     try:
-        rows = _rows(path)
-    except OSError as exc:
-        raise SuppressionError(f"{path}: cannot read ({exc.strerror})") from None
-    columns = _value_columns(rows[0][1]) if rows else None
-    header: list[str] = rows[0][1] if columns is not None else []
-    if columns is not None:
-        rows = rows[1:]
+        with Table(path) as table:
+            columns = _value_columns(table.header)
+            rows = list(table.rows())
+            if columns is None and table.header:
+                rows.insert(0, (1, table.header))  # no header: the first line is a value too
+            header = table.header if columns is not None else []
+    except ImportRefused as exc:
+        raise SuppressionError(str(exc)) from None
+    picks = columns if columns is not None else [0]
     good, rejected = [], []
     for number, cells in rows:
-        picks = columns if columns is not None else [0]
-        candidates = [(i, cells[i]) for i in picks if i < len(cells) and cells[i]]
+        if cells and cells[0].lstrip().startswith("#"):
+            continue
+        candidates = [(i, cells[i].strip()) for i in picks if i < len(cells) and cells[i].strip()]
         if not candidates:
-            col = header[picks[0]] if header else "1"
-            rejected.append({"line": number, "column": col, "reason": "no email address or phone number"})
+            rejected.append({"line": number, "column": header[picks[0]] if header else "1",
+                             "reason": "no email address or phone number"})
             continue
         index, value = candidates[0]
         try:
@@ -181,7 +157,7 @@ def import_suppressions(store, path: str | Path, reason: str = "bounce", *, at: 
         conn.executemany(
             "INSERT INTO suppressions (kind, value, reason, source, created_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(kind, value) DO NOTHING",
-            [(kind, value, _check_reason(reason), source or path.name, to_iso(at)) for kind, value in unique],
+            [(kind, value, _reason(reason), source or path.name, to_iso(at)) for kind, value in unique],
         )
         result.added = conn.total_changes - before
     result.already = len(unique) - result.added

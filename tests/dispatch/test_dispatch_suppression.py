@@ -72,7 +72,7 @@ def test_suppress_plain_list_with_comments_and_bom(cli, store, tmp_path):
 
 def test_suppress_missing_file_exits_1(cli, tmp_path):
     result = cli("suppress", "--file", str(tmp_path / "nope.csv"))
-    assert result.exit_code == 1 and "cannot read" in result.stderr
+    assert result.exit_code == 1 and "no such file" in result.stderr
 
 
 def _customer(store, email="ada@example.com"):
@@ -131,3 +131,11 @@ def test_suppress_and_unsubscribe_are_honoured_by_the_next_plan(sample_store, sa
     sent_to = {m["customer_id"] for m in sample_cli.json("outbox", "list", "--channel", "email")}
     assert by_suppression.customer_id not in sent_to and by_link.customer_id not in sent_to
     assert run["sent"] >= len(emails) - 2
+
+
+def test_suppress_file_semicolon_cp1252_with_mobile_column(cli, store, tmp_path):
+    f = tmp_path / "export.csv"
+    f.write_bytes("Name;Mobile Phone\nJosé;+33 6 12 34 56 78\n".encode("cp1252"))
+    data = cli.json("suppress", "--file", str(f))
+    assert data["added"] == 1
+    assert store.scalar("SELECT value FROM suppressions") == "+33612345678"
