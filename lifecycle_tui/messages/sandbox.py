@@ -25,6 +25,8 @@ from jinja2 import nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
+from jinja2.runtime import markup_join, str_join
+from jinja2.visitor import NodeTransformer
 
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.filters import make_filters
@@ -36,6 +38,7 @@ MAX_RANGE = 10_000
 MAX_LOOP_ITERATIONS = 200_000
 MAX_INT_BITS = 4096
 LOOP_GUARD = "_loop_guard"
+CONCAT_GUARD = "_concat_guard"
 
 # Builtin filters a shop template may use (format strings, randomness and pprint left out).
 ALLOWED_FILTERS = {
@@ -112,18 +115,50 @@ class CappedNamespace(Namespace):
         super().__setitem__(name, value)
 
 
-def _guard_filter(func):
+def _precheck(name: str, args) -> None:
+    """Refuse calls whose result would be huge *before* Python builds it (the size check after
+    the call cannot stop ``s|replace('x', s)`` or ``big_list|join`` allocating gigabytes)."""
+    strs = [a for a in args if isinstance(a, str)]
+    for a in args:
+        if isinstance(a, int) and not isinstance(a, bool) and abs(a) > MAX_RENDER_BYTES:
+            raise LimitExceeded(f"{name}: an argument is too large ({a})")
+        if isinstance(a, (list, tuple)) and sum(len(x) for x in a if isinstance(x, str)) > MAX_RENDER_BYTES:
+            raise LimitExceeded(f"{name}: the joined text would be larger than {MAX_RENDER_BYTES // 1024} KB")
+    if name == "replace" and len(strs) >= 3:
+        text, old, new = strs[0], strs[1], strs[2]
+        if len(new) > len(old) and len(text) + (text.count(old) if old else len(text) + 1) * (len(new) - len(old)) > MAX_RENDER_BYTES:
+            raise LimitExceeded(f"replace: the result would be larger than {MAX_RENDER_BYTES // 1024} KB")
+    if name == "indent" and len(strs) >= 2 and len(strs[0]) + strs[0].count("\n") * len(strs[1]) > MAX_RENDER_BYTES:
+        raise LimitExceeded(f"indent: the result would be larger than {MAX_RENDER_BYTES // 1024} KB")
+
+
+def _guard_filter(name: str, func):
     @functools.wraps(func)
     def guarded(*args, **kwargs):
         _tick()
-        for a in list(args[1:]) + list(kwargs.values()):
-            if isinstance(a, int) and not isinstance(a, bool) and abs(a) > MAX_RENDER_BYTES:
-                raise LimitExceeded(f"a filter argument is too large ({a})")
+        _precheck(name, list(args) + list(kwargs.values()))
         result = func(*args, **kwargs)
         _check_size(result)
         return result
 
     return guarded
+
+
+def _concat_guard(join):
+    """``a ~ b ~ ...`` sums the parts' sizes before joining them."""
+    def concat(*parts):
+        if sum(len(p) for p in parts if isinstance(p, str)) > MAX_RENDER_BYTES:
+            raise LimitExceeded(f"joined text would be larger than {MAX_RENDER_BYTES // 1024} KB")
+        return join(parts)
+
+    return concat
+
+
+class _GuardConcat(NodeTransformer):
+    def visit_Concat(self, node):
+        self.generic_visit(node)
+        return nodes.Call(nodes.Name(CONCAT_GUARD, "load", lineno=node.lineno), list(node.nodes), [], None, None,
+                          lineno=node.lineno)
 
 
 class StrictShopUndefined(jinja2.StrictUndefined):
@@ -146,11 +181,12 @@ class ShopSandbox(ImmutableSandboxedEnvironment):
 
     def __init__(self, *, autoescape: bool, currency: str = "EUR", tz_name: str = "UTC"):
         super().__init__(autoescape=autoescape, undefined=StrictShopUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.filters = {k: _guard_filter(v) for k, v in self.filters.items() if k in ALLOWED_FILTERS}
-        self.filters.update({k: _guard_filter(v) for k, v in make_filters(currency, tz_name).items()})
+        self.filters = {k: _guard_filter(k, v) for k, v in self.filters.items() if k in ALLOWED_FILTERS}
+        self.filters.update({k: _guard_filter(k, v) for k, v in make_filters(currency, tz_name).items()})
         self.globals = {
             "range": capped_range, "dict": dict, "namespace": CappedNamespace,
             "joiner": self.globals["joiner"], LOOP_GUARD: loop_guard,
+            CONCAT_GUARD: _concat_guard(markup_join if autoescape else str_join),
         }
 
     # -- attribute and call hooks ------------------------------------------------------
@@ -182,10 +218,12 @@ class ShopSandbox(ImmutableSandboxedEnvironment):
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's signature)
         _tick()
-        name = getattr(__obj, "__name__", "")
-        if isinstance(getattr(__obj, "__self__", None), str) and name in _WIDTH_METHODS:
-            if any(isinstance(a, int) and a > MAX_RENDER_BYTES for a in args):
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):  # str methods: refuse huge widths, joins and replacements up front
+            name = getattr(__obj, "__name__", "")
+            if name in _WIDTH_METHODS and any(isinstance(a, int) and a > MAX_RENDER_BYTES for a in args):
                 raise LimitExceeded(f"str.{name}() width is too large")
+            _precheck(name, [owner, *args, *kwargs.values()])
         result = super().call(__context, __obj, *args, **kwargs)
         _check_size(result)
         return result
@@ -205,9 +243,9 @@ class ShopSandbox(ImmutableSandboxedEnvironment):
         _check_size(result)
         return result
 
-    # -- every for-loop iterates through loop_guard --------------------------------------
+    # -- every for-loop iterates through loop_guard, every `~` through the concat guard --
     def _parse(self, source, name, filename):
-        tree = super()._parse(source, name, filename)
+        tree = _GuardConcat().visit(super()._parse(source, name, filename))
         for loop in tree.find_all(nodes.For):
             loop.iter = nodes.Call(nodes.Name(LOOP_GUARD, "load", lineno=loop.lineno), [loop.iter], [], None, None,
                                    lineno=loop.lineno)

@@ -69,6 +69,13 @@ def test_range_is_capped():
     "{{ 2 ** 100000 }}",
     "{% set ns = namespace(s='xx') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
     "{% for i in range(5000) %}{{ 'abcdefghij' * 10 }}{% endfor %}",
+    # Amplifiers refused before Python builds the big value:
+    "{% set s = 'x' * 200000 %}{{ s ~ s ~ s }}",
+    "{% set s = 'x' * 200000 %}{{ s|replace('x', 'yy') }}",
+    "{% set s = 'x' * 200000 %}{{ s.replace('x', 'yy') }}",
+    "{% set s = 'x' * 200000 %}{{ [s, s]|join }}",
+    "{% set s = 'x' * 20000 %}{{ ''.join([s] * 20) }}",
+    "{% set s = 'x\n' * 1000 %}{{ s|indent('y' * 1000) }}",
 ])
 def test_size_limits(src):
     with pytest.raises(TemplateError, match="refused"):
@@ -97,6 +104,11 @@ def test_syntax_error_names_the_line():
 def test_autoescape_only_for_html():
     assert render("{{ x }}", {"x": "<b>&"}, html=True) == "&lt;b&gt;&amp;"
     assert render("{{ x }}", {"x": "<b>&"}, html=False) == "<b>&"
+
+
+def test_concat_keeps_autoescape_semantics():
+    assert render("{{ a ~ b }}", {"a": "<i>", "b": 3}, html=True) == "&lt;i&gt;3"
+    assert render("{{ 'a' ~ 1 ~ 'b' }}") == "a1b"
 
 
 def test_loops_still_work_normally():
