@@ -6,9 +6,9 @@ detect or clean up, and no pid can be recycled into a false "still running". The
 (``<store>.dispatch.lock``, owner-only) also holds the holder's pid and start time, only
 to tell the refused second run who is busy.
 
-Re-entrant inside one process (the CLI takes the lock around plan + run, and ``run_plan``
-takes it again), because a second ``flock`` on a new descriptor of the same file would
-conflict with our own first one.
+Re-entrant for the thread that holds it (the CLI takes the lock around plan + run, and
+``run_plan`` takes it again; a second ``flock`` on a new descriptor of the same file would
+conflict with our own first one). Another thread of the same process is refused.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class DispatchBusyError(Exception):
     """Another dispatch run holds the store's lock; the message names its pid and start time."""
 
 
-_held: dict[str, tuple[int, int]] = {}  # lock path -> (fd, depth) held by this process
+_held: dict[str, tuple[int, int, int]] = {}  # lock path -> (fd, depth, owning thread) in this process
 _guard = threading.Lock()
 
 
@@ -42,19 +42,22 @@ def run_lock(store) -> Iterator[Path]:
     path = lock_path(store)
     key = str(path)
     with _guard:
+        me = threading.get_ident()
         if key in _held:
-            fd, depth = _held[key]
-            _held[key] = (fd, depth + 1)
+            fd, depth, owner = _held[key]
+            if owner != me:  # e.g. a second console worker: refused like another process
+                raise DispatchBusyError("another dispatch run is in progress on this store (in this program).")
+            _held[key] = (fd, depth + 1, owner)
         else:
             fd = _acquire(path)
-            _held[key] = (fd, 1)
+            _held[key] = (fd, 1, me)
     try:
         yield path
     finally:
         with _guard:
-            fd, depth = _held[key]
+            fd, depth, owner = _held[key]
             if depth > 1:
-                _held[key] = (fd, depth - 1)
+                _held[key] = (fd, depth - 1, owner)
             else:
                 del _held[key]
                 _release(fd)
