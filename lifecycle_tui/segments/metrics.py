@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -124,10 +125,15 @@ def refresh_metrics(store, as_of: datetime) -> RefreshReport:
 
         params: dict = stage_params(store, as_of)
         params["as_of"] = as_of_iso
+        # The three distributions in one pass (100k small tuples: cheaper than three GROUP BY sorts).
+        dists: dict[str, Counter] = {letter: Counter() for letter, _, _ in _SCORED}
+        for days, n, rev in conn.execute("SELECT days, n, rev FROM temp._agg"):
+            dists["r"][days] += 1
+            dists["f"][n] += 1
+            dists["m"][rev] += 1
         cases, all_bands = {}, {}
         for letter, column, higher in _SCORED:
-            dist = conn.execute(f"SELECT {column}, count(*) FROM temp._agg GROUP BY {column}").fetchall()
-            bands = score_bands([(v, c) for v, c in dist], higher_is_better=higher)
+            bands = score_bands(list(dists[letter].items()), higher_is_better=higher)
             all_bands[letter] = bands
             cases[letter] = _band_case(letter, column, bands, higher, params)
 

@@ -9,7 +9,7 @@ Definitions (design brief, "Words"; thresholds are the ``stages.*`` settings):
 - Retention: two or more counted orders, active.
 - Advocacy: an active repeat buyer with, within ``stages.advocacy_days``, a ``referral_made``
   event, a ``review_submitted`` with ``rating`` >= ``stages.advocacy_min_review`` or an
-  ``nps_response`` with ``score`` >= ``stages.advocacy_min_nps``.
+  ``nps_response`` with ``score`` (or ``nps``) >= ``stages.advocacy_min_nps``.
 - At risk: last order more than ``stages.active_days`` whole days ago.
 - Lapsed: last order more than ``stages.lapsed_days`` whole days ago.
 
@@ -47,11 +47,11 @@ def _events_in_window(condition: str) -> str:
     return f"c.id IN (SELECT e.customer_id FROM events e WHERE {condition} AND e.occurred_at <= :as_of)"
 
 
-def _score_at_least(key: str, param: str) -> str:
+def _score_at_least(keys: tuple[str, ...], param: str) -> str:
     # json_valid guards one malformed properties value from aborting the whole refresh.
-    return (
-        f"json_valid(e.properties) AND CAST(json_extract(e.properties, '$.{key}') AS REAL) >= :{param}"
-    )
+    value = ", ".join(f"json_extract(e.properties, '$.{k}')" for k in keys)
+    value = f"coalesce({value})" if len(keys) > 1 else value
+    return f"json_valid(e.properties) AND CAST({value} AS REAL) >= :{param}"
 
 
 def stage_case_sql(agg: str = "a") -> str:
@@ -63,8 +63,8 @@ def stage_case_sql(agg: str = "a") -> str:
     activity = _events_in_window(f"e.type NOT IN ({not_activity}) AND e.occurred_at > :activity_since")
     advocacy = _events_in_window(
         "e.occurred_at > :advocacy_since AND (e.type = 'referral_made'"
-        f" OR (e.type = 'review_submitted' AND {_score_at_least('rating', 'min_review')})"
-        f" OR (e.type = 'nps_response' AND {_score_at_least('score', 'min_nps')}))"
+        f" OR (e.type = 'review_submitted' AND {_score_at_least(('rating',), 'min_review')})"
+        f" OR (e.type = 'nps_response' AND {_score_at_least(('score', 'nps'), 'min_nps')}))"
     )
     return f"""CASE
         WHEN {agg}.n IS NULL THEN CASE WHEN {activity} THEN '{CONSIDERATION}' ELSE '{AWARENESS}' END

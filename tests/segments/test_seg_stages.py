@@ -83,6 +83,7 @@ def test_future_rows_do_not_count(shop):
         ("review_submitted", {"rating": 3}, "Retention"),
         ("nps_response", {"score": 9}, "Advocacy"),
         ("nps_response", {"score": 8}, "Retention"),
+        ("nps_response", {"nps": 10}, "Advocacy"),
     ],
 )
 def test_advocacy_signals(shop, etype, props, expected):
