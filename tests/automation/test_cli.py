@@ -152,3 +152,20 @@ def test_explain_reports_sent_messages(run, busy, shop, store):
     welcome = {r["rule"]: r for r in data["rules"]}["welcome"]
     assert welcome["sent"][0]["status"] == "sent" and welcome["now"] == []
     assert "Sent: step 1 (email)" in welcome["summary"] and "Next: step 2 (welcome_2)" in welcome["summary"]
+
+
+def test_preview_sms_and_push_payloads(run, busy, shop, store):
+    cid = store.scalar("SELECT id FROM customers WHERE customer_id = 'cart1'")
+    ev = store.scalar("SELECT id FROM events WHERE customer_id = ?", (cid,))
+    shop.message(cid, "cart_abandoned", 1, f"cart:{ev}", sent_at=AS_OF - 1 * H)
+    later = AS_OF + 22 * H  # 10:00 UTC next day: step 2 (SMS) is due, outside quiet hours
+    runner = CliRunner()
+    out = runner.invoke(app, ["--db", str(store.path), "--as-of", later.isoformat(), "dispatch", "preview",
+                              "cart_abandoned", "--customer", "cart1", "--json"])
+    data = _json(out)
+    assert (data["step"], data["decision"]["action"]) == (2, "send")
+    assert data["message"]["payload"]["to"] == "+4915100000000" and data["message"]["segments"] >= 1
+    shop.rule("app_hello", {"trigger": {"kind": "signup"},
+                            "steps": [{"delay": "0h", "channel": "push", "template": "welcome_push"}]})
+    text = run("dispatch", "preview", "app_hello", "--customer", "new1")
+    assert text.exit_code == 0 and "Push payload" in text.stdout and "tok" in text.stdout
