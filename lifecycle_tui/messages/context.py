@@ -90,17 +90,16 @@ class ContextBuilder:
     # -- per customer --------------------------------------------------------------------
     def customer(self, rowid: int) -> Record:
         conn = self.store.conn
-        c = conn.execute("SELECT * FROM customers WHERE id = ?", (rowid,)).fetchone()
+        metrics_cols = ("m.stage AS m_stage, m.r AS m_r, m.f AS m_f, m.m AS m_m, m.rfm_segment AS m_rfm"
+                        if self.has_metrics else "NULL AS m_stage, NULL AS m_r, NULL AS m_f, NULL AS m_m, NULL AS m_rfm")
+        join = "LEFT JOIN customer_metrics m ON m.customer_id = c.id" if self.has_metrics else ""
+        c = conn.execute(f"SELECT c.*, {metrics_cols} FROM customers c {join} WHERE c.id = ?", (rowid,)).fetchone()
         if c is None:
             raise TemplateError(f"no customer with row id {rowid}")
-        agg = conn.execute(
+        orders, revenue, first, last = conn.execute(
             f"SELECT count(*), coalesce(sum(total_cents), 0), min(placed_at), max(placed_at) FROM orders"
             f" WHERE customer_id = ? AND {_COUNTED}", (rowid, self.as_of_iso),
         ).fetchone()
-        orders, revenue, first, last = agg
-        m = None
-        if self.has_metrics:
-            m = conn.execute("SELECT stage, r, f, m, rfm_segment FROM customer_metrics WHERE customer_id = ?", (rowid,)).fetchone()
         days = None
         if last:
             days = (self.as_of - datetime.fromisoformat(last)).days
@@ -115,9 +114,9 @@ class ContextBuilder:
             "orders": orders, "revenue_cents": revenue, "revenue": revenue / 100, "currency": self.currency,
             "aov_cents": round(revenue / orders) if orders else None,
             "first_order_at": first, "last_order_at": last, "days_since_last_order": days,
-            "stage": m["stage"] if m else None,
-            "rfm": Record("customer.rfm", {"r": m["r"], "f": m["f"], "m": m["m"], "segment": m["rfm_segment"]})
-            if m and m["rfm_segment"] else None,
+            "stage": c["m_stage"],
+            "rfm": Record("customer.rfm", {"r": c["m_r"], "f": c["m_f"], "m": c["m_m"], "segment": c["m_rfm"]})
+            if c["m_rfm"] else None,
         })
 
     def order(self, rowid: int) -> Record | None:

@@ -106,6 +106,11 @@ def parse_source(text: str, *, filename: str | None = None, name: str | None = N
     end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
     if end is None:
         raise TemplateError("the front matter block is not closed: add a line `---` after it", template=label, line=1)
+    for i in range(1, end):  # a classic slip: YAML reads an unquoted {{ ... }} as a mapping
+        m = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(\{[{%].*)$", lines[i])
+        if m:
+            raise TemplateError(f"put the value of `{m.group(1)}` in quotes: {m.group(1)}: \"{m.group(2).strip()}\"",
+                                template=label, field="front matter", line=i + 1)
     meta = _load_front_matter("\n".join(lines[1:end]), label)
     field_lines = {}
     for i in range(1, end):

@@ -140,3 +140,18 @@ def test_renderer_is_reused_across_customers(shop):
         r.render("welcome_1", rowid)
     assert r.compiled("welcome_1") is first
     assert {t.name for t in list_templates(shop)} >= set(STARTER_NAMES)
+
+
+def test_stage_and_rfm_come_from_metrics(shop):
+    pytest.importorskip("lifecycle_tui.segments")
+    from lifecycle_tui.messages import preview
+    from lifecycle_tui.messages.context import ensure_fresh_metrics
+
+    assert build_context(shop, 1, AS_OF)["customer"].stage is None  # not computed yet
+    ensure_fresh_metrics(shop, AS_OF)
+    anna = build_context(shop, 1, AS_OF)["customer"]
+    assert anna.stage and anna.rfm.segment and 1 <= anna.rfm.r <= 5
+    assert build_context(shop, 3, AS_OF)["customer"].rfm is None  # no orders, no RFM
+    save_template(shop, "---\nchannel: sms\nmarketing: false\n---\n{{ customer.stage }}/{{ customer.rfm.segment }}\n",
+                  name="probe")
+    assert preview(shop, "probe", 1, AS_OF).fields["text"] == f"{anna.stage}/{anna.rfm.segment}"

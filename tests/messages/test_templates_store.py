@@ -30,6 +30,7 @@ def test_parse_email_with_text_part():
     ("---\nchannel: sms\nname: [x\n---\nHi", 3, "YAML"),
     ("---\nchannel: sms\n---\n\n", 4, "no body"),
     ("---\nchannel: sms\n---\nHi\n--- text ---\nx", 5, "only for email"),
+    ("---\nchannel: push\ntitle: {{ shop.name }}\n---\nHi", 3, "in quotes"),
 ])
 def test_parse_errors_name_line_and_reason(text, line, words):
     with pytest.raises(TemplateError) as err:
