@@ -7,8 +7,9 @@ rule's filter, catch-up, consent / contact point / suppression, one message per 
 run (higher priority wins, ties by rule name), quiet hours, frequency caps and rendering.
 
 Report window: a step that became due longer ago than its rule's catch-up limit is "too late";
-such decisions are only listed for steps due within ``max(2 x catch-up, 30 days)`` so that a
-first run over years of history gives a small plan. Older instances are not looked at at all.
+such decisions are only listed for steps due within 2 x catch-up (so a first run over years of
+history gives a small plan, yet the owner sees what was just missed). Older instances are not
+read at all. A plan for one customer (preview, explain) lists every "too late" step.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from lifecycle_tui.automation.rules import Rule, RuleError, describe_duration, l
 from lifecycle_tui.automation.triggers import Instance, find_instances, latest_step_delay
 from lifecycle_tui.store.timeutil import to_iso
 
-REPORT_MIN = timedelta(days=30)
 DONE = ("sent", "claimed")
 
 
