@@ -73,6 +73,7 @@ def widget_text(widget) -> str:
     """What ``widget`` shows on screen now, as plain text lines (works for rich renderables too)."""
     from textual.geometry import Region
 
-    width, height = widget.size
+    width, height = widget.outer_size
     lines = widget.render_lines(Region(0, 0, width, height))
-    return "\n".join(strip.text.replace("\xa0", " ").rstrip() for strip in lines)
+    # Borders are drawn in the lines; drop their side characters so tests see the content.
+    return "\n".join(strip.text.replace("\xa0", " ").rstrip().strip("│▊▎").rstrip() for strip in lines)

@@ -1,0 +1,56 @@
+"""Dashboard: the figures it shows are the CLI's figures (same domain functions), and it refreshes
+when another process changes the store."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Static
+
+from lifecycle_tui import segments
+from lifecycle_tui.automation.planner import plan
+from lifecycle_tui.store import open_store
+from tests.tui.conftest import FROZEN, settle, widget_text
+
+
+async def test_dashboard_shows_counts_stages_rfm_and_plan(make_app, cli, shop_db):
+    cli.db = shop_db
+    stages = cli.json("--as-of", FROZEN.isoformat(), "stages")
+    rfm = cli.json("--as-of", FROZEN.isoformat(), "rfm")
+    with open_store(shop_db) as store:
+        customers = store.scalar("SELECT count(*) FROM customers")
+        summary = plan(store, FROZEN, render=False).summary
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        counts = widget_text(screen.query_one("#dash-counts", Static))
+        assert str(customers) in counts
+        funnel = widget_text(screen.query_one("#dash-funnel", Static))
+        for row in stages["stages"]:
+            line = next(ln.strip() for ln in funnel.splitlines() if ln.strip().startswith(row["stage"]))
+            assert f" {row['customers']:,} " in line + " "
+        heat = widget_text(screen.query_one("#dash-rfm", Static))
+        champions = sum(c["customers"] for c in rfm["grid"] if c["r"] == 5 and c["f"] == 5)
+        r5 = heat.splitlines()[3]  # border, header, R5 names, R5 counts
+        assert r5.split()[-1] == f"{champions:,}"
+        title = widget_text(screen.query_one("#dash-plan-title", Static))
+        assert f"{summary['send']:,} send" in title and f"{summary['skip']:,} skip" in title
+        table = screen.query_one("#dash-plan-table", DataTable)
+        shown = sum(int(str(table.get_row_at(i)[2]).replace(",", "")) for i in range(table.row_count))
+        assert shown == summary["send"]
+
+
+async def test_dashboard_refreshes_after_another_process_writes(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        before = widget_text(app.screen.query_one("#dash-counts", Static))
+        with open_store(shop_db) as other, other.transaction() as conn:  # e.g. `lifecycle import` in a shell
+            conn.execute("INSERT INTO customers (customer_id, email, email_norm) VALUES ('X-1', 'x@example.com', 'x@example.com')")
+        assert app.check_store_changed()
+        await settle(pilot)
+        after = widget_text(app.screen.query_one("#dash-counts", Static))
+        with open_store(shop_db) as store:
+            n = store.scalar("SELECT count(*) FROM customers")
+            stage_total = segments.stage_counts(store, FROZEN)["total"]
+        assert before != after and str(n) in after
+        assert stage_total == n  # the new customer has a stage: metrics were refreshed

@@ -1,0 +1,93 @@
+"""Import section: preview, dry run (nothing written), refusal with line numbers, import with rows in the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Button, Checkbox, DataTable, Input, Static
+
+from lifecycle_tui.store import open_store
+from lifecycle_tui.tui.widgets.import_preview import PathSuggester
+from tests.tui.conftest import settle, widget_text
+
+GOOD = """customer_id,email,first_name,last_name,accepts_email,loyalty_tier
+N-1,nina@example.com,Nina,Neu,yes,gold
+N-2,otto@example.com,Otto,Ost,no,silver
+"""
+BAD_LINE = "N-3,not-an-email,Paul,Pohl,yes,bronze\n"
+
+
+def _count(db: Path, sql: str = "SELECT count(*) FROM customers WHERE customer_id LIKE 'N-%'") -> int:
+    with open_store(db) as store:
+        return store.scalar(sql)
+
+
+async def _choose(pilot, path: Path) -> None:
+    await pilot.press("8", "f")
+    pilot.app.screen.query_one("#imp-path", Input).value = str(path)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_preview_dry_run_then_import(make_app, shop_db, tmp_path):
+    src = tmp_path / "new_customers.csv"
+    src.write_text(GOOD)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _choose(pilot, src)
+        screen = app.screen
+        assert "generic CSV" in widget_text(screen.query_one("#imp-detected", Static))
+        mapping = screen.query_one("#imp-mapping", DataTable)
+        rows = {str(mapping.get_row_at(i)[0]): str(mapping.get_row_at(i)[1]) for i in range(mapping.row_count)}
+        assert rows["email"] == "email" and rows["loyalty_tier"] == "kept as attribute"
+        first = screen.query_one("#imp-rows", DataTable)
+        assert first.row_count == 2 and str(first.get_row_at(0)[0]) == "2"  # file line numbers
+        commit = screen.query_one("#imp-commit", Button)
+        assert commit.disabled  # no import before a dry run
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "2 inserted" in widget_text(screen.query_one("#imp-result", Static))
+        assert _count(shop_db) == 0  # the dry run wrote nothing
+        assert not commit.disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Imported." in widget_text(screen.query_one("#imp-result", Static))
+        assert _count(shop_db) == 2
+        assert _count(shop_db, "SELECT attributes FROM customers WHERE customer_id = 'N-1'") == '{"loyalty_tier":"gold"}'
+        # The same file again changes nothing.
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "2 unchanged" in widget_text(screen.query_one("#imp-result", Static))
+
+
+async def test_bad_row_refuses_with_line_then_skip_invalid_imports_the_rest(make_app, shop_db, tmp_path):
+    src = tmp_path / "with_bad.csv"
+    src.write_text(GOOD + BAD_LINE)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _choose(pilot, src)
+        screen = app.screen
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        result = widget_text(screen.query_one("#imp-result", Static))
+        assert "refused" in result and "line 4" in result
+        rejected = screen.query_one("#imp-rejected", DataTable)
+        assert [str(c) for c in rejected.get_row_at(0)[:2]] == ["4", "email"]
+        assert screen.query_one("#imp-commit", Button).disabled
+        assert any("line 4" in n.message for n in app._notifications)  # shown, not a traceback
+        screen.query_one("#imp-skip", Checkbox).value = True
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert _count(shop_db) == 2
+        assert "1 rejected" in widget_text(screen.query_one("#imp-result", Static))
+
+
+async def test_path_suggester_completes_from_the_file_system(tmp_path):
+    (tmp_path / "orders_2026.csv").write_text("x")
+    (tmp_path / "exports").mkdir()
+    suggester = PathSuggester()
+    assert await suggester.get_suggestion(str(tmp_path / "ord")) == str(tmp_path / "orders_2026.csv")
+    assert await suggester.get_suggestion(str(tmp_path / "exp")) == str(tmp_path / "exports") + "/"
+    assert await suggester.get_suggestion(str(tmp_path / "nothing")) is None
