@@ -52,7 +52,7 @@ class TemplatesScreen(SectionScreen):
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+r", "history", "Versions"),
         Binding("ctrl+n", "new", "New"),
-        Binding("escape", "focus_list", "List", show=False),
+        Binding("escape", "focus_list", "Leave editor"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:

@@ -71,7 +71,7 @@ class RuleForm(ModalScreen[Rule | None]):
     RuleForm #form-title { text-style: bold; color: $accent; }
     RuleForm VerticalScroll { height: 1fr; }
     RuleForm .row { height: auto; }
-    RuleForm .row Label { width: 14; padding-top: 0; }
+    RuleForm .row Label { width: 18; }
     RuleForm .row Input, RuleForm .row Select { width: 1fr; }
     RuleForm #trigger-params { height: auto; }
     RuleForm #steps { height: 5; width: 1fr; }
@@ -133,7 +133,7 @@ class RuleForm(ModalScreen[Rule | None]):
                                 placeholder="skip steps due longer ago than this, e.g. 2d")
                 with Horizontal(classes="row"):
                     yield Label("Enabled")
-                    yield Checkbox("", value=r.enabled if r else False, id="enabled", compact=True)
+                    yield Checkbox("switched on", value=r.enabled if r else False, id="enabled", compact=True)
             yield Static("", id="form-error", markup=False)
             with Horizontal(id="form-buttons"):
                 yield Button("Cancel", id="cancel")
