@@ -188,19 +188,25 @@ def run_plan(store, plan: Any, transport: Transport | str, progress: Progress | 
             ).lastrowid
         report = RunReport(run_id=run_id, transport=transport.name, as_of=as_of, recovered=recovered)
         report.skipped = sum(1 for d in decisions if d.action == "skip")
-        _record_template_errors(store, decisions, report, clock)
         report.deferred = sum(1 for d in decisions if d.action == "defer")
+        # Connect only when there is something for this transport (a run with nothing due never
+        # fails because, say, the SMTP server is down).
+        needed = any(d.channel in transport.channels for d in sends)
         try:
             try:
-                transport.open()
+                if needed:
+                    transport.open()
             except TransportError as exc:
+                # Nothing is claimed or recorded: the store is as before, apart from the failed run row.
                 report.status, report.stopped_reason = "failed", f"could not start the {transport.name} transport: {exc}"
                 report.not_attempted = len(sends)
                 return report
             try:
+                _record_template_errors(store, decisions, report, clock)
                 _send_all(store, sends, transport, report, as_of, progress, clock)
             finally:
-                transport.close()
+                if needed:
+                    transport.close()
             if report.status == "running":
                 report.status = "done"
             return report

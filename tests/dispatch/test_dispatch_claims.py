@@ -251,3 +251,10 @@ def test_outbox_refuses_an_unwritable_folder(tmp_path):
     with pytest.raises(TransportError, match="cannot create the outbox folder"):
         OutboxTransport(blocker / "sub").open()
     assert os.path.exists(blocker)
+
+
+def test_nothing_to_send_never_opens_the_transport(store, customers):
+    settings.set_value(store, "webhook.url", "")  # would fail to open
+    plan = make_plan(customers[:2], action="skip", reason="no consent for email")
+    report = run_plan(store, plan, "webhook")
+    assert (report.status, report.skipped, report.sent) == ("done", 2, 0)
