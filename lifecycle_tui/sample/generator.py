@@ -21,13 +21,14 @@ from lifecycle_tui.bootstrap import init_store
 from lifecycle_tui.sample.catalogue import SHOP_SETTINGS, SHOP_TIMEZONE
 from lifecycle_tui.sample.history import World, daytime, simulate_base
 from lifecycle_tui.sample.people import make_person
-from lifecycle_tui.sample.recent import cast_counts, plan, simulate_cast
+from lifecycle_tui.sample.recent import cast_counts, finish_at_risk, plan, simulate_cast
 from lifecycle_tui.sample.rows import DAY, HOUR, PRODUCT_ROWS, Rows
 from lifecycle_tui.store import open_store, settings
 from lifecycle_tui.store.timeutil import UTC, to_iso, zone
 
 DEFAULT_END = datetime(2026, 6, 30, 18, 0, tzinfo=UTC)
 MIN_CUSTOMERS = 20
+METRICS_LOOKBACK = 7 * DAY  # metrics are also computed this long before the end (see _compute_metrics)
 # Natural orders per customer at repeat_scale 1, and how much each unit of scale adds
 # (measured on 20k-customer builds); used to turn `orders_per_customer` into a scale.
 _BASE_ORDERS, _ORDERS_PER_SCALE = 1.33, 0.614
@@ -158,19 +159,23 @@ def _fill(store, world: World, customers: int, years: int, seed: int) -> None:
         start = end - years * 365 * DAY
         span = end - 6 * HOUR - start
         for _ in range(customers - len(people)):
-            created = min(daytime(rng, start + int(span * rng.random() ** 0.5)), end - 6 * HOUR)
+            created = daytime(rng, start + int(span * rng.random() ** 0.5))
+            if created > end - 6 * HOUR:  # the shopping hour fell after the end: take the day before's
+                created -= DAY
             people.append((created, len(people), "base", {}))
         people.sort(key=lambda x: (x[0], x[1]))
 
-        rows = Rows(conn)
+        rows = Rows(conn, cutoff=end - METRICS_LOOKBACK)
+        pending = []
         for rowid, (created, _n, kind, params) in enumerate(people, 1):
             person = make_person(rng, rowid, created, keen=kind != "base")
             if kind == "base":
                 simulate_base(rows, rng, person, world)
-            else:
-                simulate_cast(rows, rng, person, kind, world, params)
+            elif (later := simulate_cast(rows, rng, person, kind, world, params)) is not None:
+                pending.append(later)
             if rows.full():
                 rows.flush()
+        finish_at_risk(rows, rng, pending, world, METRICS_LOOKBACK)
         rows.flush()
         # Shop order numbers count up in time, like a real shop's (ids were given per customer).
         conn.execute(
@@ -200,6 +205,6 @@ def _compute_metrics(store, end: datetime) -> bool:
     moves (e.g. entering "At Risk") are on record as the console would have seen them."""
     from lifecycle_tui.segments import ensure_metrics
 
-    ensure_metrics(store, end - timedelta(days=7))
+    ensure_metrics(store, end - timedelta(seconds=METRICS_LOOKBACK))
     ensure_metrics(store, end)
     return True

@@ -59,6 +59,11 @@ class Person:
         )
 
 
+def phone_number(rng: Random, tz: str | None) -> str:
+    """A mobile number in E.164 form with the country code of the customer's zone."""
+    return f"{_DIAL[tz]}{between(rng, 150_000_000, 179_999_999)}"
+
+
 def make_person(rng: Random, rowid: int, created: int, *, keen: bool = False) -> Person:
     """Draw a profile. ``keen`` customers (the recent-activity cast) always accept email."""
     p = Person()
@@ -78,7 +83,7 @@ def make_person(rng: Random, rowid: int, created: int, *, keen: bool = False) ->
     p.tz = weighted(rng, _ZONES, _ZONE_CUM)
     p.language = "de" if p.tz in _GERMAN_ZONES and rng.random() < 0.9 else "en"
     has_phone = rng.random() < 0.42
-    p.phone = f"{_DIAL[p.tz]}{between(rng, 150_000_000, 179_999_999)}" if has_phone else None
+    p.phone = phone_number(rng, p.tz) if has_phone else None
     p.accepts_email = 1 if keen or rng.random() < 0.73 else 0
     p.accepts_sms = 1 if has_phone and rng.random() < 0.64 else 0
     wants_push = rng.random() < 0.21

@@ -21,7 +21,7 @@ from typing import Callable
 
 from lifecycle_tui.sample.draw import between
 from lifecycle_tui.sample.history import World, browse, buy, cart_session, later, nps, pick_lines, review, signup
-from lifecycle_tui.sample.people import Person
+from lifecycle_tui.sample.people import Person, phone_number
 from lifecycle_tui.sample.rows import DAY, HOUR, Rows
 
 CAST_PER_3000 = [
@@ -69,10 +69,10 @@ def plan(rng: Random, kind: str, world: World, shop_local_end: datetime) -> tupl
         t = int(noon.timestamp()) + between(rng, -3 * HOUR, 8 * HOUR)
         return t - between(rng, HOUR, 20 * DAY), {"t": t}
     if kind == "at_risk":
-        # Repeat buyers slipping: some just past the 120-day active window (stage At risk), most
-        # just past ~230 days, where recency falls from R3 to R2 in this shop's quintiles, which
-        # moves them into the RFM groups At Risk / Can't Lose Them during the last week.
-        last = _ago(rng, end, 118 * DAY, 126 * DAY) if rng.random() < 0.35 else _ago(rng, end, 229 * DAY, 238 * DAY)
+        # Repeat buyers slipping: some just past the 120-day active window (stage At risk); the
+        # others' last order is placed once everyone else's history is known (t None: see
+        # finish_at_risk), so that their recency falls from R3 to R2 during the last week.
+        last = _ago(rng, end, 118 * DAY, 126 * DAY) if rng.random() < 0.35 else None
         return _ago(rng, end, 560 * DAY, 720 * DAY), {"t": last}
     if kind == "advocacy":
         return _ago(rng, end, 100 * DAY, 600 * DAY), {
@@ -98,7 +98,7 @@ def _reach(rng: Random, p: Person, sms: float, push: float) -> None:
     """Give some of the cast a phone with SMS consent and a push token (the rules have SMS and push steps)."""
     if rng.random() < sms:
         if not p.phone:
-            p.phone = f"+49{between(rng, 150_000_000, 179_999_999)}"
+            p.phone = phone_number(rng, p.tz)
         p.accepts_sms = 1
     if rng.random() < push:
         p.accepts_push = 1
@@ -185,7 +185,34 @@ def _anniversary(rows, rng, p, world, params):
 def _at_risk(rows, rng, p, world, params):
     _reach(rng, p, 0.4, 0.2)
     signup(rows, rng, p)
+    if params["t"] is None:
+        return (p, params)  # orders come in finish_at_risk
     _orders_before(rows, rng, p, world, params["t"], rng.randint(3, 7), (15, 45))
+    return None
+
+
+def recency_crossing(rows: Rows, world: World, lookback: int) -> tuple[int, int]:
+    """Whole days since the last order, at the end, that had recency score 3 ``lookback`` seconds
+    earlier and score 2 at the end -- by the quintile cut of buyers' recency (oldest fifth R1,
+    next fifth R2), approximated from the orders written so far. Returns an inclusive range."""
+    end, before = world.end, world.end - lookback
+
+    def r2_edge(last: dict[int, int], at: int) -> int:
+        days = sorted(((at - t) // DAY for t in last.values()), reverse=True)  # oldest first
+        return days[min(len(days) - 1, (2 * len(days)) // 5)] if days else 0  # first value past R2
+
+    newest_r3_then = r2_edge(rows.last_before, before)  # about the most days still scoring R3 then
+    newest_r2_now = r2_edge(rows.last_counted, end) + 1  # about the fewest days scoring R2 now
+    lo, hi = newest_r2_now + 1, newest_r3_then + lookback // DAY - 1  # a day's margin each side
+    return (lo, hi) if lo <= hi else (lo, lo + 2)
+
+
+def finish_at_risk(rows: Rows, rng: Random, pending: list, world: World, lookback: int) -> None:
+    """Orders of the at-risk cast whose last order must sit just past the R3/R2 recency cut."""
+    lo, hi = recency_crossing(rows, world, lookback)
+    for p, _params in pending:
+        last = world.end - between(rng, lo, hi + 1) * DAY - between(rng, HOUR, 20 * HOUR)
+        _orders_before(rows, rng, p, world, last, rng.randint(3, 7), (15, 45))
 
 
 def _advocacy(rows, rng, p, world, params):
@@ -205,7 +232,10 @@ SIMULATE: dict[str, Callable] = {
 }
 
 
-def simulate_cast(rows: Rows, rng: Random, p: Person, kind: str, world: World, params: dict) -> None:
-    """Play one cast member's scripted history, then write their ``customers`` row."""
-    SIMULATE[kind](rows, rng, p, world, params)
+def simulate_cast(rows: Rows, rng: Random, p: Person, kind: str, world: World, params: dict):
+    """Play one cast member's scripted history, then write their ``customers`` row.
+
+    Returns what must be finished later (for :func:`finish_at_risk`), else None."""
+    pending = SIMULATE[kind](rows, rng, p, world, params)
     rows.customers.append(p.row())
+    return pending

@@ -88,6 +88,9 @@ class Rows:
     events: list = field(default_factory=list)
     consents: list = field(default_factory=list)
     suppressions: list = field(default_factory=list)
+    cutoff: int = 0  # last_before holds each customer's last counted order at or before this time
+    last_counted: dict = field(default_factory=dict)  # customers.id -> time of last counted order
+    last_before: dict = field(default_factory=dict)
     next_order: int = 1
     next_event: int = 1
     counts: dict = field(default_factory=lambda: dict.fromkeys(
@@ -103,6 +106,11 @@ class Rows:
             pid, title, price = PRODUCTS[p][0], PRODUCTS[p][1], PRODUCTS[p][2]
             items.append((oid, n, p + 1, pid, title, q, price))
             total += price * q
+        if status not in ("cancelled", "refunded"):
+            if ts > self.last_counted.get(customer, 0):
+                self.last_counted[customer] = ts
+            if ts <= self.cutoff and ts > self.last_before.get(customer, 0):
+                self.last_before[customer] = ts
         # A temporary id: renumbered in time order once every order is in (see generator).
         self.orders.append((oid, f"tmp-{oid}", customer, iso(ts), total, CURRENCY, status))
         return oid
