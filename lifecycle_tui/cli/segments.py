@@ -36,13 +36,9 @@ def segments_list(ctx: typer.Context, json_out: bool = JsonOption) -> None:
     st = state(ctx)
     with st.open() as store:
         as_of = st.as_of_for(store)
-        rows = []
-        for s in seg.list_segments(store):
-            try:
-                count = seg.count_segment(store, s.rule, as_of)
-            except seg.SegmentRuleError:
-                count = None  # a saved rule that no longer parses (e.g. a field was renamed)
-            rows.append(_segment_json(s, count))
+        segs = seg.list_segments(store)
+        counts = seg.segment_counts(store, segs, as_of)  # None: a saved rule that no longer parses
+        rows = [_segment_json(s, counts[s.name]) for s in segs]
     if json_out:
         emit_json(rows)
         return

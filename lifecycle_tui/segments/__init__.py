@@ -6,7 +6,7 @@ Public API (used by the CLI, the console, templates and automation):
   (ensure recomputes only when the as_of, the data or the settings changed).
 - :func:`validate_rule`, :func:`segment_where` -- check / compile a rule to ``(sql, params)``, a
   WHERE fragment over ``c`` (customers) and ``m`` (customer_metrics); :data:`SEGMENT_FROM`.
-- :func:`matching_customer_ids`, :func:`count_segment` -- evaluate a rule (ensures metrics).
+- :func:`matching_customer_ids`, :func:`count_segment`, :func:`segment_counts` -- evaluate rules (ensure metrics).
 - :func:`resolve_segment`, :func:`find_segment`, :func:`list_segments`, :func:`add_segment`.
 - :class:`SegmentRuleError` (``reason``, ``position``, ``column``), :class:`SegmentNotFound`.
 - :func:`stage_counts`, :func:`rfm_report` -- customers per stage, the R x F grid with totals.
@@ -29,6 +29,7 @@ from lifecycle_tui.segments.saved import (
     matching_customer_ids,
     remove_segment,
     resolve_segment,
+    segment_counts,
     segment_where,
     validate_rule,
 )
@@ -38,5 +39,5 @@ __all__ = [
     "SEGMENT_FROM", "STAGES", "RefreshReport", "Segment", "SegmentNameError", "SegmentNotFound",
     "SegmentRuleError", "add_segment", "builtin_segments", "count_segment", "ensure_metrics", "export_csv",
     "find_segment", "list_segments", "matching_customer_ids", "refresh_metrics", "remove_segment",
-    "resolve_segment", "rfm_report", "segment_where", "stage_counts", "validate_rule",
+    "resolve_segment", "rfm_report", "segment_counts", "segment_where", "stage_counts", "validate_rule",
 ]

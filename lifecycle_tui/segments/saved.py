@@ -146,8 +146,32 @@ def count_segment(store, text: str, as_of: datetime) -> int:
     return int(store.conn.execute(f"SELECT count(*) FROM {SEGMENT_FROM} WHERE {sql}", params).fetchone()[0])
 
 
+def segment_counts(store, segs: list[Segment], as_of: datetime) -> dict[str, int | None]:
+    """Member counts by segment name; built-ins in two GROUP BYs, saved ones one query each.
+
+    A saved rule that no longer parses counts as None (it is listed, not fatal).
+    """
+    ensure_metrics(store, as_of)
+    by_stage = dict(store.conn.execute("SELECT stage, count(*) FROM customer_metrics GROUP BY stage").fetchall())
+    by_rfm = dict(store.conn.execute(
+        "SELECT rfm_segment, count(*) FROM customer_metrics WHERE rfm_segment IS NOT NULL GROUP BY rfm_segment"
+    ).fetchall())
+    out: dict[str, int | None] = {}
+    for s in segs:
+        if s.builtin and s.name.startswith(STAGE_PREFIX):
+            out[s.name] = by_stage.get(s.name[len(STAGE_PREFIX):], 0)
+        elif s.builtin and s.name.startswith(RFM_PREFIX):
+            out[s.name] = by_rfm.get(s.name[len(RFM_PREFIX):], 0)
+        else:
+            try:
+                out[s.name] = count_segment(store, s.rule, as_of)
+            except SegmentRuleError:
+                out[s.name] = None
+    return out
+
+
 __all__ = [
     "Segment", "SegmentRuleError", "validate_rule", "segment_where", "builtin_segments", "saved_segments",
     "list_segments", "find_segment", "resolve_segment", "add_segment", "remove_segment",
-    "matching_customer_ids", "count_segment", "quote",
+    "matching_customer_ids", "count_segment", "segment_counts", "quote",
 ]

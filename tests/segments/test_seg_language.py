@@ -168,3 +168,15 @@ def test_values_are_parameters_not_sql_text():
 
 def test_money_is_converted_to_cents():
     assert segment_where("revenue >= 12.34", AS_OF)[1] == [1234]
+
+
+def test_builtin_segments_and_batch_counts_agree_with_their_rules(store, people):
+    from lifecycle_tui.segments import add_segment, list_segments, segment_counts
+
+    add_segment(store, "gmail", 'email contains "gmail"')
+    segs = list_segments(store)
+    counts = segment_counts(store, segs, AS_OF)
+    assert {s.name for s in segs} >= {"gmail", "stage: Lapsed", "rfm: Champions", "rfm: At Risk", "stage: At risk"}
+    for s in segs:
+        assert counts[s.name] == count_segment(store, s.rule, AS_OF), s.name
+    assert sum(counts[s.name] for s in segs if s.name.startswith("stage: ")) == len(people)
