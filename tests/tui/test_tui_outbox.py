@@ -110,3 +110,15 @@ def test_snapshot_outbox(make_app, sent_db, snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(sent_db), terminal_size=(120, 36), run_before=ready)
+
+
+async def test_a_run_from_another_process_appears_without_a_keypress(make_app, shop_db):
+    app = make_app(shop_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_outbox(pilot)
+        assert table_ids(screen) == []
+        with open_store(shop_db) as store:  # e.g. `lifecycle dispatch run` in another terminal
+            report = run_plan(store, plan(store, FROZEN), "outbox", who="cli", clock=lambda: FROZEN)
+        assert app.check_store_changed()
+        await settle(pilot)
+        assert len(table_ids(screen)) == report.sent > 0

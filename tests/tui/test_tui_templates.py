@@ -172,3 +172,24 @@ def test_snapshot_templates(make_app, shop_db, snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(120, 36), run_before=ready)
+
+
+async def test_sms_preview_shows_encoding_and_segments(make_app, shop_db):
+    with open_store(shop_db) as store:
+        name = store.scalar("SELECT name FROM templates WHERE channel = 'sms' ORDER BY name LIMIT 1")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_templates(pilot)
+        listing = screen.query_one("#tpl-list", OptionList)
+        listing.focus()
+        listing.highlighted = listing.get_option_index(f"tpl:{name}")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(DEBOUNCE_WAIT)
+        await settle(pilot)
+        assert screen.current == name
+        with open_store(shop_db) as store:
+            expected = Renderer(store, FROZEN).render(name, screen.customer)
+        shown = preview_of(screen)
+        assert f"{expected.fields['encoding']} · {expected.fields['segments']} segment" in shown
+        assert expected.fields["text"] in shown

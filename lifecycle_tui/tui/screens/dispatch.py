@@ -92,6 +92,11 @@ class DispatchScreen(SectionScreen):
         self.query_one("#plan-table", DataTable).focus()
         self.query_one("#plan-message", VerticalScroll).border_title = "Message"
         self.query_one("#dispatch-as-of", Input).value = to_iso(self.as_of) if self.as_of else ""
+        self.watch(self.app, "as_of", self._console_as_of_moved, init=False)
+
+    def _console_as_of_moved(self, as_of: datetime | None) -> None:
+        """The console's as-of changed: plan at the new time from now on."""
+        self.query_one("#dispatch-as-of", Input).value = to_iso(as_of) if as_of else ""
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
