@@ -193,3 +193,25 @@ async def test_sms_preview_shows_encoding_and_segments(make_app, shop_db):
         shown = preview_of(screen)
         assert f"{expected.fields['encoding']} · {expected.fields['segments']} segment" in shown
         assert expected.fields["text"] in shown
+
+
+async def test_a_new_template_is_saved_as_version_one_and_cannot_take_a_used_name(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_templates(pilot)
+        taken = screen.current
+        await pilot.press("ctrl+n")
+        editor = screen.query_one("#tpl-editor", TemplateEditor)
+        editor.load_text(editor.text.replace("name: new_email", f"name: {taken}"))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with open_store(shop_db) as store:
+            assert len(list_versions(store, taken)) == 1  # refused: the existing template is untouched
+        assert any("name exists" in str(n.message) for n in app._notifications)
+        editor.load_text(editor.text.replace(f"name: {taken}", "name: summer_note"))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with open_store(shop_db) as store:
+            saved = get_template(store, "summer_note")
+        assert saved is not None and saved.version == 1 and saved.channel == "email"
+        assert screen.current == "summer_note"

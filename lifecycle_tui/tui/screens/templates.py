@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from lifecycle_tui.messages import TemplateError, parse_source
 from lifecycle_tui.messages.lint import sample_customers
 from lifecycle_tui.messages.repository import get_template, list_templates, list_versions, restore_version, save_template
 from lifecycle_tui.store import console_queries as q
@@ -179,8 +180,16 @@ class TemplatesScreen(SectionScreen):
     def action_save(self) -> None:
         text = self.query_one("#tpl-editor", TemplateEditor).text
         name = self.current
-        self.run_db(lambda store: save_template(store, text, name=name, origin="edit"), self._saved,
-                    group="tpl-save")
+
+        def save(store):
+            if name is None:  # a new template must not land on an existing one as its next version
+                new_name = parse_source(text).name
+                if get_template(store, new_name) is not None:
+                    raise TemplateError("a template with this name exists: change `name:` in the front matter",
+                                        template=new_name)
+            return save_template(store, text, name=name, origin="edit")
+
+        self.run_db(save, self._saved, group="tpl-save")
 
     def _saved(self, result) -> None:
         tpl = result.template
