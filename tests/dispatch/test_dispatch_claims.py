@@ -258,3 +258,23 @@ def test_nothing_to_send_never_opens_the_transport(store, customers):
     plan = make_plan(customers[:2], action="skip", reason="no consent for email")
     report = run_plan(store, plan, "webhook")
     assert (report.status, report.skipped, report.sent) == ("done", 2, 0)
+
+
+def test_ctrl_c_mid_run_leaves_an_honest_record_and_the_next_run_finishes(store, customers):
+    class Interrupted(OutboxTransport):
+        calls = 0
+
+        def send(self, record, rendered):
+            Interrupted.calls += 1
+            if Interrupted.calls == 3:
+                raise KeyboardInterrupt
+            return super().send(record, rendered)
+
+    plan = make_plan(customers[:5])
+    with pytest.raises(KeyboardInterrupt):
+        run_plan(store, plan, Interrupted.for_store(store))
+    assert store.scalar("SELECT status FROM runs") == "interrupted"
+    assert [m["status"] for m in log.list_messages(store)] == ["sent", "sent", "claimed"]
+    report = run_plan(store, plan, "outbox")
+    assert report.recovered.released == 1 and report.sent == 3 and report.already_done == 2
+    assert len(list(outbox_dir(store).iterdir())) == 5

@@ -145,3 +145,12 @@ def test_outbox_resolve_settles_unknown_messages(cli, store):
     assert cli("outbox", "resolve", "nope", "--as", "sent").exit_code == 1
     report = run_plan(store, plan, "outbox")  # the failed one goes again, the sent one does not
     assert report.sent == 1 and log.status_of(store, second) == "sent"
+
+
+def test_human_run_with_a_progress_bar(sample_cli, sample_plan, monkeypatch):
+    from lifecycle_tui.cli import dispatch_run
+
+    monkeypatch.setattr(dispatch_run, "PROGRESS_FROM", 1)
+    result = sample_cli("dispatch", "run", "--yes")
+    assert result.exit_code == 0, result.output
+    assert f"{len(_sends(sample_plan))} sent" in result.stdout and "Files in" in result.stdout
