@@ -219,7 +219,7 @@ class ImportScreen(SectionScreen):
             self.notify(f"Imported {Path(r.file).name}: {r.inserted:,} inserted, {r.updated:,} updated.")
 
     def _refused(self, exc: BaseException, dry_run: bool) -> None:
-        self.query_one("#imp-progress", ProgressBar).update(total=1, progress=0)
+        self.query_one("#imp-progress", ProgressBar).display = False
         verb = "The dry run refused the file" if dry_run else "The import was refused"
         self.query_one("#imp-result", Static).update(
             Text.assemble((f"{verb}; nothing was written.\n", "bold red"), str(exc)))
