@@ -165,3 +165,15 @@ def test_same_day_repeat_orders(shop):
     assert t["r"] == o["r"]  # same day: tied recency, same score
     assert t["m"] == o["m"]  # same revenue
     assert t["f"] > o["f"]
+
+
+@hsettings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=500), min_size=201, max_size=400))
+def test_many_distinct_values_stay_monotone_and_near_quintiles(counts):
+    scores = assign_scores(counts)
+    assert all(a <= b for a, b in zip(scores, scores[1:])) and sorted(set(scores)) == [1, 2, 3, 4, 5]
+    total, biggest = sum(counts), max(counts)
+    for k in range(1, 6):
+        size = sum(c for c, s in zip(counts, scores) if s == k)
+        # a group can miss 20% by at most the value that straddles its edge, plus the search grid
+        assert abs(size - total / 5) <= 2 * biggest + total / 20
