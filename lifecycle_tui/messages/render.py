@@ -45,14 +45,16 @@ class RenderedMessage:
         return {"channel": self.channel, "template": self.template, "customer_id": self.customer_id,
                 "to": self.to, **self.fields, "warnings": list(self.warnings)}
 
-    def to_eml_bytes(self) -> bytes:
+    def to_eml_bytes(self, dedupe_key: str | None = None) -> bytes:
+        """RFC 5322 bytes. ``dedupe_key`` (else ``extra['dedupe_key']``, else the render inputs)
+        seeds the Message-ID and MIME boundary, so the same message is always the same bytes."""
         if self.channel != "email":
             raise ValueError(f"a {self.channel} message has no .eml form; use to_payload()")
         e = self.envelope
         return email_message.build_eml(
             subject=self.fields["subject"], from_name=e["from_name"], from_email=e["from_email"],
             to_name=e.get("to_name"), to_email=self.to, text=self.fields["text"], html=self.fields["html"],
-            date=e["date"], seed=e["seed"], unsubscribe_url=e.get("unsubscribe_url"), marketing=self.marketing,
+            date=e["date"], seed=dedupe_key or e["seed"], unsubscribe_url=e.get("unsubscribe_url"), marketing=self.marketing,
         )
 
     def to_payload(self) -> dict:
