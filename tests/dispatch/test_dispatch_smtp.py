@@ -162,3 +162,41 @@ def test_server_drop_mid_message_is_unknown_not_failed(store, customers, smtp_se
     assert report.unknown == 1 and report.sent == 0
     assert log.list_messages(store)[0]["status"] == "unknown"
     assert len(inbox.received) == 1  # it did arrive: resending would have duplicated it
+
+
+@pytest.fixture(scope="module")
+def loopback_cert(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (made with the openssl command; skipped without it)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl command not available")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def _server_context(cert, key):
+    import ssl
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_connections_verify_the_server(store, customers, smtp_server, loopback_cert, monkeypatch, security):
+    cert, key = loopback_cert
+    inbox = Inbox()
+    tls = _server_context(cert, key)
+    kwargs = {"tls_context": tls, "require_starttls": True} if security == "starttls" else {"ssl_context": tls}
+    _point_at(store, smtp_server(inbox, **kwargs), security=security)
+    untrusted = run_plan(store, make_plan(customers[:1]), "smtp")
+    assert untrusted.status == "failed" and "certificate" in untrusted.stopped_reason.lower()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust our test certificate, as a shop would its CA
+    report = run_plan(store, make_plan(customers[:2]), "smtp")
+    assert (report.sent, report.status) == (2, "done") and len(inbox.received) == 2
