@@ -21,6 +21,25 @@ from lifecycle_tui.store.timeutil import to_iso
 # The documented top-level names (README "Template context"); lint checks templates against them.
 CONTEXT_NAMES = ("customer", "shop", "order", "cart", "browsed", "recommendations", "unsubscribe_url", "as_of",
                  "event", "trigger", "rule", "anniversary")
+# The fields of each record templates see, for lint's static check (a test keeps them in step
+# with what ContextBuilder builds). "x[]" is a list of x.
+RECORD_FIELDS = {
+    "customer": ("rowid", "id", "customer_id", "email", "phone", "first_name", "last_name", "name", "birthday",
+                 "created_at", "timezone", "tags", "attributes", "accepts_email", "accepts_sms", "accepts_push",
+                 "push_token", "orders", "revenue_cents", "revenue", "currency", "aov_cents", "first_order_at",
+                 "last_order_at", "days_since_last_order", "stage", "rfm"),
+    "rfm": ("r", "f", "m", "segment"),
+    "shop": ("name", "url", "sender_name", "sender_email", "postal_address", "currency", "timezone", "unsubscribe_url"),
+    "order": ("id", "order_id", "placed_at", "total_cents", "currency", "status", "items", "item_count"),
+    "order_item": ("product_id", "sku", "title", "quantity", "price_cents", "line_total_cents", "url"),
+    "cart": ("items", "total_cents", "currency", "item_count", "updated_at", "url"),
+    "cart_item": ("product_id", "title", "quantity", "price_cents", "url"),
+    "product": ("product_id", "title", "price_cents", "currency", "url"),
+    "anniversary": ("years", "first_order_at"),
+}
+RECORD_TYPES = {"customer": "customer", "shop": "shop", "order": "order", "cart": "cart", "anniversary": "anniversary",
+                "recommendations": "product[]", "browsed": "product[]"}
+NESTED_TYPES = {("customer", "rfm"): "rfm", ("order", "items"): "order_item[]", ("cart", "items"): "cart_item[]"}
 RECOMMENDATIONS = 3
 BROWSE_DAYS = 14
 CART_EVENTS = ("cart_updated", "checkout_started")

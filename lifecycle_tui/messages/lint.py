@@ -13,12 +13,15 @@ Findings are errors (the template would fail or break a rule) or warnings (worth
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field as dc_field
 from datetime import datetime
 
 from jinja2 import nodes
 
-from lifecycle_tui.messages.context import CONTEXT_NAMES, ensure_fresh_metrics
+from lifecycle_tui.messages.context import (
+    CONTEXT_NAMES, NESTED_TYPES, RECORD_FIELDS, RECORD_TYPES, ensure_fresh_metrics,
+)
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.render import Renderer
 from lifecycle_tui.messages.repository import list_templates, require_template
@@ -110,6 +113,38 @@ def _label(store, rowid: int, segment: str) -> str:
     return f"{cid} ({segment})"
 
 
+def _record_type(node, loop_vars: dict) -> str | None:
+    """The record type an expression evaluates to ("customer", "product[]" ...), when known."""
+    if isinstance(node, nodes.Name):
+        return loop_vars.get(node.name) or RECORD_TYPES.get(node.name)
+    if isinstance(node, nodes.Getattr):
+        return NESTED_TYPES.get((_record_type(node.node, loop_vars), node.attr))
+    if isinstance(node, nodes.Getitem):
+        parent = _record_type(node.node, loop_vars)
+        if parent and parent.endswith("[]") and not isinstance(node.arg, nodes.Slice):
+            return parent[:-2]
+        return parent if parent and parent.endswith("[]") else None
+    if isinstance(node, nodes.Call):  # our loop guard wraps every loop's iterable
+        return _record_type(node.args[0], loop_vars) if node.args else None
+    return None
+
+
+def _field_checks(report: LintReport, tree, fname: str, first_line: int) -> None:
+    """``customer.frist_name`` and ``p.titel`` in ``{% for p in recommendations %}`` are typos."""
+    loop_vars: dict[str, str] = {}
+    for loop in tree.find_all(nodes.For):
+        kind = _record_type(loop.iter, loop_vars)
+        if isinstance(loop.target, nodes.Name) and kind and kind.endswith("[]"):
+            loop_vars[loop.target.name] = kind[:-2]
+    for node in tree.find_all(nodes.Getattr):
+        kind = _record_type(node.node, loop_vars)
+        if kind in RECORD_FIELDS and node.attr not in RECORD_FIELDS[kind]:
+            close = difflib.get_close_matches(node.attr, RECORD_FIELDS[kind], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (fields: {', '.join(RECORD_FIELDS[kind])})"
+            report.add("error", f"{kind.replace('_', ' ')} has no field {node.attr!r}{hint}",
+                       line=first_line + node.lineno - 1, field=fname)
+
+
 def _static_checks(report: LintReport, renderer: Renderer, parsed: TemplateSource, allowed: set[str]) -> None:
     for fname, src, first_line in parsed.jinja_parts():
         env = renderer.envs[fname == "html"]
@@ -117,6 +152,7 @@ def _static_checks(report: LintReport, renderer: Renderer, parsed: TemplateSourc
         assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
         assigned |= {n.name for n in tree.find_all(nodes.Macro)}
         known = allowed | set(env.globals) | assigned | {LOOP_GUARD, "loop", "caller", "varargs", "kwargs"}
+        _field_checks(report, tree, fname, first_line)
         for n in tree.find_all(nodes.Name):
             if n.ctx == "load" and n.name not in known:
                 report.add("error", f"unknown variable {n.name!r} (the context has: {', '.join(sorted(allowed))})",

@@ -33,6 +33,11 @@ def test_renders_one_customer_per_rfm_segment(shop):
 @pytest.mark.parametrize("text, message, line", [
     ("---\nchannel: sms\nmarketing: false\n---\nHi {{ custmer.first_name }}\n", "unknown variable 'custmer'", 5),
     ("---\nchannel: email\nsubject: Hi {{ shop.nme }}\nmarketing: false\n---\n<p>Hi</p>\n", "shop has no field 'nme'", 3),
+    ("---\nchannel: sms\nmarketing: false\n---\n\n{% for p in recommendations %}{{ p.titel }}{% endfor %}\n",
+     "product has no field 'titel'; did you mean 'title'?", 6),
+    ("---\nchannel: sms\nmarketing: false\n---\n{% if order %}{% for i in order.items %}{{ i.qty }}{% endfor %}{% endif %}\n",
+     "order item has no field 'qty'", 5),
+    ("---\nchannel: sms\nmarketing: false\n---\n{{ customer.rfm.segmnt }} {{ browsed[0].urll }}\n", "rfm has no field 'segmnt'", 5),
     ("---\nchannel: email\nsubject: Hi\n---\n<p>Hi</p>\n", "unsubscribe_url", None),
     ("---\nchannel: sms\n---\nNew tea is in!\n", "opt out", None),
     ("---\nchannel: sms\nmarketing: false\n---\n{% for i in range(60) %}Your parcel is on its way. {% endfor %}\n", "limit is 10", None),
@@ -54,3 +59,22 @@ def test_lint_warnings_do_not_fail(shop):
     report = lint_template(shop, "long_sms", AS_OF)
     assert report.ok and any("segments" in f.message for f in report.warnings)
     assert report.to_json()["ok"] is True
+
+
+def test_declared_record_fields_match_the_context(shop):
+    from lifecycle_tui.messages import build_context
+    from lifecycle_tui.messages.context import RECORD_FIELDS, ensure_fresh_metrics
+
+    ensure_fresh_metrics(shop, AS_OF)
+    anna = build_context(shop, 1, AS_OF)  # a buyer with orders, metrics and browsing
+    cara = build_context(shop, 3, AS_OF)  # a cart
+    assert set(anna["customer"]) == set(RECORD_FIELDS["customer"])
+    assert set(anna["customer"].rfm) == set(RECORD_FIELDS["rfm"])
+    assert set(anna["shop"]) == set(RECORD_FIELDS["shop"])
+    assert set(anna["order"]) == set(RECORD_FIELDS["order"])
+    assert set(anna["order"].items[0]) == set(RECORD_FIELDS["order_item"])
+    assert set(anna["recommendations"][0]) == set(RECORD_FIELDS["product"])
+    assert set(anna["browsed"][0]) == set(RECORD_FIELDS["product"])
+    assert set(anna["anniversary"]) == set(RECORD_FIELDS["anniversary"])
+    assert set(cara["cart"]) == set(RECORD_FIELDS["cart"])
+    assert set(cara["cart"].items[0]) == set(RECORD_FIELDS["cart_item"])
