@@ -49,6 +49,8 @@ def run_command(
                     the_plan = plan(store, as_of, rule=rule)
                 except RuleError as exc:
                     fail(str(exc))
+                if rule is not None and not the_plan.rules:
+                    fail(f"rule {rule!r} is disabled: enable it first (`lifecycle rules enable {rule}`).")
                 sends = [d for d in the_plan.decisions if d.action == "send"]
                 if sends and not yes:
                     _confirm(the_plan, sends, carrier.name)

@@ -154,3 +154,9 @@ def test_human_run_with_a_progress_bar(sample_cli, sample_plan, monkeypatch):
     result = sample_cli("dispatch", "run", "--yes")
     assert result.exit_code == 0, result.output
     assert f"{len(_sends(sample_plan))} sent" in result.stdout and "Files in" in result.stdout
+
+
+def test_a_disabled_rule_is_refused(sample_cli, sample_store):
+    result = sample_cli("dispatch", "run", "--rule", "newsletter_broadcast", "--yes")
+    assert result.exit_code == 1 and "disabled" in result.stderr
+    assert sample_store.scalar("SELECT count(*) FROM runs") == 0
