@@ -61,6 +61,8 @@ class DashboardScreen(SectionScreen):
 
     SECTION = "Dashboard"
     BINDINGS = [Binding("r", "refresh", "Refresh", show=False)]
+    figures: Figures | None = None  # what is on screen (None until the first load)
+    plan_summary: dict | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="dash-top"):
@@ -96,6 +98,7 @@ class DashboardScreen(SectionScreen):
                     on_error=self._plan_failed)
 
     def _show_figures(self, f: Figures) -> None:
+        self.figures = f
         counts = Table.grid(padding=(0, 2))
         counts.add_column(style="dim")
         counts.add_column(justify="right")
@@ -127,7 +130,7 @@ class DashboardScreen(SectionScreen):
         if p is None:
             title.update("Rules are not available in this installation.")
             return
-        s = p.summary
+        s = self.plan_summary = p.summary
         title.update(Text.assemble(
             "What the rules would send now: ", (f"{s['send']:,} send", "bold green"), " · ",
             (f"{s['skip']:,} skip", "yellow"), " · ", (f"{s['defer']:,} defer", "cyan"),

@@ -1,0 +1,135 @@
+"""Console benchmark on the big store (100k customers): time to first paint of Dashboard and
+Customers, page and search times, and memory after scrolling to the end of Customers.
+
+Headless (``App.run_test``) at 120x36, as of the big store's pinned clock. Targets: first paint
+under 1 s, memory under 250 MB. Prints figures; asserts nothing. The store is only read (its
+metrics were computed for this as-of when it was built; if not, the first run computes them).
+
+    .venv/bin/python bench/tui_bench.py [--store PATH] [--no-scroll]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.data import AS_OF, big_store  # noqa: E402
+from lifecycle_tui.store import open_store  # noqa: E402
+from lifecycle_tui.store.browse import CustomerQuery, count_customers, customer_page  # noqa: E402
+from lifecycle_tui.tui.app import LifecycleApp  # noqa: E402
+
+SIZE = (120, 36)
+
+
+def rss_mb() -> float:
+    """Resident memory now (MB), from /proc; falls back to the peak from getrusage."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def wait_for(pilot, condition, timeout: float = 120.0) -> float:
+    """Seconds until ``condition()`` holds (checked every 5 ms), then one repaint."""
+    started = time.perf_counter()
+    while not condition():
+        if time.perf_counter() - started > timeout:
+            raise TimeoutError("the console did not get there in time")
+        await pilot.pause(0.005)
+    await pilot.pause()
+    return time.perf_counter() - started
+
+
+def idle(app, group: str) -> bool:
+    return not any(w.group == group and not w.is_finished for w in app.workers)
+
+
+async def run_console(path: Path, scroll: bool) -> dict:
+    figures: dict = {}
+    started = time.perf_counter()
+    app = LifecycleApp(path, as_of=AS_OF)
+    async with app.run_test(size=SIZE) as pilot:
+        figures["app started (s)"] = time.perf_counter() - started
+        dash = app.screen
+        await wait_for(pilot, lambda: dash.figures is not None)
+        figures["dashboard first paint (s)"] = time.perf_counter() - started
+        await wait_for(pilot, lambda: dash.plan_summary is not None, timeout=600)
+        figures["dashboard dry-run summary (s)"] = time.perf_counter() - started
+
+        t0 = time.perf_counter()
+        await pilot.press("2")
+        table = lambda: app.screen.query_one("#customers-table")  # noqa: E731
+        await wait_for(pilot, lambda: app.current_mode == "customers" and table().row_count > 0)
+        figures["customers first paint (s)"] = time.perf_counter() - t0
+        figures["customers rows in the widget"] = table().row_count
+
+        t0 = time.perf_counter()
+        await pilot.press("s", "s", "s", "s")  # sort by revenue, highest first
+        await wait_for(pilot, lambda: app.screen.query_state.sort == "revenue" and idle(app, "customers")
+                       and table().row_count > 0)
+        figures["customers re-sorted by revenue (s)"] = time.perf_counter() - t0
+        await pilot.press("s", "s", "s", "s", "s")  # back to customer id
+        await wait_for(pilot, lambda: idle(app, "customers"))
+        figures["memory after first page (MB)"] = rss_mb()
+
+        if scroll:
+            t0 = time.perf_counter()
+            screen = app.screen
+            while True:
+                await pilot.press("end")
+                await wait_for(pilot, lambda: not screen._loading_more, timeout=60)
+                if screen._after is None:
+                    break
+            figures["scrolled to the last customer (s)"] = time.perf_counter() - t0
+            figures["customers rows in the widget at the end"] = table().row_count
+            figures["memory after scrolling to the end (MB)"] = rss_mb()
+        await pilot.press("q")
+    return figures
+
+
+def domain_figures(path: Path) -> dict:
+    """The paging queries alone (what each worker runs), for comparison with the paint times."""
+    out = {}
+    with open_store(path) as store:
+        for label, query in (
+            ("page 1 by customer id (ms)", CustomerQuery()),
+            ("page 1 by revenue (ms)", CustomerQuery(sort="revenue", descending=True)),
+            ("search 'schmidt' page 1 (ms)", CustomerQuery(search="schmidt")),
+        ):
+            t0 = time.perf_counter()
+            page = customer_page(store, query)
+            out[label] = (time.perf_counter() - t0) * 1000
+            if page.after:
+                t0 = time.perf_counter()
+                customer_page(store, query, after=page.after)
+                out[label.replace("page 1", "next page")] = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        out["customers"] = count_customers(store, CustomerQuery())
+        out["count all (ms)"] = (time.perf_counter() - t0) * 1000
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, help="store to use (default: bench/data.py's big store)")
+    parser.add_argument("--no-scroll", action="store_true", help="skip scrolling to the end of Customers")
+    args = parser.parse_args()
+    path = args.store or big_store()
+    print(f"store: {path} ({path.stat().st_size / 1e6:,.0f} MB), as of {AS_OF.isoformat()}")
+    for key, value in {**domain_figures(path), **asyncio.run(run_console(path, not args.no_scroll))}.items():
+        shown = f"{value:,.3f}" if isinstance(value, float) and value < 10 else f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+        print(f"  {key:<42} {shown}")
+    print("targets: first paint < 1 s, memory < 250 MB")
+
+
+if __name__ == "__main__":
+    main()
