@@ -38,8 +38,8 @@ class HelpScreen(ModalScreen[None]):
                 continue
             seen.add((label, where))
             rows.append((app.get_key_display(binding), label, where))
-        # The command palette key lives outside the binding table.
-        rows.append(("ctrl+p", "Command palette (sections and commands)", "global"))
+        if app.COMMAND_PALETTE_BINDING not in screen.active_bindings:
+            rows.append((app.COMMAND_PALETTE_BINDING, "Command palette (sections and commands)", "global"))
         order = {"global": 0, "section": 1}
         rows.sort(key=lambda r: (order.get(r[2], 2), r[2]))
         return cls(rows)
