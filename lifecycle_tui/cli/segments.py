@@ -137,6 +137,23 @@ def segments_export(
         console.print(f"Wrote {rows:,} customers of {escape(s.name)} to {escape(str(file))}.")
 
 
+@segments_app.command("refresh")
+def segments_refresh(ctx: typer.Context, json_out: bool = JsonOption) -> None:
+    """Recompute every customer's metrics, stage and RFM now (records stage and RFM changes)."""
+    st = state(ctx)
+    with st.open() as store:
+        r = seg.refresh_metrics(store, st.as_of_for(store))
+    if json_out:
+        emit_json({"as_of": r.as_of, "customers": r.customers, "buyers": r.buyers, "stage_changes": r.stage_changes,
+                   "rfm_changes": r.rfm_changes, "recorded": r.recorded, "seconds": round(r.seconds, 3)})
+        return
+    console.print(
+        f"Metrics for {r.customers:,} customers ({r.buyers:,} buyers) at {r.as_of} in {r.seconds:.2f} s; "
+        f"{r.stage_changes:,} stage and {r.rfm_changes:,} RFM changes recorded."
+        + ("" if r.recorded else " (An earlier as-of than the recorded history: changes not recorded.)")
+    )
+
+
 def stages(ctx: typer.Context, json_out: bool = JsonOption) -> None:
     """Customers per lifecycle stage, in funnel order, with their revenue."""
     st = state(ctx)

@@ -19,6 +19,7 @@ class Token:
         return self.kind == "IDENT" and str(self.value).lower() in words
 
 
+MAX_DIGITS = 15
 _SPACE = re.compile(r"\s+")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?![A-Za-z_])")
@@ -43,6 +44,8 @@ def tokenize(text: str) -> list[Token]:
         m = _NUMBER.match(text, i)
         if m:
             raw = m.group()
+            if len(raw.lstrip("-").split(".")[0]) > MAX_DIGITS:  # beyond what SQLite integers hold
+                raise SegmentRuleError(f"the number {raw} is too large", i, text)
             tokens.append(Token("NUMBER", float(raw) if "." in raw else int(raw), i, raw))
             i = m.end()
             continue

@@ -36,6 +36,7 @@ from lifecycle_tui.segments.lexer import Token, tokenize
 from lifecycle_tui.segments.stages import STAGES
 from lifecycle_tui.store.timeutil import parse_datetime, to_iso
 
+MAX_DAYS = 36_500  # relative times reach back at most a century
 UNITS = {"minute": "minutes", "minutes": "minutes", "hour": "hours", "hours": "hours",
          "day": "days", "days": "days", "week": "weeks", "weeks": "weeks"}
 
@@ -240,7 +241,10 @@ class _Parser:
         if not (unit.kind == "IDENT" and unit.text.lower() in UNITS):
             self.error("expected a time unit: days, hours, weeks or minutes")
         self.advance()
-        return tok.value, UNITS[unit.text.lower()]
+        unit_name = UNITS[unit.text.lower()]
+        if tok.value / {"minutes": 1440, "hours": 24, "days": 1, "weeks": 1 / 7}[unit_name] > MAX_DAYS:
+            raise SegmentRuleError(f"{tok.text} {unit.text} is too long a time (at most {MAX_DAYS} days)", tok.pos)
+        return tok.value, unit_name
 
     def field(self) -> F.Field:
         tok = self.advance()

@@ -109,7 +109,7 @@ def add_segment(store, name: str, rule: str, description: str = "", *, replace: 
         raise SegmentNameError("a segment needs a name.")
     taken = {s.name.lower() for s in builtin_segments(store)}
     taken |= {s.name.split(": ", 1)[1].lower() for s in builtin_segments(store)}
-    if name.lower() in taken:
+    if name.lower() in taken or name.lower().startswith((STAGE_PREFIX, RFM_PREFIX)):
         raise SegmentNameError(f"{name!r} is a built-in segment name; choose another name.")
     validate_rule(rule)
     now = to_iso(utcnow())

@@ -149,3 +149,10 @@ def test_human_output_renders(shopcli):
         result = shopcli(*args)
         assert result.exit_code == 0, (args, result.output)
     assert "Champions" in shopcli("rfm").stdout
+
+
+def test_segments_refresh_on_demand(shopcli):
+    first = shopcli.json("segments", "refresh")
+    assert (first["customers"], first["buyers"], first["recorded"]) == (4, 2, True)
+    again = shopcli.json("segments", "refresh")
+    assert again["stage_changes"] == 0 and again["rfm_changes"] == 0

@@ -148,6 +148,9 @@ def _error(text):
         ("accepts_email > 1", 15, ["yes/no"]),
         ("orders", 7, ["expected a comparison"]),
         ("", 1, ["empty"]),
+        ("orders > 99999999999999999999", 10, ["too large"]),
+        ("last_order_at < 99999999 days ago", 17, ["too long"]),
+        ("did x at least 12345678901234567 times", 16, ["too large"]),
     ],
 )
 def test_errors_name_the_position_and_suggest(text, column, words):
