@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Static, TextArea
 
 from lifecycle_tui import segments
+from lifecycle_tui.segments.saved import RFM_PREFIX, STAGE_PREFIX
 from lifecycle_tui.store.browse import CustomerQuery, customer_page
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.widgets import format as fmt
@@ -78,8 +79,11 @@ class SegmentsScreen(SectionScreen):
 
         def load(store):
             found = segments.list_segments(store)
-            segments.ensure_metrics(store, as_of)
-            return [(s, segments.count_segment(store, s.rule, as_of)) for s in found]
+            # Built-ins in two grouped reads (the `lifecycle stages` / `rfm` figures); saved ones one by one.
+            builtin = {STAGE_PREFIX + r["stage"]: r["customers"] for r in segments.stage_counts(store, as_of)["stages"]}
+            builtin |= {RFM_PREFIX + r["segment"]: r["customers"] for r in segments.rfm_report(store, as_of)["segments"]}
+            return [(s, builtin[s.name] if s.name in builtin else segments.count_segment(store, s.rule, as_of))
+                    for s in found]
 
         self.run_db(load, self._show_list, group="seg-list")
         self._schedule_count(0)
