@@ -34,6 +34,8 @@ class Gateway:
                 time.sleep(gateway.delay)
                 status = gateway.status_for(body)
                 self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "/elsewhere")
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
                 self.wfile.write(b'{"ok": %s}' % (b"true" if status < 300 else b"false"))
@@ -127,3 +129,11 @@ def test_connection_refused_is_a_plain_failure(store, customers, gateway):
     assert report.failed == 1 and report.unknown == 0
     assert "cannot reach the gateway" in log.list_messages(store)[0]["reason"]
     gateway.stop = lambda: None  # already stopped
+
+
+def test_a_redirect_is_a_failure_not_followed(store, customers, gateway):
+    settings.set_value(store, "webhook.url", gateway.url)
+    gateway.status_for = lambda body: 302
+    report = run_plan(store, make_plan(customers[:1], channel="sms"), "webhook")
+    assert report.failed == 1 and report.sent == 0 and len(gateway.requests) == 1
+    assert "302" in log.list_messages(store)[0]["reason"]

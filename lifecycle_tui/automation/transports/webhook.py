@@ -2,9 +2,9 @@
 
 Setting ``webhook.url``. Every request carries an ``Idempotency-Key`` header equal to the
 message's dedupe key, so a gateway that honours it ignores a repeat. Any status outside
-2xx fails the message. A connection refused or a bad address fails it for certain; a timeout
-after the request was sent leaves the outcome unknown (recorded as ``unknown``, never resent
-silently). Standard library only (``urllib.request``).
+2xx fails the message (a redirect too: it is not followed). A connection refused or a bad
+address fails it for certain; a timeout after the request was sent leaves the outcome unknown
+(recorded as ``unknown``, never resent silently). Standard library only (``urllib.request``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,13 @@ TIMEOUT_SECONDS = 15
 USER_AGENT = "lifecycle-tui/0.1 (webhook transport)"
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are failures: urllib would turn the POST into a GET and a 200 would look like delivery."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
 class WebhookTransport:
     """POSTs ``{dedupe_key, channel, to, customer_id, rule, step, template, message}`` to one URL."""
 
@@ -32,7 +39,7 @@ class WebhookTransport:
     def __init__(self, url: str, timeout: float = TIMEOUT_SECONDS) -> None:
         self.url = url
         self.timeout = timeout
-        self._opener = urllib.request.build_opener()
+        self._opener = urllib.request.build_opener(_NoRedirect())
 
     @classmethod
     def for_store(cls, store) -> "WebhookTransport":
