@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from lifecycle_tui.segments import fields as F
-from lifecycle_tui.segments.parser import (
-    Ago, All, And, Compare, Contains, Did, Empty, InList, Not, Or, Truth, Within, parse,
+from lifecycle_tui.segments.nodes import (
+    Ago, All, And, Compare, Contains, Did, Empty, InList, Not, Or, Truth, Within,
 )
+from lifecycle_tui.segments.parser import parse
 from lifecycle_tui.store.timeutil import to_iso
 
 # The FROM clause a fragment is written for.

@@ -28,11 +28,12 @@ complement of the positive form (missing values included).
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-
 from lifecycle_tui.segments import fields as F
 from lifecycle_tui.segments.errors import SegmentRuleError
 from lifecycle_tui.segments.lexer import Token, tokenize
+from lifecycle_tui.segments.nodes import (
+    Ago, All, And, Compare, Contains, Did, Empty, InList, Not, Or, Truth, Within,
+)
 from lifecycle_tui.segments.stages import STAGES
 from lifecycle_tui.store.timeutil import parse_datetime, to_iso
 
@@ -40,80 +41,6 @@ MAX_DAYS = 36_500  # relative times reach back at most a century
 UNITS = {"minute": "minutes", "minutes": "minutes", "hour": "hours", "hours": "hours",
          "day": "days", "days": "days", "week": "weeks", "weeks": "weeks"}
 
-
-# --- AST -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Ago:
-    amount: float
-    unit: str  # minutes, hours, days, weeks
-
-
-@dataclass(frozen=True)
-class Compare:
-    field: F.Field
-    op: str  # = < <= > >=  (!= is Not(Compare(=)))
-    value: object  # int/float/str literal, or Ago
-
-
-@dataclass(frozen=True)
-class InList:
-    field: F.Field
-    values: tuple
-
-
-@dataclass(frozen=True)
-class Within:
-    field: F.Field
-    amount: float
-    unit: str
-
-
-@dataclass(frozen=True)
-class Contains:
-    field: F.Field
-    value: str
-
-
-@dataclass(frozen=True)
-class Empty:
-    field: F.Field
-
-
-@dataclass(frozen=True)
-class Truth:
-    field: F.Field
-
-
-@dataclass(frozen=True)
-class Did:
-    event: str
-    count_op: str | None  # ">=", "<=", "=" or None for "at least once"
-    count: int | None
-    window: tuple[float, str] | None  # (amount, unit) or None for ever (up to as_of)
-
-
-@dataclass(frozen=True)
-class Not:
-    item: object
-
-
-@dataclass(frozen=True)
-class And:
-    items: tuple
-
-
-@dataclass(frozen=True)
-class Or:
-    items: tuple
-
-
-@dataclass(frozen=True)
-class All:
-    pass
-
-
-# --- parser ----------------------------------------------------------------------------------
 
 def parse(text: str):
     """The AST of a rule; raises :class:`SegmentRuleError` (with position and caret)."""
