@@ -66,7 +66,7 @@ def customer_key(v: dict, col: dict) -> tuple[str | None, str | None]:
     return cid or None, email or None
 
 
-_STATUS_FAST = {s: s for s in V.STATUSES}
+STATUS_FAST = {s: s for s in V.STATUSES}
 _TEXT_FIELDS = ("phone", "first_name", "last_name", "push_token")
 _FLAGS = ("accepts_email", "accepts_sms", "accepts_push")
 
@@ -119,7 +119,7 @@ def order_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> d
         currency, cur = cur, None  # fast path; the slow path below validates anything else
     else:
         currency = ctx.currency
-    status = _STATUS_FAST.get(st) if st else "paid"
+    status = STATUS_FAST.get(st) if st else "paid"
     if status:
         st = None
     return {

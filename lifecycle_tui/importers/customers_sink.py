@@ -20,6 +20,11 @@ COLUMNS = (
 _INSERT = f"INSERT INTO customers (id, {', '.join(COLUMNS)}, updated_at) VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
 _UPDATE = f"UPDATE customers SET {', '.join(c + ' = ?' for c in COLUMNS)}, updated_at = ? WHERE id = ?"
 _SELECT = f"SELECT id, {', '.join(COLUMNS)} FROM customers"
+# Customers an orders/events file brings in: only what such a file knows (defaults do the rest).
+_CREATE = (
+    "INSERT INTO customers (id, customer_id, email, email_norm, first_name, last_name, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 class CustomerResolver:
@@ -64,8 +69,7 @@ class CustomerResolver:
                 self.next += 1
                 key = cid or r["email_norm"]
                 created.append(
-                    (rowid, key, r["email"], r["email_norm"], None, r.get("first_name"), r.get("last_name"), None,
-                     r[when_field], 0, 0, 0, None, None, "[]", "{}", self.state.at)
+                    (rowid, key, r["email"], r["email_norm"], r.get("first_name"), r.get("last_name"), r[when_field], self.state.at)
                 )
                 if cid:
                     self.by_id[cid] = rowid
@@ -73,7 +77,7 @@ class CustomerResolver:
                     self.by_email[r["email_norm"]] = rowid
             out.append(rowid)
         if created:
-            conn.executemany(_INSERT, created)
+            conn.executemany(_CREATE, created)
             self.state.counters.customers_created += len(created)
         return out
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from lifecycle_tui.importers.canonical import CONVERTERS, Reading, ReadContext
+from datetime import datetime
+
+from lifecycle_tui.importers.canonical import CONVERTERS, STATUS_FAST, Reading, ReadContext
 from lifecycle_tui.importers.errors import BadValue, ImportRefused, RowError
 from lifecycle_tui.importers.formats import GENERIC_COLUMNS, canonical_name
 from lifecycle_tui.importers.reader import Table, normalise_header
@@ -52,6 +54,7 @@ def map_header(kind: str, header: list[str], path) -> tuple[list[tuple[int, str]
 def read_generic(table: Table, kind: str, ctx: ReadContext) -> Reading:
     known, unknown, col = map_header(kind, table.header, table.path)
     convert = CONVERTERS[kind]
+    fast = fast_orders(known, ctx) if kind == "orders" and ctx.tz_is_utc and not ctx.decimal_comma else None
     width = len(table.header)
     # dict(zip(names, cells)) runs in C; unknown columns get names no field lookup uses.
     names = [f"\x00{i}" for i in range(width)]
@@ -67,11 +70,66 @@ def read_generic(table: Table, kind: str, ctx: ReadContext) -> Reading:
                 elif any(c.strip() for c in cells[width:]):
                     yield RowError(line, f"column {width + 1}", f"{n} cells but the header has {width} columns")
                     continue
-            v = dict(zip(names, cells))
             extra = {k: cells[i] for i, k in unknown if cells[i] != ""} if unknown else {}
+            if fast is not None:
+                row = fast(cells, line, extra)
+                if row is not None:
+                    yield row
+                    continue
+            v = dict(zip(names, cells))
             try:
                 yield convert(v, line, ctx, col, extra)
             except BadValue as exc:
                 yield RowError(line, exc.column, exc.reason)
 
     return Reading(rows(), [table.header[i] for i, _ in unknown], [])
+
+
+def fast_orders(known: list[tuple[int, str]], ctx: ReadContext):
+    """A converter for the common shape of order rows, about twice as fast as the general one.
+
+    ``convert(cells, line, extra)`` handles only cells that need no cleaning (no padding
+    spaces, ``YYYY-MM-DD HH:MM:SS`` in a UTC shop, ``123.45`` amounts, an upper-case
+    currency, one of our statuses) and returns ``None`` for anything else, which then goes
+    through the general converter, so errors and edge cases read exactly the same.
+    """
+    fields = {f: i for i, f in known}
+    i_oid, i_placed, i_total = fields["order_id"], fields["placed_at"], fields["total"]
+    i_cid, i_email = fields.get("customer_id"), fields.get("email")
+    i_cur, i_status = fields.get("currency"), fields.get("status")
+    fromiso = datetime.fromisoformat
+    statuses = STATUS_FAST
+    default_currency = ctx.currency
+
+    def convert(cells: list[str], line: int, extra: dict) -> dict | None:
+        oid = cells[i_oid]
+        cid = cells[i_cid] if i_cid is not None else ""
+        email = cells[i_email] if i_email is not None else ""
+        placed = cells[i_placed]
+        whole, dot, frac = cells[i_total].partition(".")
+        cur = (cells[i_cur] if i_cur is not None else "") or default_currency
+        status = statuses.get((cells[i_status] if i_status is not None else "") or "paid")
+        if not (
+            oid and oid[0] != " " and oid[-1] != " "
+            and (cid or email)
+            and (not cid or (cid[0] not in " '" and cid[-1] != " "))
+            and (not email or ("@" in email and " " not in email))
+            and len(placed) == 19 and placed[10] in " T" and placed[4] == "-" and placed[13] == ":"
+            and whole.isdigit() and (not dot or (len(frac) == 2 and frac.isdigit()))
+            and len(cur) == 3 and cur.isupper() and cur.isalpha() and cur.isascii()
+            and status
+        ):
+            return None
+        try:
+            fromiso(placed)  # validates the calendar date and the time
+        except ValueError:
+            return None
+        return {
+            "line": line, "order_id": oid, "customer_id": cid or None, "email": email or None,
+            "email_norm": email.lower() if email else None,
+            "placed_at": f"{placed[:10]}T{placed[11:]}+00:00",
+            "total_cents": int(whole + frac) if dot else int(whole) * 100,
+            "currency": cur, "status": status, "attributes": extra, "items": None,
+        }
+
+    return convert

@@ -199,3 +199,18 @@ def test_import_time_is_a_parameter(store):
     import_file(store, FIXTURES / "bom_customers.csv", "customers", at=at)
     assert customer(store, "B1")["updated_at"] == "2030-01-02T03:04:05+00:00"
     assert IMPORT_AT != at
+
+
+def test_fast_and_general_paths_agree(tmp_path, store, run_import):
+    # Row 2 fits the fast path, row 3 needs cleaning, row 4 looks fast but is no calendar date.
+    p = tmp_path / "o.csv"
+    p.write_text(
+        "order_id,customer_id,placed_at,total,currency,status\n"
+        "F1,C1,2025-01-10 12:00:00,49.90,EUR,paid\n"
+        " F2 ,C1, 2025-01-10 12:00:00 ,49.9,eur,Paid\n"
+        "F3,C1,2025-02-30 10:00:00,1.00,EUR,paid\n"
+    )
+    report = run_import(p, "orders", skip_invalid=True)
+    assert [(r.line, r.column) for r in report.rejected] == [(4, "placed_at")]
+    rows = [tuple(r) for r in store.conn.execute("SELECT placed_at, total_cents, currency, status FROM orders ORDER BY order_id")]
+    assert rows == [("2025-01-10T12:00:00+00:00", 4990, "EUR", "paid")] * 2

@@ -1,0 +1,145 @@
+"""Import benchmark: `lifecycle import orders` against sqlite3's own `.import --csv`.
+
+Generates 1,000,000 generic order rows for ~100,000 customers once into
+``bench/.cache/orders_1m.csv`` (deterministic), then on fresh store files times
+
+* the import engine that ``lifecycle import orders`` runs (validating, upserting, creating
+  the customers, one transaction), in a subprocess whose peak RSS is measured; and
+* ``/usr/bin/sqlite3 bare.db ".import --csv FILE orders"`` (a bare, unvalidated load into a
+  table without indexes),
+
+and prints both times, their ratio (target <= 1.5) and the import's peak memory (target
+< 300 MB). Not part of the test run.
+
+    .venv/bin/python bench/import_bench.py [--rows N] [--customers N] [--cli]
+
+``--cli`` also times the whole command (``lifecycle --db ... import orders FILE``, which
+includes interpreter start-up and the metrics refresh after the commit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache"
+SQLITE = "/usr/bin/sqlite3"
+STATUSES = ["paid"] * 17 + ["fulfilled"] * 6 + ["refunded", "cancelled", "pending"]
+
+
+def generate(path: Path, rows: int, customers: int, seed: int = 20260630) -> None:
+    """Write the order file (skipped when it already exists with the same size parameters)."""
+    if path.exists():
+        return
+    rnd = random.Random(seed)
+    start = datetime(2024, 1, 1)
+    span = 2 * 365 * 86400
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write("order_id,customer_id,email,placed_at,total,currency,status\n")
+        for i in range(1, rows + 1):
+            c = rnd.randrange(1, customers + 1)
+            when = start + timedelta(seconds=rnd.randrange(span))
+            total = rnd.randrange(500, 40000)
+            f.write(
+                f"W{i:07d},C{c:06d},c{c}@example.com,{when:%Y-%m-%d %H:%M:%S},"
+                f"{total // 100}.{total % 100:02d},EUR,{rnd.choice(STATUSES)}\n"
+            )
+    tmp.replace(path)
+
+
+def _fresh(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def child(db: str, csv_path: str) -> None:
+    """Run inside the measured subprocess: a fresh store, then the import engine only."""
+    from datetime import timezone
+
+    from lifecycle_tui.bootstrap import init_store
+    from lifecycle_tui.importers import import_file
+    from lifecycle_tui.store import open_store
+
+    init_store(Path(db))
+    with open_store(db) as store:
+        started, cpu = time.perf_counter(), time.process_time()
+        report = import_file(store, csv_path, "orders", at=datetime(2026, 6, 30, tzinfo=timezone.utc))
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"{elapsed:.3f} {cpu:.3f} {report.inserted} {report.customers_created} {report.rejected_total}")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_engine(db: Path, csv_path: Path) -> tuple[float, float, int, int, int]:
+    _fresh(db)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(db), str(csv_path)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), float(out[1]), int(out[2]), int(out[3]), int(out[4])
+
+
+def time_sqlite(db: Path, csv_path: Path) -> tuple[float, float]:
+    _fresh(db)
+    started, cpu = time.perf_counter(), _children_cpu()
+    subprocess.run([SQLITE, str(db), f".import --csv {csv_path} orders"], check=True)
+    return time.perf_counter() - started, _children_cpu() - cpu
+
+
+def time_cli(db: Path, csv_path: Path) -> float:
+    lifecycle = Path(sys.executable).with_name("lifecycle")
+    _fresh(db)
+    subprocess.run([str(lifecycle), "--db", str(db), "init"], check=True, capture_output=True)
+    started = time.perf_counter()
+    subprocess.run([str(lifecycle), "--db", str(db), "import", "orders", str(csv_path), "--json"], check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--cli", action="store_true", help="also time the whole `lifecycle import orders` command")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    if not shutil.which(SQLITE):
+        sys.exit(f"{SQLITE} not found: install the sqlite3 command-line shell to compare against.")
+    CACHE.mkdir(exist_ok=True)
+    csv_path = CACHE / f"orders_{args.rows}_{args.customers}.csv"
+    t0 = time.perf_counter()
+    generate(csv_path, args.rows, args.customers)
+    print(f"data: {csv_path.name}, {csv_path.stat().st_size / 1e6:.1f} MB ({time.perf_counter() - t0:.1f} s to prepare)")
+
+    bare, bare_cpu = time_sqlite(CACHE / "bare.db", csv_path)
+    engine, engine_cpu, inserted, created, rejected = time_engine(CACHE / "import.db", csv_path)
+    # Largest RSS of any finished child: the import subprocess (sqlite3's shell stays far smaller). Linux: KiB.
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # CPU seconds are printed too: on a shared machine wall time mostly measures the neighbours.
+    print(f"sqlite3 .import --csv (bare table)   {bare:8.2f} s wall {bare_cpu:8.2f} s CPU")
+    print(f"lifecycle import orders (engine)     {engine:8.2f} s wall {engine_cpu:8.2f} s CPU"
+          f"   {inserted:,} orders, {created:,} customers created, {rejected} rejected")
+    print(f"ratio                                {engine / bare:8.2f} wall {engine_cpu / bare_cpu:8.2f} CPU (target <= 1.5)")
+    print(f"import peak memory (RSS)             {peak_mb:8.0f} MB (target < 300 MB)")
+    if args.cli:
+        whole = time_cli(CACHE / "cli.db", csv_path)
+        print(f"whole command incl. start-up+metrics {whole:8.2f} s")
+    for name in ("bare.db", "import.db", "cli.db"):
+        _fresh(CACHE / name)
+
+
+if __name__ == "__main__":
+    main()
