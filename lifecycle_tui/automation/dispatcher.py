@@ -129,7 +129,8 @@ def recover_interrupted(store, *, clock: Callable = utcnow) -> Recovery:
                 ).fetchall())
                 conn.execute(
                     "UPDATE runs SET status = 'interrupted', finished_at = ?, sent = ?, failed = ?, note = ? WHERE id = ?",
-                    (to_iso(clock()), counts.get("sent", 0), counts.get("failed", 0),
+                    (to_iso(clock()), counts.get("sent", 0),
+                     counts.get("failed", 0) + counts.get("unknown", 0),  # as _finish counts them
                      "interrupted (process ended before the run finished); resolved by the next run", run_id),
                 )
         found.runs_closed = stale
