@@ -276,7 +276,8 @@ class ContextBuilder:
         url = extra.pop("unsubscribe_url", None)
         ctx["unsubscribe_url"] = url or unsubscribe_url(self.unsubscribe_base, self.token(rowid, channel))
         for key, value in extra.items():
-            ctx[key] = to_record(key, value)
+            if key not in ("customer", "shop", "as_of"):  # the profile and shop are ours to build
+                ctx[key] = to_record(key, value)
         return ctx
 
 
