@@ -38,6 +38,7 @@ ACTION_STYLE = {"send": "green", "defer": "yellow", "skip": "dim"}
 MAX_ROWS_PER_GROUP = 300  # a long group shows its first rows and a count of the rest
 COLUMNS = ("Rule / customer", "Step", "Due (UTC)", "Action · reason")
 PREVIEW_DELAY = 0.15
+PREVIEW_HINT = "Highlight a customer row to see the message, exactly as `lifecycle dispatch preview` shows it."
 
 
 def grouped(decisions, rule_order: list[str]) -> list[tuple[tuple[str, str], list[tuple[int, object]]]]:
@@ -167,7 +168,7 @@ class DispatchScreen(SectionScreen):
                      f"{s['defer']} deferred{notes}" if s["total"] else
                      f"Nothing is due as of {minute(to_iso(result.as_of))} UTC.{notes}"))
         self.query_one("#run", Button).disabled = not s["send"]
-        self.query_one("#plan-message-body", Static).update("")
+        self.query_one("#plan-message-body", Static).update(PREVIEW_HINT if s["total"] else "")
 
     # -- the highlighted decision's message ------------------------------------------------
     @on(DataTable.RowHighlighted, "#plan-table")
@@ -176,7 +177,7 @@ class DispatchScreen(SectionScreen):
             self._preview_timer.stop()
         key = event.row_key.value or ""
         if not key.startswith("d:") or self.plan is None:
-            self.query_one("#plan-message-body", Static).update("")
+            self.query_one("#plan-message-body", Static).update(PREVIEW_HINT if self.plan and self.plan.decisions else "")
             return
         d = self.plan.decisions[int(key[2:])]
         # A short pause so that scrolling through the table does not render every row passed.

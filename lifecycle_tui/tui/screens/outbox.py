@@ -21,7 +21,7 @@ from lifecycle_tui.tui.screens.ops_common import minute, short
 from lifecycle_tui.tui.widgets.message_view import MessageView, message_text
 
 PAGE_SIZE = 100
-COLUMNS = ("Id", "Run", "Rule", "Step", "Customer", "Channel", "Template", "Status", "Sent at", "File / reason")
+COLUMNS = ("Id", "Run", "Rule", "Step", "Customer", "Channel", "Template", "Status", "Sent (UTC)", "File / reason")
 FILTER_PROMPTS = {"run_id": "All runs", "rule": "All rules", "channel": "All channels", "status": "All statuses"}
 
 
@@ -98,9 +98,9 @@ class OutboxScreen(SectionScreen):
         for r in page.rows:
             last = r["path"] and Path(r["path"]).name or r["reason"] or ""
             table.add_row(
-                str(r["id"]), str(r["run_id"] or ""), short(r["rule"], 22), str(r["step"]),
-                short(r["customer_id"], 12), r["channel"], short(r["template"], 20), r["status"],
-                minute(r["sent_at"]), short(last, 28),
+                str(r["id"]), str(r["run_id"] or ""), short(r["rule"], 18), str(r["step"]),
+                short(r["customer_id"], 12), r["channel"], short(r["template"], 16), r["status"],
+                minute(r["sent_at"])[5:], short(last, 22),
                 key=str(r["id"]),
             )
         status = self.query_one("#outbox-status", Static)
