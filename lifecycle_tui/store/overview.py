@@ -36,7 +36,9 @@ def monthly_sales(store, as_of: datetime, months: int = 12) -> list[MonthSales]:
     keys = month_keys(as_of, months)
     rows = store.conn.execute(
         f"SELECT substr(placed_at, 1, 7) AS month, count(*) AS n, sum(total_cents) AS cents FROM orders"
-        f" WHERE placed_at >= ? AND placed_at <= ? AND status NOT IN ({_NOT_COUNTED})"
+        # "+placed_at": scan the table in order rather than visit a year of rows through the
+        # placed_at index one random lookup at a time (10x slower on a million orders).
+        f" WHERE +placed_at >= ? AND +placed_at <= ? AND status NOT IN ({_NOT_COUNTED})"
         f" GROUP BY month",
         (f"{keys[0]}-01", to_iso(as_of)),
     ).fetchall()

@@ -30,21 +30,23 @@ MONTHS = 12
 @dataclass
 class Figures:
     counts: dict[str, int]
-    currency: str
-    sales: list[MonthSales]
     stages: dict  # segments.stage_counts: the same figures as `lifecycle stages`
     rfm: dict  # segments.rfm_report: the same figures as `lifecycle rfm`
 
 
+@dataclass
+class Sales:
+    currency: str
+    months: list[MonthSales]
+
+
 def load_figures(store, as_of) -> Figures:
     stages = segments.stage_counts(store, as_of)  # refreshes metrics for as_of first
-    return Figures(
-        counts=store_counts(store),
-        currency=settings.get(store, "shop.currency"),
-        sales=monthly_sales(store, as_of, MONTHS),
-        stages=stages,
-        rfm=segments.rfm_report(store, as_of),
-    )
+    return Figures(counts=store_counts(store), stages=stages, rfm=segments.rfm_report(store, as_of))
+
+
+def load_sales(store, as_of) -> Sales:
+    return Sales(settings.get(store, "shop.currency"), monthly_sales(store, as_of, MONTHS))
 
 
 def load_plan(store, as_of):
@@ -62,11 +64,14 @@ class DashboardScreen(SectionScreen):
     SECTION = "Dashboard"
     BINDINGS = [Binding("r", "refresh", "Refresh", show=False)]
     figures: Figures | None = None  # what is on screen (None until the first load)
+    sales: Sales | None = None
     plan_summary: dict | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="dash-top"):
-            yield Static("Loading…", id="dash-counts", classes="panel")
+            with Vertical(id="dash-store", classes="panel"):
+                yield Static("Loading…", id="dash-counts")
+                yield Static("", id="dash-totals")
             with Vertical(id="dash-sales", classes="panel"):
                 yield Static("Orders per month", id="dash-orders-label", classes="panel-title")
                 yield Sparkline([], id="dash-orders")
@@ -81,7 +86,7 @@ class DashboardScreen(SectionScreen):
             yield DataTable(id="dash-plan-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#dash-counts").border_title = "Store"
+        self.query_one("#dash-store").border_title = "Store"
         self.query_one("#dash-sales").border_title = f"Last {MONTHS} months"
         self.query_one("#dash-funnel").border_title = "Lifecycle stages"
         self.query_one("#dash-rfm").border_title = "RFM (recency × frequency)"
@@ -93,7 +98,10 @@ class DashboardScreen(SectionScreen):
 
     def reload(self) -> None:
         as_of = self.as_of
+        # Three workers, quickest first: counts, stages and RFM paint at once; the sales scan
+        # (every order of the last year) and the dry run fill in when they are done.
         self.run_db(lambda store: load_figures(store, as_of), self._show_figures, group="dash-figures")
+        self.run_db(lambda store: load_sales(store, as_of), self._show_sales, group="dash-sales")
         self.run_db(lambda store: load_plan(store, as_of), self._show_plan, group="dash-plan",
                     on_error=self._plan_failed)
 
@@ -104,24 +112,29 @@ class DashboardScreen(SectionScreen):
         counts.add_column(justify="right")
         for key in ("customers", "orders", "order_items", "events", "products", "suppressions"):
             counts.add_row(key.replace("_", " ").capitalize(), fmt.count(f.counts.get(key, 0)))
-        revenue = sum(m.revenue_cents for m in f.sales)
-        orders = sum(m.orders for m in f.sales)
-        counts.add_row("", "")
-        counts.add_row(f"Revenue {MONTHS} mo", fmt.money(revenue, f.currency))
-        counts.add_row(f"Orders {MONTHS} mo", fmt.count(orders))
         self.query_one("#dash-counts", Static).update(counts)
-        self.query_one("#dash-orders", Sparkline).data = [m.orders for m in f.sales]
-        self.query_one("#dash-revenue", Sparkline).data = [m.revenue_cents / 100 for m in f.sales]
-        best = max(f.sales, key=lambda m: m.revenue_cents)
-        last = f.sales[-1]
-        self.query_one("#dash-orders-label", Static).update(
-            f"Orders per month · {last.month}: {fmt.count(last.orders)} · peak {max(m.orders for m in f.sales):,}")
-        self.query_one("#dash-revenue-label", Static).update(
-            f"Revenue per month · {last.month}: {fmt.money(last.revenue_cents, f.currency)}"
-            f" · best {best.month}: {fmt.money(best.revenue_cents, f.currency)}")
-        self.query_one("#dash-months", Static).update(_month_axis(f.sales))
         self.query_one("#dash-funnel", Static).update(funnel(f.stages["stages"]))
         self.query_one("#dash-rfm", Static).update(rfm_heatmap(f.rfm["grid"]))
+
+    def _show_sales(self, sales: Sales) -> None:
+        self.sales = sales
+        months, cur = sales.months, sales.currency
+        self.query_one("#dash-orders", Sparkline).data = [m.orders for m in months]
+        self.query_one("#dash-revenue", Sparkline).data = [m.revenue_cents / 100 for m in months]
+        best, last = max(months, key=lambda m: m.revenue_cents), months[-1]
+        revenue, orders = sum(m.revenue_cents for m in months), sum(m.orders for m in months)
+        self.query_one("#dash-orders-label", Static).update(
+            f"Orders per month · {last.month}: {fmt.count(last.orders)} · peak {max(m.orders for m in months):,}")
+        self.query_one("#dash-revenue-label", Static).update(
+            f"Revenue per month · {last.month}: {fmt.money(last.revenue_cents, cur)}"
+            f" · best {best.month}: {fmt.money(best.revenue_cents, cur)}")
+        totals = Table.grid(padding=(0, 2))
+        totals.add_column(style="dim")
+        totals.add_column(justify="right")
+        totals.add_row(f"Revenue {MONTHS} mo", fmt.money(revenue, cur))
+        totals.add_row(f"Orders {MONTHS} mo", fmt.count(orders))
+        self.query_one("#dash-totals", Static).update(totals)
+        self.query_one("#dash-months", Static).update(_month_axis(months))
 
     def _show_plan(self, p) -> None:
         title = self.query_one("#dash-plan-title", Static)
