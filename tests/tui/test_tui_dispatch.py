@@ -161,3 +161,24 @@ def test_snapshot_dispatch(make_app, snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(120, 36), run_before=ready)
+
+
+async def test_enter_on_a_decision_opens_its_message_full_screen(make_app, shop_db):
+    from lifecycle_tui.tui.widgets.message_view import MessageView
+    from textual.widgets import TextArea
+
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_dispatch(pilot)
+        await dry_run(pilot, screen)
+        table = screen.query_one("#plan-table", DataTable)
+        keys = [row.key.value for row in table.ordered_rows]
+        row = next(i for i, k in enumerate(keys) if k.startswith("d:"))
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageView)
+        d = screen.plan.decisions[int(keys[row][2:])]
+        with open_store(shop_db) as store:
+            expected = preview(store, d.rule, d.customer_id, FROZEN, step=d.step).text()
+        assert app.screen.query_one("#message-body", TextArea).text == expected

@@ -122,3 +122,22 @@ async def test_a_run_from_another_process_appears_without_a_keypress(make_app, s
         assert app.check_store_changed()
         await settle(pilot)
         assert len(table_ids(screen)) == report.sent > 0
+
+
+async def test_a_message_without_a_file_is_rendered_again(make_app, sent_db):
+    with open_store(sent_db) as store:  # as if sent by SMTP: no outbox file
+        message_id, template = store.conn.execute(
+            "SELECT id, template FROM messages WHERE channel = 'email' ORDER BY id LIMIT 1").fetchone()
+        with store.transaction() as conn:
+            conn.execute("UPDATE messages SET path = NULL WHERE id = ?", (message_id,))
+    app = make_app(sent_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_outbox(pilot)
+        table = screen.query_one("#outbox-table", DataTable)
+        table.move_cursor(row=table.get_row_index(str(message_id)))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageView)
+        body = app.screen.query_one("#message-body", TextArea).text
+        assert body.startswith("(no outbox file: rendered again as of 2026-06-30T12:00:00+00:00)")
+        assert "Subject:" in body and "MIME-Version" in body

@@ -3,8 +3,8 @@
 Pick the rules (all enabled, or one), the as-of time (the console's, editable) and the
 transport. ``d`` computes the plan in a thread worker (nothing is written) and lists it
 grouped by rule and action with the reasons. Highlighting a decision shows its message
-from :func:`lifecycle_tui.automation.preview.preview`, the function behind
-``lifecycle dispatch preview``, so both show the same bytes. ``r`` asks for confirmation
+(Enter: full screen) from :func:`lifecycle_tui.automation.preview.preview`, the function
+behind ``lifecycle dispatch preview``, so both show the same bytes. ``r`` asks for confirmation
 (:class:`ConfirmRun`, with the counts) and sends the plan on screen through the transport
 with a progress bar; the run's outcome, and any error, is shown, never swallowed.
 """
@@ -31,6 +31,7 @@ from lifecycle_tui.store.timeutil import parse_datetime, to_iso
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.screens.ops_common import minute, short
 from lifecycle_tui.tui.widgets.confirm_run import ConfirmRun, run_summary
+from lifecycle_tui.tui.widgets.message_view import MessageView
 
 ALL = "__all__"
 ACTION_ORDER = {"send": 0, "defer": 1, "skip": 2}
@@ -182,6 +183,21 @@ class DispatchScreen(SectionScreen):
         d = self.plan.decisions[int(key[2:])]
         # A short pause so that scrolling through the table does not render every row passed.
         self._preview_timer = self.set_timer(PREVIEW_DELAY, lambda: self._load_preview(d))
+
+    @on(DataTable.RowSelected, "#plan-table")
+    def _open_full(self, event: DataTable.RowSelected) -> None:
+        """Enter on a decision: its message full-screen."""
+        key = event.row_key.value or ""
+        if not key.startswith("d:") or self.plan is None:
+            return
+        d, as_of = self.plan.decisions[int(key[2:])], self.plan.as_of
+        title = f"{d.rule} step {d.step} → {d.customer_id} ({d.channel}, {d.template})"
+        self.run_db(lambda store: preview(store, d.rule, d.customer_id, as_of, step=d.step).text(),
+                    lambda text: self.app.push_screen(MessageView(title, text)), group="dispatch-open")
+
+    @on(Input.Submitted, "#dispatch-as-of")
+    def _as_of_entered(self) -> None:
+        self.action_dry_run()
 
     def _load_preview(self, d) -> None:
         as_of = self.plan.as_of
