@@ -142,3 +142,26 @@ def test_snapshot_rules(make_app, snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(120, 36), run_before=ready)
+
+
+async def test_last_run_counts_come_from_the_message_record(make_app, shop_db):
+    from lifecycle_tui.automation.dispatcher import run_plan
+    from lifecycle_tui.automation.planner import plan
+    from tests.tui.conftest import FROZEN
+
+    with open_store(shop_db) as store:
+        report = run_plan(store, plan(store, FROZEN), "outbox", who="test", clock=lambda: FROZEN)
+        sent = dict(store.conn.execute("SELECT rule, count(*) FROM messages WHERE status = 'sent' GROUP BY rule"))
+    assert sent and report.sent == sum(sent.values())
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_rules(pilot)
+        table = screen.query_one("#rules-table", DataTable)
+        for i in range(table.row_count):
+            row = [str(c) for c in table.get_row_at(i)]
+            name, last_run, total = row[1], row[5], row[6]
+            if name in sent:
+                assert last_run == f"#{report.run_id}: {sent[name]} sent"
+                assert total == str(sent[name])
+            else:
+                assert (last_run, total) == ("never", "0")
