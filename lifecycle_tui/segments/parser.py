@@ -37,6 +37,8 @@ from lifecycle_tui.segments.nodes import (
 from lifecycle_tui.segments.stages import STAGES
 from lifecycle_tui.store.timeutil import parse_datetime, to_iso
 
+MAX_DEPTH = 40
+MAX_CONDITIONS = 200
 MAX_DAYS = 36_500  # relative times reach back at most a century
 UNITS = {"minute": "minutes", "minutes": "minutes", "hour": "hours", "hours": "hours",
          "day": "days", "days": "days", "week": "weeks", "weeks": "weeks"}
@@ -56,6 +58,8 @@ class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.i = 0
+        self.depth = 0  # open parentheses and nots: bounded, so no rule can exhaust the stack
+        self.leaves = 0  # conditions: bounded, so the SQL stays within SQLite's expression depth
 
     # helpers
     @property
@@ -106,17 +110,31 @@ class _Parser:
             items.append(self.not_expr())
         return items[0] if len(items) == 1 else And(tuple(items))
 
+    def nest(self, tok: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise SegmentRuleError(f"the rule nests 'not' and parentheses more than {MAX_DEPTH} deep", tok.pos)
+
     def not_expr(self):
+        tok = self.tok
         if self.accept("not"):
-            return Not(self.not_expr())
+            self.nest(tok)
+            node = Not(self.not_expr())
+            self.depth -= 1
+            return node
+        self.leaves += 1
+        if self.leaves > MAX_CONDITIONS:
+            raise SegmentRuleError(f"the rule has more than {MAX_CONDITIONS} conditions", tok.pos)
         return self.primary()
 
     def primary(self):
         tok = self.tok
         if tok.kind == "(":
+            self.nest(tok)
             self.advance()
             node = self.or_expr()
             self.expect(")", "')'")
+            self.depth -= 1
             return node
         if tok.is_word("all", "everyone"):
             self.advance()

@@ -183,3 +183,15 @@ def test_builtin_segments_and_batch_counts_agree_with_their_rules(store, people)
     for s in segs:
         assert counts[s.name] == count_segment(store, s.rule, AS_OF), s.name
     assert sum(counts[s.name] for s in segs if s.name.startswith("stage: ")) == len(people)
+
+
+@pytest.mark.parametrize("text", ["(" * 2000 + "orders > 1" + ")" * 2000, "not " * 2000 + "orders > 1",
+                                  " and ".join(["orders > 1"] * 1000)])
+def test_huge_rules_are_refused_not_crashing(text):
+    with pytest.raises(SegmentRuleError):
+        validate_rule(text)
+
+
+def test_large_but_reasonable_rules_run(store, people):
+    rule = " or ".join(f"orders = {n}" for n in range(150))
+    assert count_segment(store, "(" * 30 + rule + ")" * 30, AS_OF) == 5
