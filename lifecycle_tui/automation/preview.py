@@ -162,5 +162,6 @@ def why_not(store, r, rowid: int, as_of: datetime, step: int) -> str:
     due = datetime.fromisoformat(last.anchor) + r.steps[step - 1].delay_td
     if due > as_of:
         return f"step {step} is due at {to_iso(due)[:16].replace('T', ' ')} UTC, not yet"
-    return (f"the last trigger ({last.key} at {last.anchor[:16].replace('T', ' ')} UTC) does not count "
-            f"for this rule: it was entered before ({r.describe_reentry()}), or it is long past")
+    # Due, not done and not listed as too late: the re-entry policy left this instance out.
+    return (f"the last trigger ({last.key} at {last.anchor[:16].replace('T', ' ')} UTC) does not start the rule "
+            f"again: the customer entered it before (re-entry: {r.describe_reentry()})")

@@ -169,3 +169,15 @@ def test_preview_sms_and_push_payloads(run, busy, shop, store):
                             "steps": [{"delay": "0h", "channel": "push", "template": "welcome_push"}]})
     text = run("dispatch", "preview", "app_hello", "--customer", "new1")
     assert text.exit_code == 0 and "Push payload" in text.stdout and "tok" in text.stdout
+
+
+def test_preview_explains_a_reentry_refusal(run, busy, shop, store):
+    cid = store.scalar("SELECT id FROM customers WHERE customer_id = 'cart1'")
+    old = shop.event(cid, "cart_updated", AS_OF - 30 * H)
+    shop.message(cid, "cart_abandoned", 1, f"cart:{old}", sent_at=AS_OF - 26 * H)
+    shop.message(cid, "cart_abandoned", 2, f"cart:{old}", channel="sms", sent_at=AS_OF - 6 * H)
+    data = _json(run("dispatch", "preview", "cart_abandoned", "--customer", "cart1", "--step", "1", "--json"))
+    assert data["decision"]["trigger_key"] == f"cart:{old}"  # the newer cart (5 h ago) is left out
+    assert data["status"].startswith("skip: already sent at 2026-06-29 10:00")
+    dry = _json(run("dispatch", "dry-run", "--rule", "cart_abandoned", "--json"))
+    assert [d for d in dry["decisions"] if d["customer_id"] == "cart1"] == []  # re-entry: after 3 days
