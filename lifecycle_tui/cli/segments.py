@@ -182,6 +182,15 @@ def rfm(ctx: typer.Context, json_out: bool = JsonOption) -> None:
         cells = [c for c in report["grid"] if c["r"] == r]
         grid.add_row(str(r), *[f"{escape(c['segment'])}\n{c['customers']:,} · {c['revenue']:,.0f}" for c in cells])
     console.print(grid)
+    scores = Table("score", "recency (days)", "frequency (orders)", "monetary", title="What the scores mean")
+    ranges = {k: {row["score"]: row for row in v} for k, v in report["scores"].items()}
+    for score in range(5, 0, -1):
+        cells = []
+        for letter, fmt in (("r", "{:g}"), ("f", "{:g}"), ("m", "{:,.2f}")):
+            row = ranges[letter].get(score)
+            cells.append("-" if row is None else f"{fmt.format(row['min'])} - {fmt.format(row['max'])}")
+        scores.add_row(str(score), *cells)
+    console.print(scores)
     totals = Table("segment", "customers", "revenue")
     for s in report["segments"]:
         totals.add_row(escape(s["segment"]), f"{s['customers']:,}", f"{s['revenue']:,.2f}")

@@ -31,7 +31,8 @@ def rfm_report(store, as_of: datetime) -> dict:
     """The 5x5 R x F grid and per-segment totals over customers with at least one counted order.
 
     ``{as_of, customers, grid: [{r, f, segment, customers, revenue}] (R=5..1, F=1..5),
-    segments: [{segment, customers, revenue}] (grid order)}``.
+    segments: [{segment, customers, revenue}] (grid order), scores: {r|f|m: [{score, min, max,
+    customers}]}}`` -- the score ranges in days, orders and currency units.
     """
     ensure_metrics(store, as_of)
     cells = {
@@ -53,4 +54,21 @@ def rfm_report(store, as_of: datetime) -> dict:
         "customers": sum(c["customers"] for c in out_cells),
         "grid": out_cells,
         "segments": segments,
+        "scores": _score_ranges(store),
     }
+
+
+# What each score means in the shop's own numbers (days, orders, currency units).
+_MEASURES = {"r": ("days_since_last_order", 1), "f": ("orders", 1), "m": ("revenue_cents", 100)}
+
+
+def _score_ranges(store) -> dict:
+    """``{r|f|m: [{score, min, max, customers}]}``, score 5 first."""
+    out = {}
+    for letter, (column, unit) in _MEASURES.items():
+        rows = store.conn.execute(
+            f"SELECT {letter}, min({column}), max({column}), count(*) FROM customer_metrics "
+            f"WHERE {letter} IS NOT NULL GROUP BY {letter} ORDER BY {letter} DESC"
+        )
+        out[letter] = [{"score": r[0], "min": r[1] / unit, "max": r[2] / unit, "customers": r[3]} for r in rows]
+    return out

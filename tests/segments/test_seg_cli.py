@@ -66,6 +66,11 @@ def test_rfm_json_grid_and_totals(shopcli):
     assert cells[(5, 5)]["segment"] == "Champions" and cells[(5, 5)]["customers"] == 1
     assert cells[(5, 5)]["revenue"] == 120.0
     assert {s["segment"]: s["customers"] for s in out["segments"]}["Lost"] == 1
+    # two buyers: ann (2 orders, 10 days, 120.00) scores 5 everywhere, bob (1, 200, 5.00) scores 1
+    assert out["scores"]["f"] == [{"score": 5, "min": 2, "max": 2, "customers": 1},
+                                  {"score": 1, "min": 1, "max": 1, "customers": 1}]
+    assert out["scores"]["r"][0] == {"score": 5, "min": 10, "max": 10, "customers": 1}
+    assert out["scores"]["m"][-1] == {"score": 1, "min": 5.0, "max": 5.0, "customers": 1}
 
 
 def test_segments_add_list_show(shopcli):
