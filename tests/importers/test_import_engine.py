@@ -214,3 +214,38 @@ def test_fast_and_general_paths_agree(tmp_path, store, run_import):
     assert [(r.line, r.column) for r in report.rejected] == [(4, "placed_at")]
     rows = [tuple(r) for r in store.conn.execute("SELECT placed_at, total_cents, currency, status FROM orders ORDER BY order_id")]
     assert rows == [("2025-01-10T12:00:00+00:00", 4990, "EUR", "paid")] * 2
+
+
+def test_utf16_tab_file(tmp_path, store, run_import):
+    p = tmp_path / "u16.tsv"
+    p.write_bytes("customer_id\temail\tfirst_name\nU1\tu@example.com\tÜlla\n".encode("utf-16"))
+    report = run_import(p, "customers")
+    assert report.encoding == "utf-16" and report.delimiter == "\t"
+    assert customer(store, "U1")["first_name"] == "Ülla"
+
+
+def test_jsonl_bad_line_named(tmp_path, run_import):
+    p = tmp_path / "e.jsonl"
+    p.write_text('{"customer_id": "C1", "type": "x", "occurred_at": "2025-01-01"}\n{"customer_id": "C1", "type": \n')
+    with pytest.raises(ImportRefused, match="line 2"):
+        run_import(p, "events")
+    p.write_text('{"customer_id": "C1", "type": "x", "occurred_at": "2025-13-01"}\n')
+    with pytest.raises(ImportRefused, match=r"line 1, column 'occurred_at'"):
+        run_import(p, "events")
+
+
+def test_extra_cells_rejected(tmp_path, run_import):
+    p = tmp_path / "c.csv"
+    p.write_text("customer_id,email\nC1,a@example.com\nC2,b@example.com,surprise\n")
+    report = run_import(p, "customers", skip_invalid=True)
+    assert report.inserted == 1 and [(r.line, r.column) for r in report.rejected] == [(3, "column 3")]
+
+
+def test_progress_is_reported(tmp_path, run_import):
+    p = tmp_path / "o.csv"
+    p.write_text("order_id,customer_id,placed_at,total\n" + "".join(f"P{i},C{i},2025-01-01,1\n" for i in range(100)))
+    seen = []
+    run_import(p, "orders", batch_rows=10, progress=lambda done, total: seen.append((done, total)))
+    size = p.stat().st_size
+    assert len(seen) >= 2 and seen[-1] == (size, size)
+    assert all(a <= b for (a, _), (b, _) in zip(seen, seen[1:]))
