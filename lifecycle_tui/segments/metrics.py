@@ -50,6 +50,9 @@ class RefreshReport:
     bands: dict = field(default_factory=dict)  # {"r": [(score, bound), ...], "f": ..., "m": ...}
 
 
+# NOT INDEXED: one sequential pass over orders then an in-memory sort by customer beats walking
+# the (customer_id, placed_at) index, which needs a random table lookup per order for the
+# total and status (measured ~2x on 1M orders; see bench/segments_bench.py).
 _AGG_SQL = f"""
 INSERT INTO temp._agg (cid, n, rev, first_at, last_at, days)
 SELECT customer_id, count(*), sum(total_cents), min(placed_at), max(placed_at),
@@ -58,10 +61,6 @@ FROM orders NOT INDEXED
 WHERE placed_at <= :as_of AND status NOT IN ({", ".join(f"'{s}'" for s in NOT_COUNTED_STATUSES)})
 GROUP BY customer_id
 """
-
-# NOT INDEXED: one sequential pass over orders then an in-memory sort by customer beats walking
-# the (customer_id, placed_at) index, which needs a random table lookup per order for the
-# total and status (measured ~2x on 1M orders; see bench/segments_bench.py).
 
 _SCORED = (("r", "days", False), ("f", "n", True), ("m", "rev", True))
 
