@@ -73,6 +73,8 @@ class CustomerResolver:
                 )
                 if cid:
                     self.by_id[cid] = rowid
+                    if r["email_norm"]:  # later email-only rows of this file find this customer
+                        self.by_email.setdefault(r["email_norm"], rowid)
                 else:
                     self.by_email[r["email_norm"]] = rowid
             out.append(rowid)
@@ -107,6 +109,11 @@ class CustomerWriter:
     @staticmethod
     def key(row: dict) -> str:
         return row["customer_id"] or "@" + row["email_norm"]
+
+    @staticmethod
+    def also_keys(row: dict) -> tuple[str, ...]:
+        """A row with an id and an email may meet an email-only row of the same customer in the batch."""
+        return ("@" + row["email_norm"],) if row["customer_id"] and row["email_norm"] else ()
 
     def _existing(self, rows: list[dict]) -> list[dict | None]:
         conn = self.state.conn

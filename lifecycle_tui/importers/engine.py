@@ -153,6 +153,7 @@ def _run(store, table, kind, reading, report, skip_invalid, at, progress, batch_
         resolver = CustomerResolver(state)
         writer = OrderWriter(state, resolver) if kind == "orders" else EventWriter(state, resolver)
     key = writer.key
+    also = getattr(writer, "also_keys", None)
     batch: list[dict] = []
     keys: set[str] = set()
     rows = 0
@@ -162,7 +163,8 @@ def _run(store, table, kind, reading, report, skip_invalid, at, progress, batch_
             _reject(report, item, skip_invalid)
             continue
         k = key(item)
-        if k in keys or len(batch) >= batch_rows:
+        extra = also(item) if also else ()
+        if k in keys or len(batch) >= batch_rows or (extra and not keys.isdisjoint(extra)):
             # A key seen again in this batch is flushed first so its second row sees the first.
             writer.write(batch)
             batch, keys = [], set()
@@ -170,6 +172,8 @@ def _run(store, table, kind, reading, report, skip_invalid, at, progress, batch_
                 progress(table.bytes_read(), table.size)
         batch.append(item)
         keys.add(k)
+        if extra:
+            keys.update(extra)
     if batch:
         writer.write(batch)
     report.rows = rows

@@ -249,3 +249,20 @@ def test_progress_is_reported(tmp_path, run_import):
     size = p.stat().st_size
     assert len(seen) >= 2 and seen[-1] == (size, size)
     assert all(a <= b for (a, _), (b, _) in zip(seen, seen[1:]))
+
+
+def test_id_row_and_email_row_of_one_customer_in_one_file(tmp_path, store, run_import):
+    p = tmp_path / "c.csv"
+    p.write_text("customer_id,email,first_name,last_name\nC5,max@example.com,Max,\n,MAX@example.com,,Moss\n")
+    report = run_import(p, "customers")
+    assert (report.inserted, report.updated) == (1, 1)
+    m = customer(store, "C5")
+    assert (m["first_name"], m["last_name"]) == ("Max", "Moss")
+
+
+def test_orders_by_id_and_by_email_reach_one_new_customer(tmp_path, store, run_import):
+    p = tmp_path / "o.csv"
+    p.write_text("order_id,customer_id,email,placed_at,total\nQ1,C8,q@example.com,2025-01-01,5\nQ2,,Q@example.com,2025-01-02,6\n")
+    report = run_import(p, "orders")
+    assert report.customers_created == 1
+    assert store.scalar("SELECT count(DISTINCT customer_id) FROM orders") == 1
