@@ -13,10 +13,13 @@ import base64
 import binascii
 import hashlib
 import html as htmlmod
+import re
 from email.utils import format_datetime, formataddr
 from urllib.parse import quote
 
 SUBJECT_WARN = 78
+GMAIL_CLIP_BYTES = 102 * 1024  # Gmail hides everything after this much HTML behind "View entire message"
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt\s*=)[^>]*>", re.I)
 CRLF = "\r\n"
 
 
@@ -109,6 +112,11 @@ def check(*, subject: str, html: str, text: str, unsubscribe_url: str | None, ma
         errors.append("the plain-text part is empty")
     if marketing and unsubscribe_url and unsubscribe_url not in html and htmlmod.escape(unsubscribe_url) not in html:
         errors.append("a marketing email must link to {{ unsubscribe_url }} in its HTML")
+    size = len(html.encode("utf-8"))
+    if size > GMAIL_CLIP_BYTES:
+        warnings.append(f"the HTML is {size // 1024} KB; Gmail clips messages over 102 KB (and the unsubscribe link with them)")
+    if _IMG_WITHOUT_ALT.search(html):
+        warnings.append("an image has no alt text (shown when images are blocked, and read by screen readers)")
     if not to_email:
         warnings.append("this customer has no email address")
     return errors, warnings

@@ -53,6 +53,15 @@ def test_lint_finds_errors(shop, text, message, line):
         assert hit[0].line == line
 
 
+def test_email_warnings(shop):
+    text = ('---\nchannel: email\nsubject: Hi\nmarketing: false\n---\n<p><img src="https://x.example/a.png"></p>'
+            "<p>{{ 'x' * 110000 }}</p>\n")
+    report = lint_template(shop, parse_source(text, name="probe"), AS_OF)
+    assert report.ok
+    messages = " ".join(f.message for f in report.warnings)
+    assert "alt text" in messages and "Gmail clips" in messages
+
+
 def test_lint_warnings_do_not_fail(shop):
     text = "---\nchannel: sms\nmarketing: false\n---\n" + "Your parcel is on its way. " * 8 + "\n"
     save_template(shop, text, name="long_sms")
