@@ -96,3 +96,17 @@ def test_lint_exit_codes(shop_cli, tmp_path):
     everything = shop_cli("--as-of", AS_OF, "templates", "lint")
     assert everything.exit_code == 1 and "FAIL promo" in everything.stdout
     assert shop_cli("templates", "lint", "nope").exit_code == 1
+
+
+def test_show_version_and_html(shop_cli, tmp_path):
+    f = tmp_path / "note.sms.jinja"
+    f.write_text("---\nchannel: sms\nmarketing: false\n---\nFirst text.\n")
+    shop_cli("templates", "import", str(f))
+    f.write_text("---\nchannel: sms\nmarketing: false\n---\nSecond text.\n")
+    shop_cli("templates", "import", str(f))
+    assert "First text." in shop_cli("templates", "show", "note", "--version", "1").stdout
+    shown = shop_cli.json("templates", "show", "note")
+    assert shown["version"] == 2 and "Second text." in shown["source"]
+    assert shop_cli("templates", "show", "note", "--version", "5").exit_code == 1
+    html = shop_cli("--as-of", AS_OF, "templates", "render", "welcome_1", "--customer", "C1", "--html")
+    assert "<!doctype html>" in html.stdout
