@@ -17,6 +17,11 @@ class SegmentRuleError(ValueError):
         super().__init__(self._render())
 
     @property
+    def message(self) -> str:
+        """The reason alone (``str(error)`` adds the column and the caret line)."""
+        return self.reason
+
+    @property
     def column(self) -> int:
         if self.text is None:
             return self.position + 1

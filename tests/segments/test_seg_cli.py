@@ -161,3 +161,19 @@ def test_segments_refresh_on_demand(shopcli):
     assert (first["customers"], first["buyers"], first["recorded"]) == (4, 2, True)
     again = shopcli.json("segments", "refresh")
     assert again["stage_changes"] == 0 and again["rfm_changes"] == 0
+
+
+def test_export_to_an_unwritable_place_exits_1(shopcli, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = shopcli("segments", "export", "Lapsed", str(blocker / "sub" / "out.csv"))
+    assert result.exit_code == 1 and "cannot write" in result.stderr
+
+
+def test_a_saved_rule_that_no_longer_parses_is_listed_not_fatal(shopcli, store):
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO segments (name, rule, created_at, updated_at) VALUES ('old', 'ordrs > 1', 'x', 'x')")
+    listed = {s["name"]: s["customers"] for s in shopcli.json("segments", "list")}
+    assert listed["old"] is None and listed["stage: Lapsed"] == 0
+    result = shopcli("customers", "list", "--segment", "old")
+    assert result.exit_code == 1 and "ordrs" in result.stderr

@@ -195,3 +195,9 @@ def test_huge_rules_are_refused_not_crashing(text):
 def test_large_but_reasonable_rules_run(store, people):
     rule = " or ".join(f"orders = {n}" for n in range(150))
     assert count_segment(store, "(" * 30 + rule + ")" * 30, AS_OF) == 5
+
+
+def test_error_attributes():
+    err = _error("orders > 1 and\n  ordrs > 2")
+    assert (err.message, err.position, err.column) == ("unknown field 'ordrs'; did you mean 'orders'?", 17, 3)
+    assert str(err).splitlines()[1:] == ["    ordrs > 2", "    ^"]
