@@ -7,9 +7,9 @@ Why each guard exists:
   can reach attributes) and leave out the ``format`` and ``random`` filters.
 - Templates cannot loop forever or blow up memory: every ``{% for %}`` is wrapped in a guard
   counting iterations and checking the clock; attribute access, item access and calls check
-  the clock too; ``range()`` is capped; ``*``, ``**`` and ``+`` refuse huge results; filters
-  refuse huge widths and results; rendering streams through ``generate()`` and stops at the
-  rendered-size cap.
+  the clock too; ``range()`` is capped; ``~``, ``*``, ``**`` and ``+`` refuse huge results;
+  filters and str methods refuse huge widths, joins and replacements before building them;
+  rendering streams through ``generate()`` and stops at the rendered-size cap.
 - ``StrictUndefined``: a misspelt variable is an error, never an empty string in a sent email.
 """
 
@@ -24,8 +24,8 @@ import jinja2
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from jinja2.utils import Namespace
 from jinja2.runtime import markup_join, str_join
+from jinja2.utils import Namespace
 from jinja2.visitor import NodeTransformer
 
 from lifecycle_tui.messages.errors import TemplateError
