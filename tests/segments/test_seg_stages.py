@@ -192,3 +192,14 @@ def test_deleting_a_customer_cascades(shop):
     assert ensure_metrics(shop.store, AS_OF) is not None
     ids = [r[0] for r in shop.store.conn.execute("SELECT customer_id FROM customer_metrics")]
     assert ids == [b]
+
+
+def test_refresh_drops_rows_of_customers_deleted_without_cascade(shop):
+    a = shop.customer("a")
+    b = shop.customer("b")
+    refresh_metrics(shop.store, AS_OF)
+    shop.store.conn.execute("PRAGMA foreign_keys = OFF")  # as an outside tool might
+    shop.store.conn.execute("DELETE FROM customers WHERE id = ?", (a,))
+    shop.store.conn.execute("PRAGMA foreign_keys = ON")
+    refresh_metrics(shop.store, AS_OF)
+    assert [r[0] for r in shop.store.conn.execute("SELECT customer_id FROM customer_metrics")] == [b]
