@@ -82,3 +82,18 @@ def test_imported_customer_shows_with_orders(cli):
 def test_help_text(cli, kind):
     result = cli("import", kind, "--help")
     assert result.exit_code == 0 and "--skip-invalid" in result.stdout and "--dry-run" in result.stdout
+
+
+def test_committed_import_refreshes_metrics_dry_run_does_not(cli, db_path):
+    from lifecycle_tui.store import open_store
+
+    def metrics_as_of():
+        with open_store(db_path) as s:
+            return s.scalar("SELECT as_of FROM metrics_state WHERE id = 1")
+
+    assert cli("--as-of", "2026-01-01", "import", "orders", str(FIXTURES / "shopify_orders.csv"), "--dry-run").exit_code == 0
+    assert metrics_as_of() != "2026-01-01T00:00:00+00:00"
+    assert cli("--as-of", "2026-01-01", "import", "orders", str(FIXTURES / "shopify_orders.csv")).exit_code == 0
+    assert metrics_as_of() == "2026-01-01T00:00:00+00:00"
+    with open_store(db_path) as s:
+        assert s.scalar("SELECT count(*) FROM customer_metrics") == 3
