@@ -9,6 +9,7 @@ what a real import would do.
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -130,6 +131,9 @@ def import_file(
                     raise _Rollback
         except _Rollback:
             pass
+        except sqlite3.OperationalError as exc:
+            # e.g. another process held the write lock past the busy timeout, or the disk is full.
+            raise ImportRefused(f"{path}: the store could not be written ({exc}); nothing was imported.") from None
         finally:
             conn.execute(f"PRAGMA cache_size = {old_cache}")
             conn.execute(f"PRAGMA foreign_keys = {int(old_fk)}")

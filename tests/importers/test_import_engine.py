@@ -266,3 +266,18 @@ def test_orders_by_id_and_by_email_reach_one_new_customer(tmp_path, store, run_i
     report = run_import(p, "orders")
     assert report.customers_created == 1
     assert store.scalar("SELECT count(DISTINCT customer_id) FROM orders") == 1
+
+
+def test_locked_store_is_a_clean_refusal(db_path, store, run_import):
+    import sqlite3
+
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    store.conn.execute("PRAGMA busy_timeout = 100")
+    try:
+        with pytest.raises(ImportRefused, match="could not be written"):
+            run_import(FIXTURES / "bom_customers.csv", "customers")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert run_import(FIXTURES / "bom_customers.csv", "customers").inserted == 1
