@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-
 FROZEN = datetime(2026, 6, 30, 12, 0, tzinfo=timezone.utc)
 SEED = 11
 SEED_CUSTOMERS = 200
