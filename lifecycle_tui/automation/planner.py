@@ -159,18 +159,22 @@ def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain
     instances = find_instances(store, r, as_of, since, customer)
     instances = _reentry(r, instances, entered.get(r.name, {}), to_iso(as_of - latest_step_delay(r) - catch_up))
     delays = [s.delay_td for s in r.steps]
+    dues: dict[str, list[tuple[datetime, str]]] = {}  # anchor text -> [(due, due text)]: many share one
     for inst in instances:
-        anchor = datetime.fromisoformat(inst.anchor)
         cust_text = names.get(inst.customer)
         if cust_text is None:
             continue
+        steps_due = dues.get(inst.anchor)
+        if steps_due is None:
+            anchor = datetime.fromisoformat(inst.anchor)
+            steps_due = dues[inst.anchor] = [(anchor + d, to_iso(anchor + d)) for d in delays]
         for i, step in enumerate(r.steps, start=1):
-            due = anchor + delays[i - 1]
+            due, due_text = steps_due[i - 1]
             if due > as_of:
                 break  # later steps are later still
             key = dedupe_key(r.name, i, cust_text, inst.key)
             d = Decision(r.name, i, inst.customer, cust_text, step.channel, step.template, "send", None,
-                         to_iso(due), inst.key, key, priority=r.priority)
+                         due_text, inst.key, key, priority=r.priority)
             status = done.get(key)
             if status is not None and status[0] in DONE:
                 if include_done:
@@ -279,6 +283,9 @@ def _reentry(r: Rule, instances: list[Instance], entered: dict[int, list], live_
     kept: list[Instance] = []
     for cid, insts in by_customer.items():
         past = entered.get(cid, [])
+        if not past and len(insts) == 1:  # the common case: nothing to weigh
+            kept.append(insts[0])
+            continue
         past_keys = {k for k, _ in past}
         times = sorted(t for _, t in past)
         insts.sort(key=lambda i: (i.anchor, i.key))

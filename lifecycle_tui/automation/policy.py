@@ -65,6 +65,7 @@ class Policy:
             "sms": [(timedelta(hours=s["caps.sms_hours"]), 1), (timedelta(days=7), s["caps.sms_per_week"])],
             "push": [(timedelta(hours=s["caps.push_hours"]), 1)],
         }
+        self._starts: dict[timedelta, str] = {}  # cap window -> its start as ISO text
         self.suppressed = {(r[0], r[1]): r[2] for r in store.conn.execute(
             "SELECT kind, value, reason FROM suppressions")}
         self.contacts = self._load_contacts(store, customers)
@@ -121,11 +122,13 @@ class Policy:
         return None
 
     def cap_problem(self, rowid: int, channel: str) -> str | None:
-        sent = self.history.get((rowid, channel), ())
+        sent = self.history.get((rowid, channel))
+        if not sent:
+            return None
         for window, limit in self.caps[channel]:
             if window <= timedelta(0) or limit <= 0:
                 continue
-            start = to_iso(self.as_of - window)
+            start = self._starts.get(window) or self._starts.setdefault(window, to_iso(self.as_of - window))
             within = [m for m in sent if m.at > start]
             if len(within) >= limit:
                 last = within[-1]

@@ -102,9 +102,10 @@ def _numbered_orders(store, as_of, since, customer, n: int):
     sql = f"""
         SELECT o.id, o.order_id, o.customer_id, o.placed_at FROM orders o
         WHERE o.{COUNTED} AND o.placed_at >= ? AND o.placed_at <= ? {where}
-          AND (SELECT count(*) FROM orders p WHERE p.customer_id = o.customer_id AND p.{COUNTED}
-               AND (p.placed_at, p.id) < (o.placed_at, o.id)) = ?"""
-    return store.conn.execute(sql, (since, as_of, *cparams, n - 1))
+          AND (SELECT count(*) FROM (SELECT 1 FROM orders p WHERE p.customer_id = o.customer_id AND p.{COUNTED}
+               AND (p.placed_at, p.id) < (o.placed_at, o.id) LIMIT ?)) = ?"""
+    # LIMIT n: a buyer with years of orders is ruled out after n earlier ones, not all of them.
+    return store.conn.execute(sql, (since, as_of, *cparams, n, n - 1))
 
 
 def _first_purchase(store, t, as_of, since, customer, _dt):
