@@ -161,7 +161,8 @@ def why_not(store, r, rowid: int, as_of: datetime, step: int) -> str:
     last = max(instances, key=lambda i: (i.anchor, i.key))
     due = datetime.fromisoformat(last.anchor) + r.steps[step - 1].delay_td
     if due > as_of:
-        return f"step {step} is due at {to_iso(due)[:16].replace('T', ' ')} UTC, not yet"
+        when = to_iso(due)[:19 if due.second else 16].replace("T", " ")
+        return f"step {step} is due at {when} UTC, not yet"
     # Due, not done and not listed as too late: the re-entry policy left this instance out.
     return (f"the last trigger ({last.key} at {last.anchor[:16].replace('T', ' ')} UTC) does not start the rule "
             f"again: the customer entered it before (re-entry: {r.describe_reentry()})")
