@@ -152,6 +152,23 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     return result
 
 
+def dry_run(store, as_of: datetime, rule: str | None = None, **options) -> Plan:
+    """:func:`plan` leaving the store file exactly as it was, even when the metrics were stale.
+
+    The metrics refresh the plan needs (and the stage/RFM changes it records) happen inside a
+    transaction that is rolled back afterwards, so a dry-run at ``as_of`` shows what a run at
+    ``as_of`` would do and writes nothing at all.
+    """
+    conn = store.conn
+    if conn.in_transaction:  # inside a caller's transaction: that caller decides what is kept
+        return plan(store, as_of, rule, **options)
+    conn.execute("BEGIN")
+    try:
+        return plan(store, as_of, rule, **options)
+    finally:
+        conn.rollback()
+
+
 def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain, include_done) -> None:
     catch_up = r.catch_up_td
     window = 2 * catch_up
@@ -315,4 +332,4 @@ def _filters(store, rules: list[Rule], as_of: datetime, customers: set[int]) -> 
     return out
 
 
-__all__ = ["Decision", "Plan", "plan", "dedupe_key", "RuleError"]
+__all__ = ["Decision", "Plan", "plan", "dry_run", "dedupe_key", "RuleError"]

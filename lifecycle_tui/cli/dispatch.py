@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from lifecycle_tui.automation.planner import plan
+from lifecycle_tui.automation.planner import dry_run
 from lifecycle_tui.automation.preview import preview
 from lifecycle_tui.automation.rules import RuleError
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, fail, state
@@ -58,7 +58,7 @@ def dry_run_command(
     st = state(ctx)
     with st.open() as store:
         try:
-            result = plan(store, st.as_of_for(store), rule=rule, include_disabled=rule is not None)
+            result = dry_run(store, st.as_of_for(store), rule=rule, include_disabled=rule is not None)
         except RuleError as exc:
             fail(str(exc))
     if json_out:

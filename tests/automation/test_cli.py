@@ -91,8 +91,10 @@ def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_dry_run_writes_nothing(run, busy, store):
-    ensure_metrics(store, AS_OF)  # the metrics cache is current, as after an import
+@pytest.mark.parametrize("metrics_current", [True, False])
+def test_dry_run_writes_nothing(run, busy, store, metrics_current):
+    if metrics_current:
+        ensure_metrics(store, AS_OF)  # as after an import; else the dry-run computes them and lets go
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     before = (_digest(store.path), store.data_version(), store.scalar("SELECT count(*) FROM messages"))
     assert _json(run("dispatch", "dry-run", "--json"))["summary"]["send"] == 3
