@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from lifecycle_tui.automation.policy import normalise_phone as phone_norm  # the form suppressions hold
 from lifecycle_tui.importers.batch import IN_JSON, WriteState, fetch_in
-from lifecycle_tui.importers.values import phone_norm
 
 CHANNELS = ("email", "sms", "push")
 

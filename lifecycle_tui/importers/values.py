@@ -173,11 +173,6 @@ def check_email(text: str) -> str:
     return s
 
 
-def phone_norm(text: str) -> str:
-    """A phone number reduced to ``+`` and digits: the form suppressions are matched on."""
-    return re.sub(r"[^\d+]", "", text)
-
-
 def json_object(text: str) -> dict:
     s = text.strip()
     if not s:

@@ -175,7 +175,7 @@ def test_suppressed_contacts_are_not_subscribed(tmp_path, store, run_import):
     with store.transaction() as conn:
         conn.execute("INSERT INTO suppressions (kind, value, reason, created_at) VALUES ('email', 'sup@example.com', 'bounce', ?)", ("2026-01-01T00:00:00+00:00",))
         conn.execute("INSERT INTO suppressions (kind, value, reason, created_at) VALUES ('phone', '+4930999', 'manual', ?)", ("2026-01-01T00:00:00+00:00",))
-    report = run_import(_consent_file(tmp_path, "S1,Sup@Example.com,+49 30 999,yes,yes\nS2,ok@example.com,,yes,no\n"), "customers")
+    report = run_import(_consent_file(tmp_path, "S1,Sup@Example.com,0049 30 999,yes,yes\nS2,ok@example.com,,yes,no\n"), "customers")
     s1 = customer(store, "S1")
     assert (s1["accepts_email"], s1["accepts_sms"]) == (0, 0)
     assert customer(store, "S2")["accepts_email"] == 1
