@@ -7,7 +7,7 @@ recorded for them and the planner's decisions at ``as_of`` into sentences a shop
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lifecycle_tui.automation.planner import plan
 from lifecycle_tui.automation.preview import describe, find_customer
@@ -97,12 +97,29 @@ def _one(store, r: Rule, rowid: int, as_of: datetime, decisions, sent) -> RuleEx
                 e.next_due = {"step": i, "template": s.template, "channel": s.channel, "due_at": to_iso(due),
                               "trigger_key": last.key}
                 break
+    if e.next_due is None and r.kind == "date_property" and (instances or r.trigger["property"] == "birthday"):
+        e.next_due = _next_date(store, r, rowid, as_of)
     e.summary = _summary(r, instances, e, live, decisions)
     return e
 
 
+def _next_date(store, r: Rule, rowid: int, as_of: datetime) -> dict | None:
+    """The next birthday or anniversary step (a date property is known ahead of time)."""
+    ahead = [i for i in find_instances(store, r, as_of + timedelta(days=366), to_iso(as_of), rowid)
+             if i.anchor > to_iso(as_of)]
+    if not ahead:
+        return None
+    first = min(ahead, key=lambda i: i.anchor)
+    s = r.steps[0]
+    due = datetime.fromisoformat(first.anchor) + s.delay_td
+    return {"step": 1, "template": s.template, "channel": s.channel, "due_at": to_iso(due), "trigger_key": first.key}
+
+
 def _summary(r: Rule, instances, e: RuleExplanation, live, decisions) -> str:
     if not instances:
+        if e.next_due:
+            return (f"Not triggered yet: step 1 ({e.next_due['template']}) is due "
+                    f"{_t(e.next_due['due_at'])} ({e.next_due['trigger_key']}).")
         return f"Not triggered: the customer never {trigger_words(r)}."
     last = instances[-1]
     parts = [f"Triggered {len(instances)} time(s), last {_t(last.anchor)} ({last.key})."]

@@ -183,3 +183,11 @@ def test_preview_explains_a_reentry_refusal(run, busy, shop, store):
     assert data["status"].startswith("skip: already sent at 2026-06-29 10:00")
     dry = _json(run("dispatch", "dry-run", "--rule", "cart_abandoned", "--json"))
     assert [d for d in dry["decisions"] if d["customer_id"] == "cart1"] == []  # re-entry: after 3 days
+
+
+def test_explain_names_the_next_birthday(run, shop):
+    shop.customer("later_bday", created=AS_OF - 400 * D, birthday="1991-08-23", timezone_name="Europe/Berlin")
+    data = _json(run("explain", "later_bday", "--json"))
+    bday = {r["rule"]: r for r in data["rules"]}["birthday"]
+    assert bday["next_due"]["due_at"] == "2026-08-23T07:00:00+00:00"
+    assert bday["summary"].endswith("Next: step 1 (birthday) due 2026-08-23 07:00 UTC.")
