@@ -42,6 +42,8 @@ def settings_list(ctx: typer.Context, json_out: bool = JsonOption) -> None:
     """Every setting with its value and what it does."""
     with state(ctx).open() as store:
         values = get_all(store)
+    # Secrets sign unsubscribe links: never print them where a screen or a log could keep them.
+    values = {k: ("(set)" if v else "") if k.startswith("secret.") else v for k, v in values.items()}
     if json_out:
         emit_json(values)
         return

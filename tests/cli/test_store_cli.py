@@ -93,3 +93,13 @@ def test_every_command_has_help():
             walk(sub, path + [name])
 
     walk(group, ["lifecycle"])
+
+
+def test_settings_list_hides_secrets(cli, store):
+    from lifecycle_tui.store.settings import get
+
+    secret = get(store, "secret.unsubscribe")
+    assert secret, "init makes the unsubscribe secret"
+    result = cli("settings", "list", "--json")
+    assert secret not in result.stdout
+    assert cli.json("settings", "list")["secret.unsubscribe"] == "(set)"

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-DOMAIN = ["store", "importers", "segments", "messages", "automation"]
+DOMAIN = ["store", "importers", "segments", "messages", "automation", "sample"]
 
 
 @pytest.mark.parametrize("package", DOMAIN)
