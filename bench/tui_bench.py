@@ -62,6 +62,8 @@ async def run_console(path: Path, scroll: bool) -> dict:
         dash = app.screen
         await wait_for(pilot, lambda: dash.figures is not None)
         figures["dashboard first paint (s)"] = time.perf_counter() - started
+        await wait_for(pilot, lambda: dash.sales is not None)
+        figures["dashboard sales chart (s)"] = time.perf_counter() - started
         await wait_for(pilot, lambda: dash.plan_summary is not None, timeout=600)
         figures["dashboard dry-run summary (s)"] = time.perf_counter() - started
 

@@ -53,7 +53,9 @@ class CustomerQuery:
 @dataclass(frozen=True)
 class CustomerPage:
     rows: list[dict]
-    after: tuple | None  # pass back to get the next page; None when this was the last one
+    after: tuple | None  # key to pass as ``after`` for the next page; None: this page reaches the end
+    before: tuple | None = None  # (pages read backwards) key for the page before; None: the top
+    # Each row carries "sort_key"; (row["sort_key"], row["id"]) is its key.
 
 
 class _Params:
@@ -108,16 +110,27 @@ def count_customers(store, query: CustomerQuery) -> int:
     return int(store.scalar(f"SELECT count(*) {source}", params.values))
 
 
-def customer_page(store, query: CustomerQuery, after: tuple | None = None, limit: int = PAGE_SIZE) -> CustomerPage:
-    """``limit`` customers in the query's order, starting after the key ``after`` (None: from the top)."""
+def row_key(row: dict) -> tuple:
+    """The keyset key of a row from :func:`customer_page` (its sort value and row id)."""
+    return (row["sort_key"], row["id"])
+
+
+def customer_page(
+    store, query: CustomerQuery, after: tuple | None = None, limit: int = PAGE_SIZE, *, before: tuple | None = None
+) -> CustomerPage:
+    """``limit`` customers in the query's order right after the key ``after`` (None: from the top),
+    or, with ``before``, the ``limit`` customers right before that key (still in display order)."""
     expr = _sort(query)
     params = _Params(query.filter_params)
     where = _where(query, params)
-    if after is not None:
-        op = "<" if query.descending else ">"
-        key_sql = f"({expr}, c.id) {op} ({params.add(after[0])}, {params.add(after[1])})"
+    backwards = before is not None
+    key = before if backwards else after
+    if key is not None:
+        # Forward in ascending order reads (sort, id) > key; backwards or descending flip it.
+        op = "<" if query.descending != backwards else ">"
+        key_sql = f"({expr}, c.id) {op} ({params.add(key[0])}, {params.add(key[1])})"
         where = f"{where} AND {key_sql}" if where else f"WHERE {key_sql}"
-    direction = "DESC" if query.descending else "ASC"
+    direction = "DESC" if query.descending != backwards else "ASC"
     sql = (
         f"SELECT {_COLUMNS}, {expr} AS sort_key {_base_sql(where)} "
         f"ORDER BY sort_key {direction}, c.id {direction} LIMIT {params.add(limit + 1)}"
@@ -125,8 +138,10 @@ def customer_page(store, query: CustomerQuery, after: tuple | None = None, limit
     rows = [dict(r) for r in store.conn.execute(sql, params.values)]
     more = len(rows) > limit
     rows = rows[:limit]
-    next_key = (rows[-1]["sort_key"], rows[-1]["id"]) if more and rows else None
-    return CustomerPage(rows=rows, after=next_key)
+    if backwards:
+        rows.reverse()
+        return CustomerPage(rows=rows, after=None, before=row_key(rows[0]) if more and rows else None)
+    return CustomerPage(rows=rows, after=row_key(rows[-1]) if more and rows else None)
 
 
 def customer_rowid(store, customer_id: str) -> int | None:

@@ -41,20 +41,30 @@ def test_keyset_pages_cover_every_customer_once(shop_db):
                 assert keys == sorted(keys, reverse=True)
 
 
-async def test_table_loads_a_page_then_more_near_the_end(make_app, shop_db, monkeypatch):
-    monkeypatch.setattr(CustomersScreen, "page_size", 50)
+async def test_table_holds_a_moving_window_of_pages(make_app, shop_db, monkeypatch):
+    monkeypatch.setattr(CustomersScreen, "page_size", 30)
+    monkeypatch.setattr(CustomersScreen, "max_rows", 90)
+    with open_store(shop_db) as store:
+        every = [r[0] for r in store.conn.execute("SELECT customer_id FROM customers ORDER BY customer_id")]
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         table = await _open_customers(pilot)
-        assert table.row_count == 50  # one page, not the whole store
-        with open_store(shop_db) as store:
-            total = store.scalar("SELECT count(*) FROM customers")
-        assert f"50 of {total} customers loaded" in widget_text(app.screen.query_one("#customers-status", Static))
-        await pilot.press("end")
-        await settle(pilot)
-        assert table.row_count == 100
-        ids = _ids(table)
-        assert len(ids) == len(set(ids))
+        screen = app.screen
+        assert _ids(table) == every[:30]  # one page, not the whole store
+        assert f"1–30 of {len(every)} customers" in widget_text(screen.query_one("#customers-status", Static))
+        for _ in range(len(every) // 30 + 2):  # scroll to the very end, a page at a time
+            await pilot.press("end")
+            await settle(pilot)
+            assert table.row_count <= 90
+        assert _ids(table) == every[-90:]
+        assert str(table.get_row_at(table.cursor_row)[0]) == every[-1]
+        assert f"{len(every) - 89}–{len(every)} of {len(every)}" in widget_text(screen.query_one("#customers-status", Static))
+        for _ in range(len(every) // 30 + 2):  # and back to the top
+            await pilot.press("home")
+            await settle(pilot)
+            assert table.row_count <= 90
+        assert _ids(table) == every[:90]
+        assert screen._offset == 0
 
 
 async def test_search_filters_by_name_or_email(make_app, shop_db):

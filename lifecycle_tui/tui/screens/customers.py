@@ -14,7 +14,14 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
 
-from lifecycle_tui.store.browse import PAGE_SIZE, CustomerPage, CustomerQuery, count_customers, customer_page
+from lifecycle_tui.store.browse import (
+    PAGE_SIZE,
+    CustomerPage,
+    CustomerQuery,
+    count_customers,
+    customer_page,
+    row_key,
+)
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.screens.customer_profile import CustomerProfileScreen
 from lifecycle_tui.tui.widgets import format as fmt
@@ -50,6 +57,7 @@ class CustomersScreen(SectionScreen):
 
     SECTION = "Customers"
     page_size = PAGE_SIZE
+    max_rows = 5 * PAGE_SIZE  # rows held by the table at most (a window that moves as you scroll)
     BINDINGS = [
         # Shown in the hint line rather than the footer, which keeps room for the sections.
         Binding("slash", "focus_search", "Search", key_display="/", show=False),
@@ -63,7 +71,9 @@ class CustomersScreen(SectionScreen):
         super().__init__()
         self.query_state = CustomerQuery()
         self.segment_name: str | None = None
-        self._after: tuple | None = None
+        self._rows: list[dict] = []  # the window shown, in display order
+        self._offset = 0  # rows of the result before the window
+        self._after: tuple | None = None  # key after the window's last row; None at the end
         self._loading_more = False
         self._total = 0
         self._debounce: Timer | None = None
@@ -105,31 +115,34 @@ class CustomersScreen(SectionScreen):
                 select.set_options(choices)
                 if self.segment_name in [v for _, v in choices]:
                     select.value = self.segment_name
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
         self._total = total
-        self._append(page)
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
+        self._rows, self._offset, self._after = list(page.rows), 0, page.after
+        self._render_window(self.query_one(DataTable).cursor_row)
 
-    def _append(self, page: CustomerPage) -> None:
+    def _render_window(self, cursor: int) -> None:
+        """Put the window of rows into the table (cheap: at most ``max_rows`` rows) and place the cursor."""
         table = self.query_one(DataTable)
-        for r in page.rows:
-            table.add_row(
-                r["customer_id"], fmt.full_name(r), r["email"] or "", str(r["orders"]),
-                fmt.money(r["revenue_cents"]), fmt.day(r["last_order_at"]), r["stage"] or "-",
-                r["rfm_segment"] or "-", key=str(r["id"]),
-            )
-        self._after = page.after
+        with self.prevent(DataTable.RowHighlighted):  # refilling and placing the cursor must not load again
+            table.clear()
+            for r in self._rows:
+                table.add_row(
+                    r["customer_id"], fmt.full_name(r), r["email"] or "", str(r["orders"]),
+                    fmt.money(r["revenue_cents"]), fmt.day(r["last_order_at"]), r["stage"] or "-",
+                    r["rfm_segment"] or "-", key=str(r["id"]),
+                )
+            if table.row_count:
+                table.move_cursor(row=max(0, min(cursor, table.row_count - 1)), animate=False)
         self._update_status()
 
     def _update_status(self) -> None:
-        table = self.query_one(DataTable)
         q = self.query_state
         arrow = "▼" if q.descending else "▲"
         label = dict((k, lbl) for k, lbl, _ in COLUMNS)[q.sort]
-        parts = [f"{fmt.count(table.row_count)} of {fmt.count(self._total)} customers loaded"]
+        if self._rows:
+            shown = f"{fmt.count(self._offset + 1)}–{fmt.count(self._offset + len(self._rows))}"
+            parts = [f"{shown} of {fmt.count(self._total)} customers"]
+        else:
+            parts = [f"no customers of {fmt.count(self._total)}" if self._total else "no customers"]
         if self.segment_name:
             parts.append(f"segment: {self.segment_name}")
         if q.search.strip():
@@ -138,18 +151,38 @@ class CustomersScreen(SectionScreen):
         parts.append("/ search  f filter  s sort  r reverse  enter open")
         self.query_one("#customers-status", Static).update(" · ".join(parts))
 
-    def _load_more(self) -> None:
-        if self._after is None or self._loading_more:
+    def _load_edge(self, forward: bool) -> None:
+        """Load the page after (or before) the window; the far end of the window is dropped
+        so the table never holds more than ``max_rows`` rows, however far one scrolls."""
+        if self._loading_more or not self._rows:
+            return
+        if forward and self._after is None or not forward and self._offset == 0:
             return
         self._loading_more = True
-        as_of, name, base, after, size = self.as_of, self.segment_name, self.query_state, self._after, self.page_size
+        as_of, name, base, size = self.as_of, self.segment_name, self.query_state, self.page_size
+        after = self._after if forward else None
+        before = None if forward else row_key(self._rows[0])
 
         def load(store):
-            return customer_page(store, segment_query(store, base, name, as_of), after=after, limit=size)
+            return customer_page(store, segment_query(store, base, name, as_of), after=after, limit=size, before=before)
 
         def done(page: CustomerPage) -> None:
             self._loading_more = False
-            self._append(page)
+            cursor = self.query_one(DataTable).cursor_row
+            if forward:
+                rows = self._rows + page.rows
+                drop = max(0, len(rows) - self.max_rows)
+                self._rows, self._offset, self._after = rows[drop:], self._offset + drop, page.after
+                cursor -= drop
+            else:
+                rows = page.rows + self._rows
+                self._offset = 0 if page.before is None else max(0, self._offset - len(page.rows))
+                if len(rows) > self.max_rows:
+                    rows = rows[: self.max_rows]
+                    self._after = row_key(rows[-1])
+                self._rows = rows
+                cursor += len(page.rows)
+            self._render_window(cursor)
 
         def failed(exc: BaseException) -> None:
             self._loading_more = False
@@ -158,9 +191,11 @@ class CustomersScreen(SectionScreen):
         self.run_db(load, done, group="customers-more", on_error=failed)
 
     @on(DataTable.RowHighlighted, "#customers-table")
-    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+    def _near_edge(self, event: DataTable.RowHighlighted) -> None:
         if event.cursor_row >= event.data_table.row_count - PREFETCH_ROWS:
-            self._load_more()
+            self._load_edge(forward=True)
+        elif event.cursor_row < PREFETCH_ROWS and self._offset > 0:
+            self._load_edge(forward=False)
 
     # -- search, filter, sort ----------------------------------------------------------------
 
@@ -212,7 +247,7 @@ class CustomersScreen(SectionScreen):
             self._restart()
 
     def _restart(self) -> None:
-        self._after = None
+        self._after, self._offset = None, 0
         self._loading_more = False
         self.workers.cancel_group(self, "customers-more")  # a stale next page must not be appended
         self.query_one(DataTable).move_cursor(row=0, animate=False)
