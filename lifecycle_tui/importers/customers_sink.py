@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from lifecycle_tui.importers import consent
-from lifecycle_tui.importers.batch import IN_JSON, WriteState, dump, fetch_in, next_id
+from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, is_empty, next_id
 
 COLUMNS = (
     "customer_id", "email", "email_norm", "phone", "first_name", "last_name", "birthday", "created_at",
@@ -35,17 +35,50 @@ class CustomerResolver:
         self.by_id: dict[str, int] = {}
         self.by_email: dict[str, int] = {}
         self.next = next_id(state.conn, "customers")
+        self.started_empty = is_empty(state.conn, "customers")
+        # Nothing looks customers up by email or phone while the table holds only this import's
+        # rows (the maps above know them), so those indexes are built once at the end.
+        self.deferred = DeferredIndexes(state.conn, "customers") if self.started_empty and state.large else None
+
+    def finish(self) -> None:
+        if self.deferred:
+            self.deferred.restore()
+            self.deferred = None
 
     def resolve(self, rows: list[dict], when_field: str) -> list[int]:
+        return self._resolve([
+            (r["customer_id"], r["email"], r["email_norm"], r.get("first_name"), r.get("last_name"), r[when_field], r.get("match_name"))
+            for r in rows
+        ])
+
+    def resolve_orders(self, rows: list[tuple], cids: tuple) -> list[int]:
+        """:meth:`resolve` for ``generic.ORDER_FIELDS`` tuples (the bulk path); ``cids`` is their
+        customer_id column. Rows whose customer id is already known are mapped in C (``map``);
+        only the others go through :meth:`_resolve`."""
+        if None in cids:  # some rows are keyed by email only: the general way
+            return self._resolve([(t[2], t[3], t[4], None, None, t[5], None) for t in rows])
+        out = list(map(self.by_id.get, cids))
+        if None in out:
+            todo = [i for i, rowid in enumerate(out) if rowid is None]
+            t = rows
+            found = self._resolve([(t[i][2], t[i][3], t[i][4], None, None, t[i][5], None) for i in todo])
+            for i, rowid in zip(todo, found):
+                out[i] = rowid
+        return out
+
+    def _resolve(self, keys: list[tuple]) -> list[int]:
+        """``keys``: ``(customer_id, email, email_norm, first_name, last_name, when, match_name)`` per row."""
         conn = self.state.conn
-        need_ids = {r["customer_id"] for r in rows if r["customer_id"] and r["customer_id"] not in self.by_id}
-        need_emails = {r["email_norm"] for r in rows if not r["customer_id"] and r["email_norm"] not in self.by_email}
-        if need_ids:
-            for r in fetch_in(conn, f"SELECT customer_id, id FROM customers WHERE customer_id {IN_JSON}", need_ids):
-                self.by_id[r[0]] = r[1]
-        if need_emails:
-            self._load_emails(need_emails)
-        names = {r["match_name"] for r in rows if r.get("match_name") and r["customer_id"] not in self.by_id}
+        by_id, by_email = self.by_id, self.by_email
+        if not self.started_empty:  # else every customer is one this import made, already in the maps
+            need_ids = {k[0] for k in keys if k[0] and k[0] not in by_id}
+            need_emails = {k[2] for k in keys if not k[0] and k[2] not in by_email}
+            if need_ids:
+                for r in fetch_in(conn, f"SELECT customer_id, id FROM customers WHERE customer_id {IN_JSON}", need_ids):
+                    by_id[r[0]] = r[1]
+            if need_emails:
+                self._load_emails(need_emails)
+        names = {k[6] for k in keys if k[6] and k[0] not in by_id}
         if names:
             found: dict[str, list[int]] = {}
             for r in fetch_in(
@@ -55,28 +88,27 @@ class CustomerResolver:
                 names,
             ):
                 found.setdefault(r[0], []).append(r[1])
-            for r in rows:
-                ids = found.get(r.get("match_name") or "")
+            for k in keys:
+                ids = found.get(k[6] or "")
                 if ids and len(ids) == 1:  # only an unambiguous name match
-                    self.by_id[r["customer_id"]] = ids[0]
+                    by_id[k[0]] = ids[0]
         created = []
         out = []
-        for r in rows:
-            cid = r["customer_id"]
-            rowid = self.by_id.get(cid) if cid else self.by_email.get(r["email_norm"])
+        get_id, get_email = by_id.get, by_email.get
+        for k in keys:
+            cid = k[0]
+            rowid = get_id(cid) if cid else get_email(k[2])
             if rowid is None:
                 rowid = self.next
                 self.next += 1
-                key = cid or r["email_norm"]
-                created.append(
-                    (rowid, key, r["email"], r["email_norm"], r.get("first_name"), r.get("last_name"), r[when_field], self.state.at)
-                )
+                cid, email, norm, first, last, when, _ = k
+                created.append((rowid, cid or norm, email, norm, first, last, when, self.state.at))
                 if cid:
-                    self.by_id[cid] = rowid
-                    if r["email_norm"]:  # later email-only rows of this file find this customer
-                        self.by_email.setdefault(r["email_norm"], rowid)
+                    by_id[cid] = rowid
+                    if norm:  # later email-only rows of this file find this customer
+                        by_email.setdefault(norm, rowid)
                 else:
-                    self.by_email[r["email_norm"]] = rowid
+                    by_email[norm] = rowid
             out.append(rowid)
         if created:
             conn.executemany(_CREATE, created)

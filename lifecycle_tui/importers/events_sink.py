@@ -75,5 +75,6 @@ class EventWriter:
         consent.apply_unsubscribes(self.state, unsubscribes)
 
     def finish(self) -> None:
+        self.resolver.finish()
         if self.deferred:
             self.deferred.restore()

@@ -6,9 +6,9 @@ their snake-case name and listed in the report.
 
 from __future__ import annotations
 
-from typing import Iterator
-
 from datetime import datetime
+from operator import itemgetter
+from typing import Iterator
 
 from lifecycle_tui.importers.canonical import CONVERTERS, STATUS_FAST, Reading, ReadContext
 from lifecycle_tui.importers.errors import BadValue, ImportRefused, RowError
@@ -51,44 +51,98 @@ def map_header(kind: str, header: list[str], path) -> tuple[list[tuple[int, str]
     return known, unknown, col
 
 
-def read_generic(table: Table, kind: str, ctx: ReadContext) -> Reading:
+# An order row as a tuple (the bulk path pickles and inserts these; cheaper than dicts).
+ORDER_FIELDS = ("line", "order_id", "customer_id", "email", "email_norm", "placed_at", "total_cents", "currency", "status", "attributes")
+_order_tuple = itemgetter(*ORDER_FIELDS)
+
+
+def order_dict(t: tuple) -> dict:
+    """The canonical order dict of an :data:`ORDER_FIELDS` tuple."""
+    d = dict(zip(ORDER_FIELDS, t))
+    d["items"] = None
+    return d
+
+
+def _records(pairs, width: int, unknown: list[tuple[int, str]]) -> Iterator[tuple | RowError]:
+    """``(line, cells padded to width, {attribute: text})`` per ``(line, cells)`` record, or a RowError for extra cells."""
+    for line, cells in pairs:
+        n = len(cells)
+        if n != width:
+            if n < width:
+                cells = cells + [""] * (width - n)
+            elif any(c.strip() for c in cells[width:]):
+                yield RowError(line, f"column {width + 1}", f"{n} cells but the header has {width} columns")
+                continue
+        yield line, cells, ({k: cells[i] for i, k in unknown if cells[i] != ""} if unknown else {})
+
+
+def _converters(table: Table, kind: str, ctx: ReadContext):
     known, unknown, col = map_header(kind, table.header, table.path)
-    convert = CONVERTERS[kind]
     fast = fast_orders(known, ctx) if kind == "orders" and ctx.tz_is_utc and not ctx.decimal_comma else None
-    width = len(table.header)
     # dict(zip(names, cells)) runs in C; unknown columns get names no field lookup uses.
-    names = [f"\x00{i}" for i in range(width)]
+    names = [f"\x00{i}" for i in range(len(table.header))]
     for i, f in known:
         names[i] = f
+    return known, unknown, col, fast, names
+
+
+def read_generic(table: Table, kind: str, ctx: ReadContext) -> Reading:
+    _, unknown, col, fast, names = _converters(table, kind, ctx)
+    convert = CONVERTERS[kind]
 
     def rows() -> Iterator[dict | RowError]:
-        for line, cells in table.rows():
-            n = len(cells)
-            if n != width:
-                if n < width:
-                    cells = cells + [""] * (width - n)
-                elif any(c.strip() for c in cells[width:]):
-                    yield RowError(line, f"column {width + 1}", f"{n} cells but the header has {width} columns")
-                    continue
-            extra = {k: cells[i] for i, k in unknown if cells[i] != ""} if unknown else {}
+        for rec in _records(table.rows(), len(table.header), unknown):
+            if rec.__class__ is RowError:
+                yield rec
+                continue
+            line, cells, extra = rec
             if fast is not None:
                 row = fast(cells, line, extra)
                 if row is not None:
-                    yield row
+                    yield order_dict(row)
                     continue
-            v = dict(zip(names, cells))
             try:
-                yield convert(v, line, ctx, col, extra)
+                yield convert(dict(zip(names, cells)), line, ctx, col, extra)
             except BadValue as exc:
                 yield RowError(line, exc.column, exc.reason)
 
     return Reading(rows(), [table.header[i] for i, _ in unknown], [])
 
 
+def order_tuples(table: Table, ctx: ReadContext):
+    """``(convert, known, unknown)`` for a generic orders file: ``convert(pairs)`` turns
+    ``(line, cells)`` records into :data:`ORDER_FIELDS` tuples (or RowErrors), in order.
+
+    Same validation as :func:`read_generic` (rows the fast converter declines go through
+    the general one); the header was already checked by :func:`read_generic`.
+    """
+    known, unknown, col, fast, names = _converters(table, "orders", ctx)
+    general = CONVERTERS["orders"]
+    width = len(table.header)
+
+    def convert(pairs) -> Iterator[tuple | RowError]:
+        for rec in _records(pairs, width, unknown):
+            if rec.__class__ is RowError:
+                yield rec
+                continue
+            line, cells, extra = rec
+            if fast is not None:
+                row = fast(cells, line, extra)
+                if row is not None:
+                    yield row
+                    continue
+            try:
+                yield _order_tuple(general(dict(zip(names, cells)), line, ctx, col, extra))
+            except BadValue as exc:
+                yield RowError(line, exc.column, exc.reason)
+
+    return convert, known, unknown
+
+
 def fast_orders(known: list[tuple[int, str]], ctx: ReadContext):
     """A converter for the common shape of order rows, about twice as fast as the general one.
 
-    ``convert(cells, line, extra)`` handles only cells that need no cleaning (no padding
+    ``convert(cells, line, extra)`` -> an :data:`ORDER_FIELDS` tuple handles only cells that need no cleaning (no padding
     spaces, ``YYYY-MM-DD HH:MM:SS`` in a UTC shop, ``123.45`` amounts, an upper-case
     currency, one of our statuses) and returns ``None`` for anything else, which then goes
     through the general converter, so errors and edge cases read exactly the same.
@@ -124,12 +178,10 @@ def fast_orders(known: list[tuple[int, str]], ctx: ReadContext):
             fromiso(placed)  # validates the calendar date and the time
         except ValueError:
             return None
-        return {
-            "line": line, "order_id": oid, "customer_id": cid or None, "email": email or None,
-            "email_norm": email.lower() if email else None,
-            "placed_at": f"{placed[:10]}T{placed[11:]}+00:00",
-            "total_cents": int(whole + frac) if dot else int(whole) * 100,
-            "currency": cur, "status": status, "attributes": extra, "items": None,
-        }
+        return (
+            line, oid, cid or None, email or None, email.lower() if email else None,
+            f"{placed[:10]}T{placed[11:]}+00:00", int(whole + frac) if dot else int(whole) * 100,
+            cur, status, extra,
+        )
 
     return convert

@@ -15,11 +15,13 @@ from operator import itemgetter
 
 from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, is_empty, next_id
 from lifecycle_tui.importers.customers_sink import CustomerResolver
+from lifecycle_tui.importers.generic import order_dict
 
 _INSERT = (
     "INSERT INTO orders (id, order_id, customer_id, placed_at, total_cents, currency, status, attributes) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_PLAIN = "INSERT INTO orders (id, order_id, customer_id, placed_at, total_cents, currency, status) VALUES (?, ?, ?, ?, ?, ?, ?)"
 _UPDATE = "UPDATE orders SET customer_id = ?, placed_at = ?, total_cents = ?, currency = ?, status = ?, attributes = ? WHERE id = ?"
 _ITEM = "INSERT INTO order_items (order_id, line, product_id, sku, title, quantity, price_cents) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
@@ -59,6 +61,45 @@ class OrderWriter:
             self.state.counters.inserted += len(rows)
             return
         self._upsert(rows, customers)
+
+    def write_tuples(self, rows: list[tuple]) -> None:
+        """Write ``generic.ORDER_FIELDS`` tuples (the bulk path): plain inserts while the table
+        was empty and no order id repeats, else the careful dict path, split so that a repeated
+        order id comes in a later batch than its first row (which it then updates)."""
+        cols = list(zip(*rows))  # columns in C: the insert rows are zipped from them, not built in Python
+        if self.fresh and len(set(cols[1])) == len(rows):
+            customers = self.resolver.resolve_orders(rows, cols[2])
+            conn = self.state.conn
+            n = self.next
+            ids = range(n, n + len(rows))
+            conn.execute("SAVEPOINT orders_batch")
+            try:
+                if any(cols[9]):
+                    attrs = [dump(a) if a else "{}" for a in cols[9]]
+                    conn.executemany(_INSERT, zip(ids, cols[1], customers, cols[5], cols[6], cols[7], cols[8], attrs))
+                else:  # no attributes: the column default ('{}') saves binding one value per row
+                    conn.executemany(_INSERT_PLAIN, zip(ids, cols[1], customers, cols[5], cols[6], cols[7], cols[8]))
+            except sqlite3.IntegrityError:
+                # An order id of an earlier batch again: undo this batch and go the careful way.
+                conn.execute("ROLLBACK TO orders_batch")
+                conn.execute("RELEASE orders_batch")
+                self.fresh = False
+                self._upsert([order_dict(t) for t in rows], customers)
+                return
+            conn.execute("RELEASE orders_batch")
+            self.next = n + len(rows)
+            self.state.counters.inserted += len(rows)
+            return
+        batch: list[dict] = []
+        keys: set[str] = set()
+        for t in rows:
+            if t[1] in keys:
+                self.write(batch)
+                batch, keys = [], set()
+            batch.append(order_dict(t))
+            keys.add(t[1])
+        if batch:
+            self.write(batch)
 
     def _insert_all(self, rows: list[dict], customers: list[int]) -> None:
         n = self.next
@@ -152,5 +193,6 @@ class OrderWriter:
             self.state.counters.products_created += len(new)
 
     def finish(self) -> None:
+        self.resolver.finish()
         if self.deferred:
             self.deferred.restore()
