@@ -144,6 +144,8 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
         else:
             per_customer[c.inst.customer].append(c)
     renderer = ctxmod.make_renderer(store, as_of) if render else None
+    if renderer is not None:
+        renderer.prefetch(per_customer)  # batch-read the customers about to be rendered
     for cid in sorted(per_customer):
         _resolve(store, per_customer[cid], policy, renderer)
     decisions = [c.decision for c in cands] + plain

@@ -44,6 +44,8 @@ RECOMMENDATIONS = 3
 BROWSE_DAYS = 14
 CART_EVENTS = ("cart_updated", "checkout_started")
 _COUNTED = "status NOT IN ('cancelled', 'refunded') AND placed_at <= ?"
+_COUNTED_O = "o.status NOT IN ('cancelled', 'refunded') AND o.placed_at <= ?"
+PREFETCH_CHUNK = 500  # customers per set-based query (well under SQLite's bound-parameter limit)
 
 
 def _table_exists(store, name: str) -> bool:
@@ -51,6 +53,8 @@ def _table_exists(store, name: str) -> bool:
 
 
 def _json(text: str | None, default):
+    if text == "[]" or text == "{}":  # most profiles: no tags, no attributes (skip the parser)
+        return type(default)() if text == ("[]" if isinstance(default, list) else "{}") else default
     try:
         value = json.loads(text) if text else default
     except (TypeError, ValueError):
@@ -81,6 +85,12 @@ class ContextBuilder:
         self._products: dict | None = None
         self._products_by_code: dict | None = None
         self._catalogue: list[int] | None = None
+        # prefetch(): customers a plan will render, in chunks loaded on first use (see _row)
+        self._chunk_of: dict[int, int] = {}
+        self._chunks: list[list[int]] = []
+        self._loaded: dict[tuple[str, int], bool] = {}
+        self._rows: dict[int, tuple] = {}  # rowid -> (customer row, order aggregates)
+        self._bought: dict[int, set[int]] = {}
 
     # -- shop-wide, cached ---------------------------------------------------------------
     @property
@@ -106,19 +116,74 @@ class ContextBuilder:
             self._secret = ensure_secret(self.store)
         return sign(self._secret, customer_rowid, channel)
 
-    # -- per customer --------------------------------------------------------------------
-    def customer(self, rowid: int) -> Record:
-        conn = self.store.conn
+    # -- many customers at once ------------------------------------------------------------
+    def prefetch(self, rowids) -> None:
+        """Announce the customers about to be rendered (a plan's): their profiles, order totals
+        and bought products are then read with set-based queries, PREFETCH_CHUNK customers at a
+        time, when the first of a chunk is needed, instead of with a few queries per customer."""
+        ids = sorted(set(rowids) - self._chunk_of.keys())
+        for i in range(0, len(ids), PREFETCH_CHUNK):
+            chunk = ids[i:i + PREFETCH_CHUNK]
+            for rowid in chunk:
+                self._chunk_of[rowid] = len(self._chunks)
+            self._chunks.append(chunk)
+
+    def _chunk(self, kind: str, rowid: int) -> list[int] | None:
+        """The not yet loaded ``kind`` chunk holding ``rowid`` (marked loaded), else None."""
+        k = self._chunk_of.get(rowid)
+        if k is None or self._loaded.get((kind, k)):
+            return None
+        self._loaded[(kind, k)] = True
+        return self._chunks[k]
+
+    def _customer_sql(self, where: str) -> str:
         metrics_cols = ("m.stage AS m_stage, m.r AS m_r, m.f AS m_f, m.m AS m_m, m.rfm_segment AS m_rfm"
                         if self.has_metrics else "NULL AS m_stage, NULL AS m_r, NULL AS m_f, NULL AS m_m, NULL AS m_rfm")
         join = "LEFT JOIN customer_metrics m ON m.customer_id = c.id" if self.has_metrics else ""
-        c = conn.execute(f"SELECT c.*, {metrics_cols} FROM customers c {join} WHERE c.id = ?", (rowid,)).fetchone()
-        if c is None:
-            raise TemplateError(f"no customer with row id {rowid}")
-        orders, revenue, first, last = conn.execute(
+        return f"SELECT c.*, {metrics_cols} FROM customers c {join} WHERE {where}"
+
+    def _customer_rows(self, rowid: int) -> tuple:
+        """(customer row or None, (orders, revenue, first, last)) from the prefetch, else queried."""
+        chunk = self._chunk("customer", rowid)
+        if chunk is not None:
+            conn, marks = self.store.conn, ",".join("?" * len(chunk))
+            rows = {r["id"]: r for r in conn.execute(self._customer_sql(f"c.id IN ({marks})"), chunk)}
+            aggs = {r[0]: tuple(r[1:]) for r in conn.execute(
+                f"SELECT customer_id, count(*), coalesce(sum(total_cents), 0), min(placed_at), max(placed_at) FROM orders"
+                f" WHERE customer_id IN ({marks}) AND {_COUNTED} GROUP BY customer_id", (*chunk, self.as_of_iso))}
+            self._rows = {cid: (rows.get(cid), aggs.get(cid, (0, 0, None, None))) for cid in chunk}  # one chunk held
+        hit = self._rows.get(rowid)
+        if hit is not None:
+            return hit
+        conn = self.store.conn
+        c = conn.execute(self._customer_sql("c.id = ?"), (rowid,)).fetchone()
+        agg = conn.execute(
             f"SELECT count(*), coalesce(sum(total_cents), 0), min(placed_at), max(placed_at) FROM orders"
             f" WHERE customer_id = ? AND {_COUNTED}", (rowid, self.as_of_iso),
         ).fetchone()
+        return c, tuple(agg)
+
+    def bought(self, rowid: int) -> set[int]:
+        """Product row ids the customer bought (counted orders up to ``as_of``)."""
+        chunk = self._chunk("bought", rowid)
+        if chunk is not None:
+            marks = ",".join("?" * len(chunk))
+            loaded: dict[int, set[int]] = {cid: set() for cid in chunk}
+            for cid, pid in self.store.conn.execute(
+                f"SELECT DISTINCT o.customer_id, oi.product_id FROM orders o JOIN order_items oi ON oi.order_id = o.id"
+                f" WHERE o.customer_id IN ({marks}) AND oi.product_id IS NOT NULL AND {_COUNTED_O}",
+                (*chunk, self.as_of_iso),
+            ):
+                loaded[cid].add(pid)
+            self._bought = loaded  # one chunk held at a time: memory stays flat on big plans
+        hit = self._bought.get(rowid)
+        return hit if hit is not None else self.recommender.bought(rowid)
+
+    # -- per customer --------------------------------------------------------------------
+    def customer(self, rowid: int) -> Record:
+        c, (orders, revenue, first, last) = self._customer_rows(rowid)
+        if c is None:
+            raise TemplateError(f"no customer with row id {rowid}")
         days = None
         if last:
             days = (self.as_of - datetime.fromisoformat(last)).days
@@ -228,7 +293,7 @@ class ContextBuilder:
             seen.add(code)
             pid, product = self.product_by_code(code)
             if bought is None:
-                bought = self.recommender.bought(rowid)
+                bought = self.bought(rowid)
             if pid is not None and pid in bought:
                 continue
             out.append(product or Record("product", {
@@ -251,7 +316,7 @@ class ContextBuilder:
         products = self.products
         if self._catalogue is None:  # fallback order: priced products first, by row id
             self._catalogue = sorted(products, key=lambda p: (products[p].price_cents is None, p))
-        ids = self.recommender.for_customer(rowid, n, catalogue=self._catalogue)
+        ids = self.recommender.for_bought(self.bought(rowid), n, catalogue=self._catalogue)
         return [products[p] for p in ids if p in products]
 
     def build(self, rowid: int, *, channel: str = "email", names=None, extra: dict | None = None) -> dict:

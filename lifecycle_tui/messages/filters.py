@@ -111,9 +111,21 @@ def pluralize(count, singular: str | None = None, plural: str | None = None) -> 
 
 def make_filters(currency: str, tz_name: str) -> dict:
     """The shop filters bound to the shop's currency and time zone."""
+    dates: dict[tuple[str, str], str] = {}  # a plan formats the same few dates thousands of times
+
+    def date_filter(value, fmt="long"):
+        if not (isinstance(value, str) and isinstance(fmt, str)):
+            return format_date(value, fmt, tz_name)
+        text = dates.get((value, fmt))
+        if text is None:
+            if len(dates) > 10_000:
+                dates.clear()
+            text = dates[(value, fmt)] = format_date(value, fmt, tz_name)
+        return text
+
     return {
         "money": lambda cents, cur=None: money(cents, cur, currency),
-        "date": lambda value, fmt="long": format_date(value, fmt, tz_name),
+        "date": date_filter,
         "first_name_or": first_name_or,
         "pluralize": pluralize,
         "pluralise": pluralize,

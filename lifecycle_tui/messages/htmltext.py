@@ -25,43 +25,57 @@ def _attrs(text: str) -> dict:
     return {m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "") for m in _ATTR.finditer(text)}
 
 
-def html_to_text(markup: str) -> str:
-    """Readable plain text from email HTML: paragraphs, list bullets and links as "label (url)"."""
-    out: list[str] = []
-    skip = 0  # inside head/style/script or a display:none block
-    hidden_divs: list[bool] = []
-    links: list[tuple[str | None, int]] = []
+class _State:
+    """Where the converter is: inside skipped blocks, hidden divs, open links."""
+
+    __slots__ = ("skip", "hidden_divs", "links", "lone_lt")
+
+    def __init__(self):
+        self.skip = 0  # inside head/style/script or a display:none block
+        self.hidden_divs: list[bool] = []
+        self.links: list[tuple[str | None, int]] = []
+        self.lone_lt = False  # saw a "<" that starts no tag (maybe a tag cut by a line break)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.skip or self.hidden_divs or self.links)
+
+
+def _feed(markup: str, out: list[str], st: _State) -> None:
+    """Convert ``markup`` token by token, appending text pieces to ``out`` (state in ``st``)."""
     for m in _TOKEN.finditer(markup):
         closing, tag, rest, data = m.group(1), m.group(2), m.group(3), m.group(4)
         if data is not None:
-            if not skip:
+            if not st.skip:
                 out.append(_WS.sub(" ", html.unescape(data) if "&" in data else data))
             continue
         if tag is None:
-            if m.group(0) == "<" and not skip:
-                out.append("<")
+            if m.group(0) == "<":
+                st.lone_lt = True
+                if not st.skip:
+                    out.append("<")
             continue
         tag = tag.lower()
         if tag in _SKIP:
-            skip += -1 if closing else 1
-            skip = max(skip, 0)
+            st.skip += -1 if closing else 1
+            st.skip = max(st.skip, 0)
             continue
         if tag == "div":
             if closing:
-                if hidden_divs and hidden_divs.pop():
-                    skip = max(skip - 1, 0)
+                if st.hidden_divs and st.hidden_divs.pop():
+                    st.skip = max(st.skip - 1, 0)
                     continue
             else:
                 hide = "display:none" in (_attrs(rest).get("style") or "").replace(" ", "")
-                hidden_divs.append(hide)
+                st.hidden_divs.append(hide)
                 if hide:
-                    skip += 1
+                    st.skip += 1
                     continue
-        if skip:
+        if st.skip:
             continue
         if closing:
-            if tag == "a" and links:
-                href, start = links.pop()
+            if tag == "a" and st.links:
+                href, start = st.links.pop()
                 label = "".join(out[start:]).strip()
                 if href and not href.startswith(("mailto:", "#")) and href != label:
                     out.append(f" ({href})" if label else href)
@@ -81,10 +95,70 @@ def html_to_text(markup: str) -> str:
             if alt:
                 out.append(alt)
         elif tag == "a":
-            links.append((_attrs(rest).get("href"), len(out)))
+            st.links.append((_attrs(rest).get("href"), len(out)))
+
+
+def _finish(out: list[str]) -> str:
+    """Runs of spaces to one, every line stripped, at most one blank line in a row."""
     text = "".join(out)
-    lines = [_SPACES.sub(" ", ln).strip() for ln in text.split("\n")]
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip() + "\n"
+    if "  " in text or "\t" in text:  # the usual email has no run to collapse: skip the regex
+        text = _SPACES.sub(" ", text)
+    text = "\n".join([ln.strip() for ln in text.split("\n")])
+    return _BLANK_LINES.sub("\n\n", text).strip() + "\n"
+
+
+def html_to_text(markup: str, cache: dict | None = None) -> str:
+    """Readable plain text from email HTML: paragraphs, list bullets and links as "label (url)".
+
+    ``cache`` (a dict kept by the caller, e.g. a Renderer for a whole plan) remembers the text
+    of each source line: most lines of an email are the template's fixed markup, the same for
+    every customer, so only the lines with personal values are converted again. The result is
+    exactly the one-pass conversion's: a line is reused only when it starts and ends outside any
+    skipped block or open link, and a tag or comment broken across lines (seen as a stray "<")
+    sends the whole markup down the one-pass path. Data cut at a line break converts to the same
+    text, since whitespace runs collapse to one space either way.
+    """
+    if cache is None or len(cache) > CACHE_LINES:
+        if cache is not None:
+            cache.clear()
+        st = _State()
+        out: list[str] = []
+        _feed(markup, out, st)
+        return _finish(out)
+    out = []
+    st = _State()
+    lines = markup.split("\n")
+    for i, line in enumerate(lines):
+        if i < len(lines) - 1:
+            line += "\n"
+        if st.clean:
+            hit = cache.get(line)
+            if hit is not None:
+                if hit is _FALLBACK:
+                    return html_to_text(markup)
+                out.append(hit)
+                continue
+            local: list[str] = []
+            st = _State()
+            _feed(line, local, st)
+            if st.lone_lt:
+                cache[line] = _FALLBACK
+                return html_to_text(markup)
+            if st.clean:
+                cache[line] = "".join(local)
+            else:  # a block or link continues on the next line: carry on from here, uncached
+                base = len(out)
+                st.links = [(href, start + base) for href, start in st.links]
+            out.extend(local)
+        else:
+            _feed(line, out, st)
+            if st.lone_lt:
+                return html_to_text(markup)
+    return _finish(out)
+
+
+CACHE_LINES = 200_000  # distinct lines remembered per cache (then it starts over)
+_FALLBACK = object()
 
 
 LAYOUT = """<!doctype html>

@@ -8,6 +8,8 @@ bought product and the candidate; ties and empty slots fall back to best sellers
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import Counter, defaultdict
 
 TOP_PER_PRODUCT = 25  # co-purchase partners kept per product (bounds per-customer work)
@@ -24,6 +26,7 @@ class Recommender:
         self.as_of_iso = as_of_iso
         self._pairs: dict[int, list[tuple[int, int]]] | None = None
         self._best: list[int] | None = None
+        self._rank: dict[int, int] | None = None
 
     def _scan(self) -> None:
         """One pass over the items of the latest STATS_ORDERS counted orders: units and pairs.
@@ -75,6 +78,13 @@ class Recommender:
             self._scan()
         return self._pairs
 
+    @property
+    def rank(self) -> dict[int, int]:
+        """product -> position among the best sellers (computed once)."""
+        if self._rank is None:
+            self._rank = {p: i for i, p in enumerate(self.best_sellers)}
+        return self._rank
+
     def bought(self, customer_rowid: int) -> set[int]:
         rows = self.store.conn.execute(
             f"SELECT DISTINCT oi.product_id FROM orders o JOIN order_items oi ON oi.order_id = o.id"
@@ -90,16 +100,22 @@ class Recommender:
         Co-purchase partners first, then best sellers, then the rest of ``catalogue`` (in its
         order), so a shop whose buyers bought everything popular still gets suggestions.
         """
-        bought = self.bought(customer_rowid) | (exclude or set())
-        scores: Counter[int] = Counter()
+        return self.for_bought(self.bought(customer_rowid) | (exclude or set()), n, catalogue=catalogue)
+
+    def for_bought(self, bought: set[int], n: int = 3, catalogue: list[int] | tuple = ()) -> list[int]:
+        """:meth:`for_customer` from the set of products already bought (e.g. prefetched)."""
+        scores: dict[int, int] = {}
+        get = scores.get
         pairs = self.pairs if bought else {}
         for p in bought:
             for other, count in pairs.get(p, ()):
-                if other not in bought:
-                    scores[other] += count
-        rank = {p: i for i, p in enumerate(self.best_sellers)}
-        ranked = sorted(scores, key=lambda p: (-scores[p], rank.get(p, len(rank)), p))[:n]
-        for p in (*self.best_sellers, *catalogue):
+                scores[other] = get(other, 0) + count
+        for p in bought:
+            scores.pop(p, None)
+        rank = self.rank
+        last = len(rank)
+        ranked = [p for _, _, p in heapq.nsmallest(n, ((-c, rank.get(p, last), p) for p, c in scores.items()))]
+        for p in itertools.chain(self.best_sellers, catalogue):
             if len(ranked) >= n:
                 break
             if p not in bought and p not in ranked:

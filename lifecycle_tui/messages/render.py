@@ -72,6 +72,13 @@ class CompiledTemplate:
     version: int | None
     parts: dict  # field -> (jinja Template, first file line)
     names: set  # top-level variables the template reads
+    shared: set = field(default_factory=set)  # parts that read only shop-wide names: same text for everyone
+    shared_text: dict = field(default_factory=dict)  # part -> its text, once rendered
+
+
+# Context names that are the same for every customer of a Renderer (the builder makes them;
+# a rule's ``extra`` cannot replace them), so a part reading only these renders once.
+SHOP_WIDE = frozenset({"shop", "as_of"})
 
 
 def _one_line(text: str) -> str:
@@ -88,16 +95,25 @@ class Renderer:
         self.context = ContextBuilder(store, as_of)
         self.envs = environments(self.context.currency, self.context.timezone)
         self._compiled: dict[str, CompiledTemplate] = {}
+        self._text_lines: dict = {}  # html_to_text's line cache, shared by every email of this renderer
+
+    def prefetch(self, customer_rowids) -> None:
+        """Say which customers are about to be rendered (a whole plan's), so their data is read
+        in set-based batches rather than customer by customer (see ContextBuilder.prefetch)."""
+        self.context.prefetch(customer_rowids)
 
     def compile(self, parsed: TemplateSource, version: int | None = None) -> CompiledTemplate:
         """Compile every part of a parsed template (syntax errors raise TemplateError)."""
-        parts, names = {}, set()
+        parts, names, shared = {}, set(), set()
+        builtins = {LOOP_GUARD, *self.envs[False].globals}
         for fname, src, first_line in parsed.jinja_parts():
             env = self.envs[fname == "html"]
             parts[fname] = (compile_part(env, src, template=parsed.name, field=fname, first_line=first_line), first_line)
-            names |= meta.find_undeclared_variables(env.parse(src))
-        names -= {LOOP_GUARD, *self.envs[False].globals}
-        return CompiledTemplate(parsed, version, parts, names)
+            used = meta.find_undeclared_variables(env.parse(src)) - builtins
+            if used <= SHOP_WIDE:  # e.g. a subject "News from {{ shop.name }}": render it once, not per customer
+                shared.add(fname)
+            names |= used
+        return CompiledTemplate(parsed, version, parts, names, shared)
 
     def compiled(self, name: str) -> CompiledTemplate:
         if name not in self._compiled:
@@ -125,7 +141,12 @@ class Renderer:
         out = {}
         with render_budget(self.time_limit):
             for fname, (tpl, first_line) in ct.parts.items():
-                out[fname] = render_part(tpl, ctx, template=name, field=fname, first_line=first_line)
+                text = ct.shared_text.get(fname)
+                if text is None:
+                    text = render_part(tpl, ctx, template=name, field=fname, first_line=first_line)
+                    if fname in ct.shared:
+                        ct.shared_text[fname] = text
+                out[fname] = text
         customer = ctx["customer"]
         msg = RenderedMessage(channel=src.channel, template=name, fields={}, customer_rowid=customer_rowid,
                               customer_id=customer.customer_id, marketing=src.marketing, version=ct.version)
@@ -141,7 +162,7 @@ class Renderer:
         subject = _one_line(out["subject"])
         preheader = _one_line(out.get("preheader", ""))
         html = wrap_html(out["html"], title=subject, preheader=preheader)
-        text = out["text"].strip() + "\n" if "text" in out else html_to_text(out["html"])
+        text = out["text"].strip() + "\n" if "text" in out else html_to_text(out["html"], self._text_lines)
         unsub = ctx["unsubscribe_url"]
         msg.to = customer.email
         msg.fields = {"subject": subject, "preheader": preheader, "text": text, "html": html}

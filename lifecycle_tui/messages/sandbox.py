@@ -275,14 +275,23 @@ def compile_part(env: ShopSandbox, source: str, *, template: str, field: str, fi
 def render_part(tpl: jinja2.Template, context: dict, *, template: str, field: str, first_line: int) -> str:
     """Render through ``generate()`` so the size cap stops a runaway template early."""
     out: list[str] = []
-    size = 0
+    chars = 0
+    size = -1  # exact UTF-8 bytes, counted only once the text could be near the cap
     try:
         for chunk in tpl.generate(context):
-            size += len(chunk.encode("utf-8", "surrogatepass")) if not chunk.isascii() else len(chunk)
-            if size > MAX_RENDER_BYTES:
-                raise LimitExceeded(f"the rendered {field} is larger than {MAX_RENDER_BYTES // 1024} KB")
-            _tick()
+            # A character is at most 4 bytes of UTF-8: an ordinary email never pays for encoding.
+            chars += len(chunk)
             out.append(chunk)
+            if chars > MAX_RENDER_BYTES // 4:
+                if size < 0:
+                    size = sum(len(c.encode("utf-8", "surrogatepass")) for c in out)
+                else:
+                    size += len(chunk.encode("utf-8", "surrogatepass")) if not chunk.isascii() else len(chunk)
+                if size > MAX_RENDER_BYTES:
+                    raise LimitExceeded(f"the rendered {field} is larger than {MAX_RENDER_BYTES // 1024} KB")
+            if not len(out) & 31:  # the clock every 32 chunks: loops, calls and lookups check it too
+                _tick()
+        _tick()
     except TemplateError:
         raise
     except Exception as exc:  # noqa: BLE001 - every template fault becomes a readable refusal

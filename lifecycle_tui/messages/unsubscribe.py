@@ -9,7 +9,6 @@ is made by ``lifecycle init`` (or on first use in an older store).
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import re
 import secrets
@@ -34,7 +33,7 @@ def ensure_secret(store) -> str:
 def sign(secret: str, customer_rowid: int, channel: str) -> str:
     if channel not in _LETTER:
         raise ValueError(f"unknown channel {channel!r}")
-    mac = hmac.new(secret.encode(), f"{int(customer_rowid)}:{channel}".encode(), hashlib.sha256).digest()
+    mac = hmac.digest(secret.encode(), f"{int(customer_rowid)}:{channel}".encode(), "sha256")  # one-shot, in C
     sig = base64.urlsafe_b64encode(mac).decode()[:22]
     return f"{int(customer_rowid)}-{_LETTER[channel]}-{sig}"
 
