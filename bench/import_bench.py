@@ -4,7 +4,8 @@ Generates 1,000,000 generic order rows for ~100,000 customers once into
 ``bench/.cache/orders_1m.csv`` (deterministic), then on fresh store files times
 
 * the import engine that ``lifecycle import orders`` runs (validating, upserting, creating
-  the customers, one transaction), in a subprocess whose peak RSS is measured; and
+  the customers, one transaction), in a subprocess whose peak RSS is measured (its CPU time
+  includes the forked process that parses the file while the engine inserts); and
 * ``/usr/bin/sqlite3 bare.db ".import --csv FILE orders"`` (a bare, unvalidated load into a
   table without indexes),
 
@@ -71,10 +72,11 @@ def child(db: str, csv_path: str) -> None:
 
     init_store(Path(db))
     with open_store(db) as store:
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu, reader_cpu = time.perf_counter(), time.process_time(), _children_cpu()
         report = import_file(store, csv_path, "orders", at=datetime(2026, 6, 30, tzinfo=timezone.utc))
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(f"{elapsed:.3f} {cpu:.3f} {report.inserted} {report.customers_created} {report.rejected_total}")
+        reader_cpu = _children_cpu() - reader_cpu  # the forked process that parses the file, if any
+    print(f"{elapsed:.3f} {cpu:.3f} {reader_cpu:.3f} {report.inserted} {report.customers_created} {report.rejected_total}")
 
 
 def _children_cpu() -> float:
@@ -82,12 +84,13 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def time_engine(db: Path, csv_path: Path) -> tuple[float, float, int, int, int]:
+def time_engine(db: Path, csv_path: Path) -> tuple[float, float, float, int, int, int]:
+    """(wall s, CPU s of the importing process, CPU s of its reading process, inserted, created, rejected)."""
     _fresh(db)
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(db), str(csv_path)], capture_output=True, text=True, check=True
     ).stdout.split()
-    return float(out[0]), float(out[1]), int(out[2]), int(out[3]), int(out[4])
+    return float(out[0]), float(out[1]), float(out[2]), int(out[3]), int(out[4]), int(out[5])
 
 
 def time_sqlite(db: Path, csv_path: Path) -> tuple[float, float]:
@@ -125,14 +128,18 @@ def main() -> None:
     print(f"data: {csv_path.name}, {csv_path.stat().st_size / 1e6:.1f} MB ({time.perf_counter() - t0:.1f} s to prepare)")
 
     bare, bare_cpu = time_sqlite(CACHE / "bare.db", csv_path)
-    engine, engine_cpu, inserted, created, rejected = time_engine(CACHE / "import.db", csv_path)
-    # Largest RSS of any finished child: the import subprocess (sqlite3's shell stays far smaller). Linux: KiB.
+    engine, writer_cpu, reader_cpu, inserted, created, rejected = time_engine(CACHE / "import.db", csv_path)
+    engine_cpu = writer_cpu + reader_cpu
+    # Largest RSS of any finished descendant: the import subprocess or its reader process (both counted
+    # against the budget, each on its own; sqlite3's shell stays far smaller). Linux: KiB.
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     # CPU seconds are printed too: on a shared machine wall time mostly measures the neighbours.
     print(f"sqlite3 .import --csv (bare table)   {bare:8.2f} s wall {bare_cpu:8.2f} s CPU")
     print(f"lifecycle import orders (engine)     {engine:8.2f} s wall {engine_cpu:8.2f} s CPU"
+          f" ({writer_cpu:.2f} writing + {reader_cpu:.2f} parsing in the reader process)"
           f"   {inserted:,} orders, {created:,} customers created, {rejected} rejected")
-    print(f"ratio                                {engine / bare:8.2f} wall {engine_cpu / bare_cpu:8.2f} CPU (target <= 1.5)")
+    print(f"ratio                                {engine / bare:8.2f} wall {engine_cpu / bare_cpu:8.2f} CPU (target <= 1.5;"
+          f" CPU counts both processes)")
     print(f"import peak memory (RSS)             {peak_mb:8.0f} MB (target < 300 MB)")
     if args.cli:
         whole = time_cli(CACHE / "cli.db", csv_path)

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import threading
 import traceback
+from array import array
 from itertools import islice
 from contextlib import contextmanager
 from typing import Callable, Iterator
@@ -25,8 +26,10 @@ from lifecycle_tui.importers.errors import ImportRefused, RowError
 from lifecycle_tui.importers.generic import order_tuples
 from lifecycle_tui.importers.reader import Table
 
-# (good rows as tuples, rejected rows, rows read, bytes read so far)
-Batch = tuple[list[tuple], list[RowError], int, int]
+# (good rows as columns: one sequence per ORDER_FIELDS entry, rejected rows, rows read, bytes read so far)
+Batch = tuple[list, list[RowError], int, int]
+_TEXT_COLUMNS = (1, 2, 3, 4, 5, 7, 8)  # order_id .. status: text, sent as one newline-joined string
+_INT_COLUMNS = (0, 6)  # line, total_cents: sent as 64-bit arrays
 
 
 def order_batches(table: Table, ctx: ReadContext, batch_rows: int) -> Iterator[Batch]:
@@ -39,7 +42,53 @@ def order_batches(table: Table, ctx: ReadContext, batch_rows: int) -> Iterator[B
             bad = [x for x in chunk if x.__class__ is RowError]
         else:
             good, bad = chunk, []
-        yield good, bad, len(chunk), table.bytes_read()
+        yield (list(zip(*good)) if good else []), bad, len(chunk), table.bytes_read()
+
+
+def _pack(columns: list) -> list:
+    """Columns in a form that pickles in a few memory copies instead of one object per cell."""
+    if not columns:
+        return columns
+    out = list(columns)
+    n = len(columns[0])
+    for i in _TEXT_COLUMNS:
+        try:
+            text = "\n".join(columns[i])
+        except TypeError:  # None cells (no customer id or email): sent as they are
+            continue
+        if text.count("\n") == n - 1:  # no newline inside a cell
+            out[i] = text
+    for i in _INT_COLUMNS:
+        try:
+            out[i] = array("q", columns[i])
+        except OverflowError:
+            pass
+    if not any(columns[9]):
+        out[9] = None  # no row has attributes
+    return out
+
+
+def _unpack(packed: list) -> list:
+    if not packed:
+        return packed
+    out = list(packed)
+    for i in _TEXT_COLUMNS:
+        if isinstance(out[i], str):
+            out[i] = out[i].split("\n")
+    for i in _INT_COLUMNS:
+        if isinstance(out[i], array):
+            out[i] = out[i].tolist()
+    if out[9] is None:
+        out[9] = repeat_empty(len(out[0]))
+    return out
+
+
+def repeat_empty(n: int) -> list:
+    """An attributes column of ``n`` rows without attributes (one shared, never-mutated dict)."""
+    return [_NO_ATTRS] * n
+
+
+_NO_ATTRS: dict = {}
 
 
 def can_fork() -> bool:
@@ -69,7 +118,7 @@ def in_child(make: Callable[[], Iterator[Batch]]) -> Iterator[Batch]:
             except EOFError:
                 raise ImportRefused(f"internal error: the reading process stopped (exit code {child.exitcode}); nothing was imported.") from None
             if tag == "batch":
-                yield value
+                yield (_unpack(value[0]), *value[1:])
             elif tag == "done":
                 return
             elif tag == "refused":
@@ -100,8 +149,8 @@ def _produce(make: Callable[[], Iterator[Batch]], send) -> None:
     """The child: send every batch, then ``done`` (or what went wrong)."""
     gc.disable()  # see gc_paused; this process ends after the file
     try:
-        for batch in make():
-            send.send(("batch", batch))
+        for columns, *rest in make():
+            send.send(("batch", (_pack(columns), *rest)))
         send.send(("done", None))
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent stopped reading (a refused row): nothing left to do

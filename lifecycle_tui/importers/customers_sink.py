@@ -51,17 +51,17 @@ class CustomerResolver:
             for r in rows
         ])
 
-    def resolve_orders(self, rows: list[tuple], cids: tuple) -> list[int]:
-        """:meth:`resolve` for ``generic.ORDER_FIELDS`` tuples (the bulk path); ``cids`` is their
-        customer_id column. Rows whose customer id is already known are mapped in C (``map``);
-        only the others go through :meth:`_resolve`."""
+    def resolve_orders(self, cols: list) -> list[int]:
+        """:meth:`resolve` for order rows given as columns (``generic.ORDER_FIELDS``, the bulk
+        path). Rows whose customer id is already known are mapped in C (``map``); only the
+        others go through :meth:`_resolve`."""
+        cids, emails, norms, whens = cols[2], cols[3], cols[4], cols[5]
         if None in cids:  # some rows are keyed by email only: the general way
-            return self._resolve([(t[2], t[3], t[4], None, None, t[5], None) for t in rows])
+            return self._resolve([(c, e, m, None, None, w, None) for c, e, m, w in zip(cids, emails, norms, whens)])
         out = list(map(self.by_id.get, cids))
         if None in out:
             todo = [i for i, rowid in enumerate(out) if rowid is None]
-            t = rows
-            found = self._resolve([(t[i][2], t[i][3], t[i][4], None, None, t[i][5], None) for i in todo])
+            found = self._resolve([(cids[i], emails[i], norms[i], None, None, whens[i], None) for i in todo])
             for i, rowid in zip(todo, found):
                 out[i] = rowid
         return out

@@ -197,7 +197,7 @@ def _run(store, table, kind, reading, report, skip_invalid, at, progress, batch_
 
 
 def _run_bulk(store, table, ctx, report, skip_invalid, at, progress, batch_rows) -> Counters:
-    """A large generic orders file: tuples in batches, parsed in a second process when that helps."""
+    """A large generic orders file: columns in batches, parsed in a second process when that helps."""
     state = WriteState(conn=store.conn, source=table.path.name, at=to_iso(at), large=True)
     writer = OrderWriter(state, CustomerResolver(state))
 
@@ -213,7 +213,7 @@ def _run_bulk(store, table, ctx, report, skip_invalid, at, progress, batch_rows)
                 for err in bad:
                     _reject(report, err, skip_invalid)
                 if good:
-                    writer.write_tuples(good)
+                    writer.write_columns(good)
                 if progress:
                     progress(done, table.size)
     finally:

@@ -62,16 +62,17 @@ class OrderWriter:
             return
         self._upsert(rows, customers)
 
-    def write_tuples(self, rows: list[tuple]) -> None:
-        """Write ``generic.ORDER_FIELDS`` tuples (the bulk path): plain inserts while the table
-        was empty and no order id repeats, else the careful dict path, split so that a repeated
-        order id comes in a later batch than its first row (which it then updates)."""
-        cols = list(zip(*rows))  # columns in C: the insert rows are zipped from them, not built in Python
-        if self.fresh and len(set(cols[1])) == len(rows):
-            customers = self.resolver.resolve_orders(rows, cols[2])
+    def write_columns(self, cols: list) -> None:
+        """Write order rows given as columns (``generic.ORDER_FIELDS``; the bulk path): plain
+        inserts while the table was empty and no order id repeats, else the careful dict path,
+        split so that a repeated order id comes in a later batch than its first row (which it
+        then updates)."""
+        n_rows = len(cols[1])
+        if self.fresh and len(set(cols[1])) == n_rows:
+            customers = self.resolver.resolve_orders(cols)
             conn = self.state.conn
             n = self.next
-            ids = range(n, n + len(rows))
+            ids = range(n, n + n_rows)
             conn.execute("SAVEPOINT orders_batch")
             try:
                 if any(cols[9]):
@@ -84,15 +85,15 @@ class OrderWriter:
                 conn.execute("ROLLBACK TO orders_batch")
                 conn.execute("RELEASE orders_batch")
                 self.fresh = False
-                self._upsert([order_dict(t) for t in rows], customers)
+                self._upsert([order_dict(t) for t in zip(*cols)], customers)
                 return
             conn.execute("RELEASE orders_batch")
-            self.next = n + len(rows)
-            self.state.counters.inserted += len(rows)
+            self.next = n + n_rows
+            self.state.counters.inserted += n_rows
             return
         batch: list[dict] = []
         keys: set[str] = set()
-        for t in rows:
+        for t in zip(*cols):
             if t[1] in keys:
                 self.write(batch)
                 batch, keys = [], set()
