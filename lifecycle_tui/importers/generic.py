@@ -121,7 +121,15 @@ def order_tuples(table: Table, ctx: ReadContext):
     width = len(table.header)
 
     def convert(pairs) -> Iterator[tuple | RowError]:
-        for rec in _records(pairs, width, unknown):
+        for line, cells in pairs:
+            if len(cells) == width and fast is not None:  # the common case, without the _records layer
+                row = fast(cells, line, {k: cells[i] for i, k in unknown if cells[i] != ""} if unknown else {})
+                if row is not None:
+                    yield row
+                    continue
+            rec = next(_records(((line, cells),), width, unknown), None)
+            if rec is None:
+                continue
             if rec.__class__ is RowError:
                 yield rec
                 continue
