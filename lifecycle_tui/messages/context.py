@@ -91,6 +91,7 @@ class ContextBuilder:
         self._loaded: dict[tuple[str, int], bool] = {}
         self._rows: dict[int, tuple] = {}  # rowid -> (customer row, order aggregates)
         self._bought: dict[int, set[int]] = {}
+        self._recommended: dict[tuple[frozenset, int], list[int]] = {}
 
     # -- shop-wide, cached ---------------------------------------------------------------
     @property
@@ -316,7 +317,12 @@ class ContextBuilder:
         products = self.products
         if self._catalogue is None:  # fallback order: priced products first, by row id
             self._catalogue = sorted(products, key=lambda p: (products[p].price_cents is None, p))
-        ids = self.recommender.for_bought(self.bought(rowid), n, catalogue=self._catalogue)
+        key = (frozenset(self.bought(rowid)), n)  # many customers bought the same few things
+        ids = self._recommended.get(key)
+        if ids is None:
+            if len(self._recommended) > 50_000:
+                self._recommended.clear()
+            ids = self._recommended[key] = self.recommender.for_bought(key[0], n, catalogue=self._catalogue)
         return [products[p] for p in ids if p in products]
 
     def build(self, rowid: int, *, channel: str = "email", names=None, extra: dict | None = None) -> dict:

@@ -7,6 +7,7 @@ where inboxes read their preview line.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -18,6 +19,7 @@ _TOKEN = re.compile(r"<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:[^>\"']|\"[^\"]*
 _WS = re.compile(r"\s+")
 _SPACES = re.compile(r"[ \t]{2,}")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_FULL_DOCUMENT = re.compile(r"<html[\s>]", re.I)
 _ATTR = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 
 
@@ -183,6 +185,7 @@ LAYOUT = """<!doctype html>
 """
 
 
+@functools.lru_cache(maxsize=256)  # a plan's emails share a few preheaders
 def preheader_block(preheader: str) -> str:
     if not preheader:
         return ""
@@ -194,7 +197,7 @@ def preheader_block(preheader: str) -> str:
 
 def wrap_html(body: str, *, title: str, preheader: str) -> str:
     """The full HTML document: a fragment goes into the layout; a full document gets the preheader."""
-    if re.search(r"<html[\s>]", body, re.I):
+    if _FULL_DOCUMENT.search(body):
         if preheader:
             return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + preheader_block(preheader), body, count=1, flags=re.I)
         return body

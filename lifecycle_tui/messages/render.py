@@ -81,8 +81,11 @@ class CompiledTemplate:
 SHOP_WIDE = frozenset({"shop", "as_of"})
 
 
+_SPACE_RUNS = re.compile(r"\s+")
+
+
 def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACE_RUNS.sub(" ", text).strip()
 
 
 class Renderer:
