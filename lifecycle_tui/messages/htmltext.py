@@ -159,7 +159,7 @@ def html_to_text(markup: str, cache: dict | None = None) -> str:
     return _finish(out)
 
 
-CACHE_LINES = 200_000  # distinct lines remembered per cache (then it starts over)
+CACHE_LINES = 20_000  # distinct lines remembered per cache (then it starts over: memory stays small)
 _FALLBACK = object()
 
 
