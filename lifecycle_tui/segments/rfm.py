@@ -22,6 +22,8 @@ NTILE is never used: it splits runs of equal values across buckets.
 from __future__ import annotations
 
 from bisect import bisect_left
+from itertools import accumulate, compress
+from operator import itemgetter
 from typing import Sequence
 
 SCORES = (1, 2, 3, 4, 5)
@@ -31,16 +33,27 @@ GRID = 40  # otherwise: cut points considered at every 1/GRID of the customers (
 
 def assign_scores(counts: Sequence[int]) -> list[int]:
     """Scores for distinct values given their customer counts, ordered worst -> best."""
+    scores: list[int] = []
+    starts = group_starts(counts) + [(None, len(counts))]
+    for (score, a), (_, b) in zip(starts, starts[1:]):
+        scores.extend([score] * (b - a))
+    return scores
+
+
+def group_starts(counts: Sequence[int]) -> list[tuple[int, int]]:
+    """``(score, position of the first distinct value with it)``, worst first (the method above).
+
+    Works on cut positions only: no per-value Python loop beyond the running total, which
+    matters for revenue (one distinct value per buyer, tens of thousands of them).
+    """
     d = len(counts)
     if d == 0:
         return []
     if d < 5:
         if d == 1:
-            return [5]
-        return [round(1 + 4 * i / (d - 1)) for i in range(d)]
-    cum = [0]
-    for c in counts:
-        cum.append(cum[-1] + c)
+            return [(5, 0)]
+        return [(round(1 + 4 * i / (d - 1)), i) for i in range(d)]
+    cum = [0, *accumulate(counts)]
     total = cum[-1]
     target = total / 5
     # Cut position p (1..d-1) means "a new group starts at distinct value p".
@@ -53,9 +66,9 @@ def assign_scores(counts: Sequence[int]) -> list[int]:
         for k in range(1, GRID):
             near = bisect_left(cum, k * total / GRID)
             picked.update((near - 1, near, near + 1))
-        for p, c in enumerate(counts):
-            if c * GRID >= total:
-                picked.update((p, p + 1))
+        heavy = total / GRID
+        for p in compress(range(d), [c >= heavy for c in counts]):
+            picked.update((p, p + 1))
         cands = sorted(p for p in picked if 1 <= p <= d - 1)
 
     def group_cost(a: int, b: int) -> float:
@@ -85,13 +98,7 @@ def assign_scores(counts: Sequence[int]) -> list[int]:
         cuts.append(cands[j])
         j = prev[k][j]
     cuts.reverse()
-    scores, score = [], 1
-    bounds = set(cuts)
-    for p in range(d):
-        if p in bounds:
-            score += 1
-        scores.append(score)
-    return scores
+    return list(zip(SCORES, [0, *cuts]))
 
 
 def score_bands(distribution: Sequence[tuple[object, int]], *, higher_is_better: bool) -> list[tuple[int, object]]:
@@ -100,12 +107,10 @@ def score_bands(distribution: Sequence[tuple[object, int]], *, higher_is_better:
     A value ``v`` scores the first band whose bound it reaches (``v >= bound`` when higher is
     better, ``v <= bound`` otherwise); this is what the refresh turns into a SQL CASE.
     """
-    ordered = sorted(distribution, key=lambda vc: vc[0], reverse=not higher_is_better)  # worst -> best
-    scores = assign_scores([c for _, c in ordered])
-    bands: dict[int, object] = {}
-    for (value, _), s in zip(ordered, scores):
-        bands.setdefault(s, value)  # the worst value holding score s is the band's bound
-    return sorted(bands.items(), reverse=True)
+    ordered = sorted(distribution, key=itemgetter(0), reverse=not higher_is_better)  # worst -> best
+    starts = group_starts([c for _, c in ordered])
+    # The worst value holding score s is the band's bound.
+    return sorted(((score, ordered[p][0]) for score, p in starts), reverse=True)
 
 
 def score_of(value, bands: Sequence[tuple[int, object]], *, higher_is_better: bool) -> int | None:

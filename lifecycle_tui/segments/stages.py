@@ -42,9 +42,18 @@ STAGE_SETTINGS = (
 
 
 def _events_in_window(condition: str) -> str:
-    # A non-correlated IN (subquery): SQLite builds the set of matching customers once (one pass
-    # over events, or the (type, occurred_at) index) instead of probing events per customer.
+    # A non-correlated IN (subquery): SQLite builds the set of matching customers once (through
+    # the (type, occurred_at, customer_id) index) instead of probing events per customer. Right
+    # for rare event types (advocacy); see _any_activity for the common ones.
     return f"c.id IN (SELECT e.customer_id FROM events e WHERE {condition} AND e.occurred_at <= :as_of)"
+
+
+def _any_activity(condition: str) -> str:
+    # Correlated EXISTS through events_customer_type_time (customer_id, type, occurred_at), which
+    # covers it: "any activity" matches most events, so the IN-set above would insert every event
+    # of the window into a temporary index (measured 0.7 s CPU for 500k events), while this is one
+    # short index range per customer without orders (0.1 s for 35k of them).
+    return f"EXISTS (SELECT 1 FROM events e WHERE e.customer_id = c.id AND {condition} AND e.occurred_at <= :as_of)"
 
 
 def _score_at_least(keys: tuple[str, ...], param: str) -> str:
@@ -60,7 +69,7 @@ def stage_case_sql(agg: str = "a") -> str:
     Named parameters: see :func:`stage_params`.
     """
     not_activity = ", ".join(f"'{t}'" for t in NOT_ACTIVITY)
-    activity = _events_in_window(f"e.type NOT IN ({not_activity}) AND e.occurred_at > :activity_since")
+    activity = _any_activity(f"e.type NOT IN ({not_activity}) AND e.occurred_at > :activity_since")
     advocacy = _events_in_window(
         "e.occurred_at > :advocacy_since AND (e.type = 'referral_made'"
         f" OR (e.type = 'review_submitted' AND {_score_at_least(('rating',), 'min_review')})"
