@@ -111,18 +111,36 @@ class Table:
             return 0
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """``(physical line where the record starts, cells)`` for every non-blank record."""
-        reader = csv.reader(self._text, delimiter=self.delimiter)
-        offset = 1  # the header line was consumed before the reader existed
-        prev = 0
-        try:
-            for row in reader:
-                start = offset + prev + 1
-                prev = reader.line_num
-                if row and (len(row) > 1 or row[0].strip()):
-                    yield start, row
-        except csv.Error as exc:
-            raise ImportRefused(f"{self.path}: line {offset + prev + 1}: cannot read the CSV ({exc}).") from None
+        """``(physical line where the record starts, cells)`` for every non-blank record.
+
+        A line without quotes (and without NUL or an over-long field, which the csv module
+        refuses) is one record whose cells ``str.split`` finds exactly as the csv module
+        would, at a fraction of the cost; any other line starts a record read by the csv
+        module, which takes as many lines as the quoting spans.
+        """
+        delimiter = self.delimiter
+        lines = iter(self._text)
+        feed = _PushBack(lines)
+        reader = csv.reader(feed, delimiter=delimiter)
+        limit = csv.field_size_limit()
+        n = 1  # the header line was consumed before
+        for text in lines:
+            start = n + 1
+            if '"' not in text and "\0" not in text and len(text) < limit:
+                n = start
+                row = text.rstrip("\r\n").split(delimiter)
+            else:
+                feed.head = text
+                before = reader.line_num
+                try:
+                    row = next(reader, None)
+                except csv.Error as exc:
+                    raise ImportRefused(f"{self.path}: line {start}: cannot read the CSV ({exc}).") from None
+                n += reader.line_num - before
+                if row is None:
+                    return
+            if row and (len(row) > 1 or row[0].strip()):
+                yield start, row
 
     def text_lines(self) -> Iterator[tuple[int, str]]:
         """``(line, text)`` of every line including the first (for JSON Lines)."""
@@ -138,6 +156,24 @@ class Table:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _PushBack:
+    """An iterator over ``lines`` that first returns the one line put back in ``head``."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines = lines
+        self.head: str | None = None
+
+    def __iter__(self) -> "_PushBack":
+        return self
+
+    def __next__(self) -> str:
+        head = self.head
+        if head is not None:
+            self.head = None
+            return head
+        return next(self.lines)
 
 
 def normalise_header(name: str) -> str:

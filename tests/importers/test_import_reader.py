@@ -66,3 +66,19 @@ def test_binary_file_refused(tmp_path):
     p.write_bytes(b"a\x00b\x00c")
     with pytest.raises(ImportRefused, match="not a text file"):
         list(read_table(p))
+
+
+def test_quoted_and_plain_lines_mixed_with_any_line_ending(tmp_path):
+    # Plain lines are split directly, quoted ones go through the csv module: same cells, same lines.
+    p = tmp_path / "m.csv"
+    p.write_bytes(b'a,b,c\r\n1,2,3\r\n4,"x\r\ny",5\r"q""uote",,\n\n  \n6,7,\n8,"",9')
+    with Table(p) as t:
+        rows = list(t.rows())
+    assert rows == [(2, ["1", "2", "3"]), (3, ["4", "x\r\ny", "5"]), (5, ['q"uote', "", ""]), (8, ["6", "7", ""]), (9, ["8", "", "9"])]
+
+
+def test_unreadable_record_named_by_its_first_line(tmp_path):
+    p = tmp_path / "n.csv"
+    p.write_text('a,b\n1,2\n"3\n4",5\n6,"' + "x" * 200_000 + '"\n')
+    with Table(p) as t, pytest.raises(ImportRefused, match="line 5: cannot read the CSV"):
+        list(t.rows())
