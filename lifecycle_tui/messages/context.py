@@ -3,7 +3,9 @@
 
 :class:`ContextBuilder` reads shop-wide data once (settings, products, best sellers and
 co-purchase counts) and per-customer data with a few indexed queries, and builds only the
-names a template uses. :func:`build_context` is the one-off form for previews.
+names a template uses. :meth:`ContextBuilder.prefetch` announces many customers (a plan's), whose
+profiles, order totals and bought products are then read a chunk at a time with set-based
+queries. :func:`build_context` is the one-off form for previews.
 """
 
 from __future__ import annotations

@@ -4,6 +4,12 @@ A Renderer is made once per ``as_of`` and reused for many customers: it compiles
 template once, reads the shop-wide context once (see :class:`ContextBuilder`) and builds per
 customer only the context names the template uses. A template fault for one customer raises
 :class:`TemplateError` for that message alone.
+
+For a whole plan: :meth:`Renderer.prefetch` lets the context builder read customers in
+set-based chunks; a part that reads only shop-wide names (``shop``, ``as_of``) is rendered once;
+the derived plain-text part reuses the text of the template's fixed lines (``html_to_text``'s
+line cache). Every shortcut gives exactly the bytes the plain path gives (tests/messages/
+test_templates_fast_paths.py), so ``dispatch preview`` shows what a run sends.
 """
 
 from __future__ import annotations
