@@ -59,19 +59,25 @@ async def run_console(path: Path, scroll: bool) -> dict:
     app = LifecycleApp(path, as_of=AS_OF)
     async with app.run_test(size=SIZE) as pilot:
         figures["app started (s)"] = time.perf_counter() - started
+        say = lambda key: print(f"  {key:<42} {figures[key]:,.3f}", flush=True)  # noqa: E731
+        say("app started (s)")
         dash = app.screen
         await wait_for(pilot, lambda: dash.figures is not None)
         figures["dashboard first paint (s)"] = time.perf_counter() - started
+        say("dashboard first paint (s)")
         await wait_for(pilot, lambda: dash.sales is not None)
         figures["dashboard sales chart (s)"] = time.perf_counter() - started
+        say("dashboard sales chart (s)")
         await wait_for(pilot, lambda: dash.plan_summary is not None, timeout=600)
         figures["dashboard dry-run summary (s)"] = time.perf_counter() - started
+        say("dashboard dry-run summary (s)")
 
         t0 = time.perf_counter()
         await pilot.press("2")
         table = lambda: app.screen.query_one("#customers-table")  # noqa: E731
         await wait_for(pilot, lambda: app.current_mode == "customers" and table().row_count > 0)
         figures["customers first paint (s)"] = time.perf_counter() - t0
+        say("customers first paint (s)")
         figures["customers rows in the widget"] = table().row_count
 
         t0 = time.perf_counter()
@@ -79,6 +85,7 @@ async def run_console(path: Path, scroll: bool) -> dict:
         await wait_for(pilot, lambda: app.screen.query_state.sort == "revenue" and idle(app, "customers")
                        and table().row_count > 0)
         figures["customers re-sorted by revenue (s)"] = time.perf_counter() - t0
+        say("customers re-sorted by revenue (s)")
         await pilot.press("s", "s", "s", "s", "s")  # back to customer id
         await wait_for(pilot, lambda: idle(app, "customers"))
         figures["memory after first page (MB)"] = rss_mb()

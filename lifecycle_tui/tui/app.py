@@ -112,6 +112,7 @@ class LifecycleApp(App):
         self.shop_name = "Lifecycle"
         self.set_reactive(LifecycleApp.as_of, as_of)
         self._watch_conn: Store | None = None
+        self._shutting_down = False
         self._last_data_version: int | None = None
         self._read_identity()
 
@@ -163,7 +164,17 @@ class LifecycleApp(App):
             return True
         return False
 
+    @property
+    def closing(self) -> bool:
+        """True once the app is shutting down: workers' queries abort (see ``base.run_db``)."""
+        return self._shutting_down
+
+    async def action_quit(self) -> None:
+        self._shutting_down = True
+        await super().action_quit()
+
     def on_unmount(self) -> None:
+        self._shutting_down = True
         if self._watch_conn is not None:
             self._watch_conn.close()
             self._watch_conn = None

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from lifecycle_tui.tui.app import LifecycleApp
 
 T = TypeVar("T")
+PROGRESS_OPS = 20_000  # SQLite VM steps between cancellation checks (microseconds of work)
 
 
 class StoreChanged(Message):
@@ -58,6 +59,9 @@ def run_db(
         worker = get_current_worker()
         try:
             with app.open_store() as store:
+                # A superseded or cancelled worker (or the app quitting) aborts its running query
+                # at once instead of finishing a scan nobody will look at.
+                store.conn.set_progress_handler(lambda: int(worker.is_cancelled or app.closing), PROGRESS_OPS)
                 result = fn(store)
         except Exception as exc:  # shown to the user as a notification, not raised
             if not worker.is_cancelled:
