@@ -245,7 +245,9 @@ def measure_dryrun(store_path: Path, work: Path, sections: set[str]) -> list[Fig
     from lifecycle_tui.automation.planner import plan
     from lifecycle_tui.store import open_store
 
-    dispatch_bench.CACHE = work  # its scratch copy goes beside ours, not into the repo's cache
+    # Its scratch copy goes into our own folder: never the same file as a concurrent dispatch_bench run.
+    dispatch_bench.CACHE = work / "run-dryrun"
+    dispatch_bench.CACHE.mkdir(parents=True, exist_ok=True)
     with_cpu_clock(dispatch_bench)
     copy = dispatch_bench.prepare(store_path)
     try:

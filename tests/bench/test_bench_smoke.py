@@ -66,7 +66,7 @@ def test_import_loads_every_order_of_the_store(suite):
     assert wall["note"].startswith(f"{orders:,} orders,")
     assert wall["ratio"] == pytest.approx(wall["value"] / wall["ref_value"])
     # scratch stores are removed; only the cached store and its CSV stay
-    assert not list(cache.glob("run-*.db")) and not list(cache.glob("dispatch-bench-*.db"))
+    assert not list(cache.glob("run-*.db")) and not list(cache.glob("**/dispatch-bench-*.db"))
 
 
 def test_table_renders_every_figure(suite):
