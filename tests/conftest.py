@@ -7,10 +7,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from typer.testing import CliRunner
 
 from lifecycle_tui.bootstrap import init_store
 from lifecycle_tui.store import open_store
+
+# Property tests run on a shared 2-core CI machine: a slow example is not a failure.
+hypothesis_settings.register_profile("lifecycle", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("lifecycle")
 
 REPO = Path(__file__).resolve().parent.parent
 FROZEN_AS_OF = datetime(2026, 6, 30, 12, 0, tzinfo=timezone.utc)
