@@ -83,6 +83,7 @@ class SectionScreen(Screen):
 
     SECTION: str = ""  # the section name shown in the header ("Customers")
     _stale = False
+    _seen_version = 0  # the app's store_version this screen last acted on
 
     @property
     def lifecycle(self) -> "LifecycleApp":
@@ -117,6 +118,11 @@ class SectionScreen(Screen):
     # Textual dispatches handlers of every class in the MRO: a subclass's own ``on_mount``
     # runs first, then this one. Subclasses need not (and should not) call super().
     def on_mount(self) -> None:
+        # Read the version before watching it: Textual initialises a reactive lazily, on first
+        # access, and that initialisation calls the watchers already registered with the
+        # unchanged default. Without this the first screen got a spurious StoreChanged(0) just
+        # after mounting and reloaded, cancelling the workers of its first load.
+        self._seen_version = self.lifecycle.store_version
         self.watch(self.app, "store_version", self._store_moved, init=False)
         self.watch(self.app, "as_of", self._as_of_moved, init=True)
         self.reload()
@@ -124,9 +130,15 @@ class SectionScreen(Screen):
     def _as_of_moved(self, old: datetime, new: datetime) -> None:
         self.sub_title = self.lifecycle.header_subtitle(self.SECTION)
         if old != new:
-            self._store_moved(self.lifecycle.store_version)
+            self._changed(self.lifecycle.store_version)
 
     def _store_moved(self, version: int) -> None:
+        if version == self._seen_version:  # not a change (see on_mount)
+            return
+        self._seen_version = version
+        self._changed(version)
+
+    def _changed(self, version: int) -> None:
         if self.is_current:
             self.post_message(StoreChanged(version))
         else:

@@ -56,9 +56,19 @@ def make_app(shop_db: Path):
 
 
 async def settle(pilot, rounds: int = 3) -> None:
-    """Wait for workers (and the workers their results start) to finish, then repaint."""
+    """Wait for workers (and the workers their results start) to finish, then repaint.
+
+    A worker cancelled because a newer one of its exclusive group superseded it is normal
+    (``WorkerCancelled`` from its ``wait``); the newer one is waited for instead.
+    """
+    from textual.worker import WorkerCancelled
+
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        for worker in list(pilot.app.workers):
+            try:
+                await worker.wait()
+            except WorkerCancelled:
+                pass
         await pilot.pause()
 
 

@@ -1,8 +1,11 @@
 """The Dashboard section: store counts, sales per month, stage funnel, RFM heat map, and what
 the rules would send now (a dry-run summary).
 
-Two workers: the figures (cheap; metrics refreshed for the as-of first, as the CLI does) and
-the plan (the planner with ``render=False``; slower on a big store, so it fills in later).
+Three workers, one after another where it matters: the figures (cheap; metrics refreshed for
+the as-of first, as the CLI does) run alone, because thread workers share the GIL and the
+planner's pure-Python loop would otherwise slow them down several times; the monthly sales scan
+and the plan (the planner with ``render=False``; seconds on a big store) start once the figures
+are on screen, and fill in later.
 """
 
 from __future__ import annotations
@@ -98,14 +101,23 @@ class DashboardScreen(SectionScreen):
 
     def reload(self) -> None:
         as_of = self.as_of
-        # Three workers, quickest first: counts, stages and RFM paint at once; the sales scan
-        # (every order of the last year) and the dry run fill in when they are done.
-        self.run_db(lambda store: load_figures(store, as_of), self._show_figures, group="dash-figures")
+        # The figures first, alone: counts, stages and RFM paint within a second. The sales scan
+        # (every order of the last year) and the dry run start after that paint (see
+        # _load_the_rest); a reload meanwhile supersedes the whole chain (exclusive groups).
+        self.workers.cancel_group(self, "dash-sales")
+        self.workers.cancel_group(self, "dash-plan")
+        self.run_db(lambda store: load_figures(store, as_of),
+                    lambda f: self._show_figures(f, as_of), group="dash-figures")
+
+    def _load_the_rest(self, as_of) -> None:
+        """Start the sales scan and the dry run (after the figures were painted)."""
+        if as_of != self.as_of or not self.is_attached:  # superseded by a newer reload
+            return
         self.run_db(lambda store: load_sales(store, as_of), self._show_sales, group="dash-sales")
         self.run_db(lambda store: load_plan(store, as_of), self._show_plan, group="dash-plan",
                     on_error=self._plan_failed)
 
-    def _show_figures(self, f: Figures) -> None:
+    def _show_figures(self, f: Figures, as_of) -> None:
         self.figures = f
         counts = Table.grid(padding=(0, 2))
         counts.add_column(style="dim")
@@ -115,6 +127,7 @@ class DashboardScreen(SectionScreen):
         self.query_one("#dash-counts", Static).update(counts)
         self.query_one("#dash-funnel", Static).update(funnel(f.stages["stages"]))
         self.query_one("#dash-rfm", Static).update(rfm_heatmap(f.rfm["grid"]))
+        self.call_after_refresh(self._load_the_rest, as_of)
 
     def _show_sales(self, sales: Sales) -> None:
         self.sales = sales
