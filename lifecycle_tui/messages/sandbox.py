@@ -115,15 +115,23 @@ class CappedNamespace(Namespace):
         super().__setitem__(name, value)
 
 
-def _precheck(name: str, args) -> None:
+def _precheck(name: str, value, params) -> None:
     """Refuse calls whose result would be huge *before* Python builds it (the size check after
-    the call cannot stop ``s|replace('x', s)`` or ``big_list|join`` allocating gigabytes)."""
-    strs = [a for a in args if isinstance(a, str)]
-    for a in args:
+    the call cannot stop ``s|replace('x', s)`` or ``big_list|join`` allocating gigabytes).
+
+    ``value`` is what is filtered, ``params`` the filter's arguments. Only a parameter can be a
+    size (a width, a count); a big number being filtered is just a number (an order total of
+    300000 cents formatted by ``money``)."""
+    if isinstance(value, (list, tuple)) and sum(len(x) for x in value if isinstance(x, str)) > MAX_RENDER_BYTES:
+        raise LimitExceeded(f"{name}: the joined text would be larger than {MAX_RENDER_BYTES // 1024} KB")
+    for a in params:
         if isinstance(a, int) and not isinstance(a, bool) and abs(a) > MAX_RENDER_BYTES:
             raise LimitExceeded(f"{name}: an argument is too large ({a})")
         if isinstance(a, (list, tuple)) and sum(len(x) for x in a if isinstance(x, str)) > MAX_RENDER_BYTES:
             raise LimitExceeded(f"{name}: the joined text would be larger than {MAX_RENDER_BYTES // 1024} KB")
+    if name != "replace" and name != "indent":
+        return
+    strs = [a for a in (value, *params) if isinstance(a, str)]
     if name == "replace" and len(strs) >= 3:
         text, old, new = strs[0], strs[1], strs[2]
         if len(new) > len(old) and len(text) + (text.count(old) if old else len(text) + 1) * (len(new) - len(old)) > MAX_RENDER_BYTES:
@@ -136,7 +144,10 @@ def _guard_filter(name: str, func):
     @functools.wraps(func)
     def guarded(*args, **kwargs):
         _tick()
-        _precheck(name, list(args) + list(kwargs.values()))
+        if args:
+            _precheck(name, args[0], (*args[1:], *kwargs.values()) if kwargs else args[1:])
+        else:
+            _precheck(name, None, tuple(kwargs.values()))
         result = func(*args, **kwargs)
         _check_size(result)
         return result
@@ -223,7 +234,7 @@ class ShopSandbox(ImmutableSandboxedEnvironment):
             name = getattr(__obj, "__name__", "")
             if name in _WIDTH_METHODS and any(isinstance(a, int) and a > MAX_RENDER_BYTES for a in args):
                 raise LimitExceeded(f"str.{name}() width is too large")
-            _precheck(name, [owner, *args, *kwargs.values()])
+            _precheck(name, owner, (*args, *kwargs.values()))
         result = super().call(__context, __obj, *args, **kwargs)
         _check_size(result)
         return result

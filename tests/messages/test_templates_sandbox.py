@@ -116,3 +116,12 @@ def test_loops_still_work_normally():
                  {"xs": ["a", "b"]})
     assert out == "1a,2b"
     assert render("{% for x in xs %}{{ x }}{% else %}none{% endfor %}", {"xs": []}) == "none"
+
+
+def test_a_big_number_being_filtered_is_not_a_size():
+    # An order of EUR 3,000 is 300000 cents: the amplifier guard limits widths and counts
+    # (filter arguments), not the value being formatted.
+    assert render("{{ total|money('EUR') }}", {"total": 300000}) == "€3,000.00"
+    assert render("{{ (10**7)|string|length }}") == "8"
+    with pytest.raises(TemplateError, match="refused"):
+        render("{{ 'x'|center(300000) }}")
