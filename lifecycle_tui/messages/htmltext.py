@@ -123,7 +123,7 @@ def _finish(out: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def html_to_text(markup: str, cache: dict | None = None) -> str:
+def html_to_text(markup: str, cache: dict | None = None, personal_url: str | None = None) -> str:
     """Readable plain text from email HTML: paragraphs, list bullets and links as "label (url)".
 
     ``cache`` (a dict kept by the caller, e.g. a Renderer for a whole plan) remembers the text
@@ -133,6 +133,11 @@ def html_to_text(markup: str, cache: dict | None = None) -> str:
     skipped block or open link, and a tag or comment broken across lines (seen as a stray "<")
     sends the whole markup down the one-pass path. Data cut at a line break converts to the same
     text, since whitespace runs collapse to one space either way.
+
+    ``personal_url`` (the message's unsubscribe URL) makes its footer line cacheable too: a line
+    whose only occurrences of the URL are ``href="URL"`` values is looked up with a placeholder
+    in their place, and the URL put back into the text. A plain http(s) URL of characters that
+    HTML neither escapes nor unescapes comes out of an href unchanged, so the text is the same.
     """
     if cache is None or len(cache) > CACHE_LINES:
         if cache is not None:
@@ -148,20 +153,29 @@ def html_to_text(markup: str, cache: dict | None = None) -> str:
         if i < len(lines) - 1:
             line += "\n"
         if st.clean:
-            hit = cache.get(line)
+            key, url = line, None
+            if isinstance(personal_url, str) and personal_url and personal_url in line:
+                key, url = _placeholder_key(line, personal_url)
+            hit = cache.get(key)
             if hit is not None:
                 if hit is _FALLBACK:
                     return html_to_text(markup)
-                out.append(hit)
+                out.append(hit if url is None else hit.replace(_URL_MARK, url))
                 continue
             local: list[str] = []
             st = _State()
-            _feed(line, local, st)
+            _feed(key, local, st)
             if st.lone_lt:
-                cache[line] = _FALLBACK
+                cache[key] = _FALLBACK
                 return html_to_text(markup)
+            if url is not None and not st.clean:  # a link left open: convert the line itself
+                local, st = [], _State()
+                _feed(line, local, st)
+                url = None
             if st.clean:
-                cache[line] = "".join(local)
+                text = cache[key] = "".join(local)
+                if url is not None:
+                    local = [text.replace(_URL_MARK, url)]
             else:  # a block or link continues on the next line: carry on from here, uncached
                 base = len(out)
                 st.links = [(href, start + base) for href, start in st.links]
@@ -171,6 +185,21 @@ def html_to_text(markup: str, cache: dict | None = None) -> str:
             if st.lone_lt:
                 return html_to_text(markup)
     return _finish(out)
+
+
+_URL_MARK = "zzPersonalUrlzz"
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9/?=._~%+:@!$()*,;-]+")  # no & < > quotes or spaces
+
+
+def _placeholder_key(line: str, url: str) -> tuple[str, str | None]:
+    """(cache key, url to put back): the line with each ``href="URL"`` made a placeholder, when
+    those are the URL's only occurrences (else the line itself and None)."""
+    if _URL_MARK in line or not _PLAIN_URL.fullmatch(url):
+        return line, None
+    quoted = f'href="{url}"'
+    if line.count(url) != line.count(quoted):
+        return line, None
+    return line.replace(quoted, f'href="{_URL_MARK}"'), url
 
 
 CACHE_LINES = 20_000  # distinct lines remembered per cache (then it starts over: memory stays small)

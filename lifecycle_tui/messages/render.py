@@ -171,8 +171,8 @@ class Renderer:
         subject = _one_line(out["subject"])
         preheader = _one_line(out.get("preheader", ""))
         html = wrap_html(out["html"], title=subject, preheader=preheader)
-        text = out["text"].strip() + "\n" if "text" in out else html_to_text(out["html"], self._text_lines)
         unsub = ctx["unsubscribe_url"]
+        text = out["text"].strip() + "\n" if "text" in out else html_to_text(out["html"], self._text_lines, unsub)
         msg.to = customer.email
         msg.fields = {"subject": subject, "preheader": preheader, "text": text, "html": html}
         seed = str(extra.get("dedupe_key") or f"{src.name}|{msg.version}|{customer.customer_id}|{self.context.as_of_iso}")

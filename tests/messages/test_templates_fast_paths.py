@@ -33,6 +33,25 @@ def test_cached_html_to_text_equals_one_pass():
     assert cache  # the cache was used
 
 
+def test_cached_html_to_text_with_a_personal_url_equals_one_pass():
+    # The footer's unsubscribe link differs per customer: its line is cached with a placeholder.
+    rng = random.Random(11)
+    urls = [f"https://x.example/u?t={n}-e-Ab_c" for n in range(40)] + ["https://x.example/u?a=1&t=9", "mailto:u@x.example"]
+    extra = ['<a href="{u}">', '<a href="{u}" style="c">Unsubscribe</a>', "{u}", '<a href="{u}">{u}</a>',
+             '<a href="{u}x">', "href=\"{u}\"", "<div style='{u}'>", '<img alt="{u}">', '&amp<a href="{u}">']
+    cache: dict = {}
+    docs = ["".join(rng.choice(PIECES + extra) for _ in range(rng.randint(1, 30))) for _ in range(1500)]
+    for _ in range(2):
+        for doc in docs:
+            for url in rng.sample(urls, 3):
+                filled = doc.replace("{u}", url)
+                assert html_to_text(filled, cache, url) == html_to_text(filled), repr(filled)
+    footer = '<p>Bye<br><a href="{u}" style="color:#888;">Unsubscribe</a> with one click.</p>'
+    for url in urls[:3]:
+        assert html_to_text(footer.replace("{u}", url), cache, url).endswith(f"Unsubscribe ({url}) with one click.\n")
+    assert any("zzPersonalUrlzz" in k for k in cache if isinstance(k, str))  # the placeholder path was taken
+
+
 def test_cached_html_to_text_on_an_email_with_links_and_hidden_blocks():
     doc = ('<div style="display:none">\nhidden\n</div>\n<p>Hi <a href="https://x.example/n">\nour news</a></p>\n'
            "<ul>\n<li>One</li>\n<li>Two</li>\n</ul>\n<p>Bye</p>")
