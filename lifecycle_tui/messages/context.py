@@ -329,8 +329,11 @@ class ContextBuilder:
 
     def build(self, rowid: int, *, channel: str = "email", names=None, extra: dict | None = None) -> dict:
         """The context for one customer; ``names`` limits the work to the names a template uses."""
-        extra = dict(extra or {})
         want = set(CONTEXT_NAMES) if names is None else set(names)
+        if names is None:
+            extra = dict(extra or {})
+        else:  # a name the template never reads is never looked up: skip converting a rule's records for it
+            extra = {k: v for k, v in (extra or {}).items() if k in want or k == "unsubscribe_url"}
         ctx: dict = {"customer": self.customer(rowid), "shop": self.shop, "as_of": self.as_of_iso}
         if "order" in want:
             ctx["order"] = self.order(rowid)
