@@ -19,6 +19,7 @@ import functools
 import threading
 import time
 from contextlib import contextmanager
+from itertools import islice
 
 import jinja2
 from jinja2 import nodes
@@ -283,27 +284,29 @@ def compile_part(env: ShopSandbox, source: str, *, template: str, field: str, fi
         raise TemplateError(f"syntax error: {exc.message}", template=template, field=field, line=line) from None
 
 
+def _utf8_len(chunk: str) -> int:
+    return len(chunk) if chunk.isascii() else len(chunk.encode("utf-8", "surrogatepass"))
+
+
 def render_part(tpl: jinja2.Template, context: dict, *, template: str, field: str, first_line: int) -> str:
-    """Render through ``generate()`` so the size cap stops a runaway template early."""
+    """Render chunk by chunk (not ``render()``) so the size cap stops a runaway template early."""
     out: list[str] = []
     chars = 0
     size = -1  # exact UTF-8 bytes, counted only once the text could be near the cap
     try:
         # root_render_func directly, as Template.generate() does but without its copy of the
-        # context and its extra generator layer (~40 chunks per email, 100k emails per plan)
-        for chunk in tpl.root_render_func(tpl.new_context(context)):
+        # context and its extra generator layer; chunks taken 32 at a time so the size and clock
+        # checks run per batch in C-level sums rather than per chunk (~40 chunks per email)
+        chunks = tpl.root_render_func(tpl.new_context(context))
+        while batch := list(islice(chunks, 32)):
+            out += batch
             # A character is at most 4 bytes of UTF-8: an ordinary email never pays for encoding.
-            chars += len(chunk)
-            out.append(chunk)
+            chars += sum(map(len, batch))
             if chars > MAX_RENDER_BYTES // 4:
-                if size < 0:
-                    size = sum(len(c.encode("utf-8", "surrogatepass")) for c in out)
-                else:
-                    size += len(chunk.encode("utf-8", "surrogatepass")) if not chunk.isascii() else len(chunk)
+                size = (sum(_utf8_len(c) for c in out) if size < 0 else size + sum(_utf8_len(c) for c in batch))
                 if size > MAX_RENDER_BYTES:
                     raise LimitExceeded(f"the rendered {field} is larger than {MAX_RENDER_BYTES // 1024} KB")
-            if not len(out) & 31:  # the clock every 32 chunks: loops, calls and lookups check it too
-                _tick()
+            _tick()  # loops, calls and lookups check the clock too
         _tick()
     except TemplateError:
         raise
