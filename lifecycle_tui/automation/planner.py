@@ -259,28 +259,30 @@ def _names(store, customer: int | None) -> dict[int, str]:
     return {r[0]: r[1] for r in store.conn.execute("SELECT id, customer_id FROM customers")}
 
 
-def _done(store, rule_names: list[str], customer: int | None) -> dict[str, tuple[str, str]]:
-    """dedupe_key -> (status, when) for messages of these rules that are sent, claimed or unknown."""
+def _taken_messages(rule_names, customer: int | None) -> tuple[str, tuple]:
+    """WHERE clause and parameters for messages of these rules that are sent, claimed or of
+    unknown outcome (the ones a plan must never send again), optionally for one customer."""
     marks = ",".join("?" * len(rule_names))
-    sql = (f"SELECT dedupe_key, status, coalesce(sent_at, claimed_at) FROM messages WHERE rule IN ({marks}) "
-           f"AND status IN ('sent', 'claimed', 'unknown')")
+    where = f"rule IN ({marks}) AND status IN ('sent', 'claimed', 'unknown')"
     params: tuple = tuple(rule_names)
     if customer is not None:
-        sql += " AND customer_id = ?"
+        where += " AND customer_id = ?"
         params += (customer,)
+    return where, params
+
+
+def _done(store, rule_names: list[str], customer: int | None) -> dict[str, tuple[str, str]]:
+    """dedupe_key -> (status, when) for messages of these rules that are sent, claimed or unknown."""
+    where, params = _taken_messages(rule_names, customer)
+    sql = f"SELECT dedupe_key, status, coalesce(sent_at, claimed_at) FROM messages WHERE {where}"
     return {r[0]: (r[1], r[2]) for r in store.conn.execute(sql, params)}
 
 
 def _entered(store, rules: list[Rule], done, customer) -> dict[str, dict[int, list[tuple[str, str]]]]:
     """rule -> customer -> [(trigger_key, entry time)] for instances that already got a message."""
     by_name = {r.name: r for r in rules}
-    marks = ",".join("?" * len(rules))
-    sql = (f"SELECT rule, customer_id, trigger_key, min(due_at), min(step) FROM messages WHERE rule IN ({marks}) "
-           f"AND status IN ('sent', 'claimed', 'unknown')")
-    params: tuple = tuple(by_name)
-    if customer is not None:
-        sql += " AND customer_id = ?"
-        params += (customer,)
+    where, params = _taken_messages(list(by_name), customer)
+    sql = f"SELECT rule, customer_id, trigger_key, min(due_at), min(step) FROM messages WHERE {where}"
     out: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for rule, cid, key, due, step in store.conn.execute(sql + " GROUP BY rule, customer_id, trigger_key", params):
         r = by_name[rule]
