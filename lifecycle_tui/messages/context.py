@@ -64,6 +64,56 @@ def _json(text: str | None, default):
     return value if isinstance(value, type(default)) else default
 
 
+def _days_since(b, last: str | None) -> int | None:
+    return (b.as_of - datetime.fromisoformat(last)).days if last else None
+
+
+# How each customer field is made from (builder, rowid, customer row, (orders, revenue, first, last)),
+# in the record's order. One getter per field, so a template that reads three fields pays for three
+# (no JSON parsing of tags and attributes, no RFM record) and a full record is the same values.
+_CUSTOMER_FIELDS = {
+    "rowid": lambda b, i, c, a: i,
+    "id": lambda b, i, c, a: c["customer_id"],
+    "customer_id": lambda b, i, c, a: c["customer_id"],
+    "email": lambda b, i, c, a: c["email"],
+    "phone": lambda b, i, c, a: c["phone"],
+    "first_name": lambda b, i, c, a: c["first_name"],
+    "last_name": lambda b, i, c, a: c["last_name"],
+    "name": lambda b, i, c, a: " ".join(p for p in (c["first_name"], c["last_name"]) if p) or None,
+    "birthday": lambda b, i, c, a: c["birthday"],
+    "created_at": lambda b, i, c, a: c["created_at"],
+    "timezone": lambda b, i, c, a: c["timezone"] or b.timezone,
+    "tags": lambda b, i, c, a: _json(c["tags"], []),
+    "attributes": lambda b, i, c, a: to_record("customer.attributes", _json(c["attributes"], {})),
+    "accepts_email": lambda b, i, c, a: bool(c["accepts_email"]),
+    "accepts_sms": lambda b, i, c, a: bool(c["accepts_sms"]),
+    "accepts_push": lambda b, i, c, a: bool(c["accepts_push"]),
+    "push_token": lambda b, i, c, a: c["push_token"],
+    "orders": lambda b, i, c, a: a[0],
+    "revenue_cents": lambda b, i, c, a: a[1],
+    "revenue": lambda b, i, c, a: a[1] / 100,
+    "currency": lambda b, i, c, a: b.currency,
+    "aov_cents": lambda b, i, c, a: round(a[1] / a[0]) if a[0] else None,
+    "first_order_at": lambda b, i, c, a: a[2],
+    "last_order_at": lambda b, i, c, a: a[3],
+    "days_since_last_order": lambda b, i, c, a: _days_since(b, a[3]),
+    "stage": lambda b, i, c, a: c["m_stage"],
+    "rfm": lambda b, i, c, a: Record("customer.rfm", {"r": c["m_r"], "f": c["m_f"], "m": c["m_m"], "segment": c["m_rfm"]})
+    if c["m_rfm"] else None,
+}
+# What rendering itself reads from the customer record (the address, the name on the envelope ...).
+CUSTOMER_ALWAYS = frozenset({"customer_id", "email", "name", "phone", "push_token"})
+
+
+def customer_fields(read: set | None, names) -> tuple | None:
+    """The customer fields to build for a template reading ``read`` of them (None: it uses the
+    whole record, build all): those plus what rendering needs, in the record's order."""
+    if read is None:
+        return None
+    want = read | CUSTOMER_ALWAYS | ({"first_order_at"} if "anniversary" in names else set())
+    return tuple(k for k in _CUSTOMER_FIELDS if k in want)
+
+
 class ContextBuilder:
     """Builds render contexts for many customers at one ``as_of`` (shop-wide data cached)."""
 
@@ -183,28 +233,14 @@ class ContextBuilder:
         return hit if hit is not None else self.recommender.bought(rowid)
 
     # -- per customer --------------------------------------------------------------------
-    def customer(self, rowid: int) -> Record:
-        c, (orders, revenue, first, last) = self._customer_rows(rowid)
+    def customer(self, rowid: int, fields=None) -> Record:
+        """The customer record; ``fields`` (see :func:`customer_fields`) builds only those
+        fields, for a template that reads no others."""
+        c, agg = self._customer_rows(rowid)
         if c is None:
             raise TemplateError(f"no customer with row id {rowid}")
-        days = None
-        if last:
-            days = (self.as_of - datetime.fromisoformat(last)).days
-        name = " ".join(p for p in (c["first_name"], c["last_name"]) if p) or None
-        return Record("customer", {
-            "rowid": rowid, "id": c["customer_id"], "customer_id": c["customer_id"], "email": c["email"],
-            "phone": c["phone"], "first_name": c["first_name"], "last_name": c["last_name"], "name": name,
-            "birthday": c["birthday"], "created_at": c["created_at"], "timezone": c["timezone"] or self.timezone,
-            "tags": _json(c["tags"], []), "attributes": to_record("customer.attributes", _json(c["attributes"], {})),
-            "accepts_email": bool(c["accepts_email"]), "accepts_sms": bool(c["accepts_sms"]),
-            "accepts_push": bool(c["accepts_push"]), "push_token": c["push_token"],
-            "orders": orders, "revenue_cents": revenue, "revenue": revenue / 100, "currency": self.currency,
-            "aov_cents": round(revenue / orders) if orders else None,
-            "first_order_at": first, "last_order_at": last, "days_since_last_order": days,
-            "stage": c["m_stage"],
-            "rfm": Record("customer.rfm", {"r": c["m_r"], "f": c["m_f"], "m": c["m_m"], "segment": c["m_rfm"]})
-            if c["m_rfm"] else None,
-        })
+        get = _CUSTOMER_FIELDS
+        return Record("customer", {k: get[k](self, rowid, c, agg) for k in (fields or get)})
 
     def order(self, rowid: int) -> Record | None:
         conn = self.store.conn
@@ -327,14 +363,16 @@ class ContextBuilder:
             ids = self._recommended[key] = self.recommender.for_bought(key[0], n, catalogue=self._catalogue)
         return [products[p] for p in ids if p in products]
 
-    def build(self, rowid: int, *, channel: str = "email", names=None, extra: dict | None = None) -> dict:
-        """The context for one customer; ``names`` limits the work to the names a template uses."""
+    def build(self, rowid: int, *, channel: str = "email", names=None, extra: dict | None = None,
+              fields: tuple | None = None) -> dict:
+        """The context for one customer; ``names`` limits the work to the names a template uses,
+        ``fields`` the customer record to the fields it reads (see :func:`customer_fields`)."""
         want = set(CONTEXT_NAMES) if names is None else set(names)
         if names is None:
             extra = dict(extra or {})
         else:  # a name the template never reads is never looked up: skip converting a rule's records for it
             extra = {k: v for k, v in (extra or {}).items() if k in want or k == "unsubscribe_url"}
-        ctx: dict = {"customer": self.customer(rowid), "shop": self.shop, "as_of": self.as_of_iso}
+        ctx: dict = {"customer": self.customer(rowid, fields), "shop": self.shop, "as_of": self.as_of_iso}
         if "order" in want:
             ctx["order"] = self.order(rowid)
         if "cart" in want or "cart" in extra:

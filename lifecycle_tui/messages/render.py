@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from jinja2 import meta
+from jinja2 import meta, nodes
 
 from lifecycle_tui.messages import email_message, push, sms
-from lifecycle_tui.messages.context import ContextBuilder, ensure_fresh_metrics
+from lifecycle_tui.messages.context import ContextBuilder, customer_fields, ensure_fresh_metrics
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.htmltext import html_to_text, wrap_html
 from lifecycle_tui.messages.repository import require_template
@@ -80,6 +80,7 @@ class CompiledTemplate:
     names: set  # top-level variables the template reads
     shared: set = field(default_factory=set)  # parts that read only shop-wide names: same text for everyone
     shared_text: dict = field(default_factory=dict)  # part -> its text, once rendered
+    customer_fields: tuple | None = None  # the customer record's fields to build (None: all)
 
 
 # Context names that are the same for every customer of a Renderer (the builder makes them;
@@ -88,6 +89,24 @@ SHOP_WIDE = frozenset({"shop", "as_of"})
 
 
 _SPACE_RUNS = re.compile(r"\s+")
+
+
+def fields_read(tree, name: str) -> set | None:
+    """The fields of ``name`` a template reads as ``name.field`` or ``name['field']``; None when
+    it uses ``name`` any other way (passed to a filter, looped over, printed, assigned ...)."""
+    fields: set = set()
+    accessed = 0
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(node.node, nodes.Name) and node.node.name == name:
+            if isinstance(node, nodes.Getattr):
+                fields.add(node.attr)
+            elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+                fields.add(node.arg.value)
+            else:
+                return None
+            accessed += 1
+    uses = sum(1 for n in tree.find_all(nodes.Name) if n.name == name)
+    return fields if uses == accessed else None
 
 
 def _one_line(text: str) -> str:
@@ -113,16 +132,20 @@ class Renderer:
 
     def compile(self, parsed: TemplateSource, version: int | None = None) -> CompiledTemplate:
         """Compile every part of a parsed template (syntax errors raise TemplateError)."""
-        parts, names, shared = {}, set(), set()
+        parts, names, shared, read = {}, set(), set(), set()
         builtins = {LOOP_GUARD, *self.envs[False].globals}
         for fname, src, first_line in parsed.jinja_parts():
             env = self.envs[fname == "html"]
             parts[fname] = (compile_part(env, src, template=parsed.name, field=fname, first_line=first_line), first_line)
-            used = meta.find_undeclared_variables(env.parse(src)) - builtins
+            tree = env.parse(src)
+            used = meta.find_undeclared_variables(tree) - builtins
             if used <= SHOP_WIDE:  # e.g. a subject "News from {{ shop.name }}": render it once, not per customer
                 shared.add(fname)
             names |= used
-        return CompiledTemplate(parsed, version, parts, names, shared)
+            if read is not None:  # which customer fields: a newsletter reads first_name, not tags or RFM
+                part_read = fields_read(tree, "customer")
+                read = None if part_read is None else read | part_read
+        return CompiledTemplate(parsed, version, parts, names, shared, customer_fields=customer_fields(read, names))
 
     def compiled(self, name: str) -> CompiledTemplate:
         if name not in self._compiled:
@@ -143,7 +166,8 @@ class Renderer:
         src = ct.source
         name = src.name
         try:
-            ctx = self.context.build(customer_rowid, channel=src.channel, names=ct.names, extra=extra)
+            ctx = self.context.build(customer_rowid, channel=src.channel, names=ct.names, extra=extra,
+                                     fields=ct.customer_fields)
         except TemplateError as exc:
             exc.template = exc.template or name
             raise

@@ -92,3 +92,43 @@ def test_shop_wide_parts_render_once(shop):
     subjects = {r.render("probe", rowid).fields["subject"] for rowid, *_ in CUSTOMERS}
     assert subjects == {"News from Kettle & Kiln"} and ct.shared_text == {"subject": "News from Kettle & Kiln"}
     assert {r.render("probe", rowid).fields["text"] for rowid in (1, 2)} == {"Hi anna\n", "Hi Ben\n"}
+
+
+def test_fields_read_finds_plain_field_reads_only():
+    from lifecycle_tui.messages.render import fields_read
+    from lifecycle_tui.messages.sandbox import environments
+
+    env = environments()[True]
+    read = {src: fields_read(env.parse(src), "customer") for src in (
+        '{{ customer.first_name }} {{ customer["email"] }} {{ customer.attributes.vip }}',
+        "{% macro m() %}{{ customer.rfm.segment }}{% endmacro %}{{ m() }}",
+        "{{ customer }}", "{{ customer | first_name_or }}", "{% for k in customer %}{% endfor %}", "{{ customer[k] }}",
+        "{% set c = customer %}{{ c.tags }}", "{% macro m(customer) %}{{ customer.x }}{% endmacro %}",
+    )}
+    assert list(read.values()) == [{"first_name", "email", "attributes"}, {"rfm"}, None, None, None, None, None, None]
+
+
+def test_partial_customer_record_renders_as_the_full_one(shop_ro):
+    # A template reading a few customer fields gets a record of just those (plus what rendering
+    # needs); every field read gives what the full record gives, and a misspelt field still fails.
+    from lifecycle_tui.messages.context import RECORD_FIELDS
+    from lifecycle_tui.messages.errors import TemplateError
+    from lifecycle_tui.messages.source import parse_source
+
+    every = " ".join(f"{{{{ customer.{f} }}}}" for f in RECORD_FIELDS["customer"])
+    for body in (every, "{{ customer.tags | join(',') }} {{ customer.rfm.segment if customer.rfm }}", "{{ customer }}"):
+        parsed = parse_source(f"---\nchannel: sms\nmarketing: false\n---\n{body}\n", name="probe")
+        r = Renderer(shop_ro, AS_OF)
+        ct = r.compile(parsed)
+        assert (ct.customer_fields is None) == (body == "{{ customer }}")
+        full = r.compile(parsed)
+        full.customer_fields = None
+        for rowid, *_ in CUSTOMERS:
+            assert r.render_compiled(ct, rowid, check=False).fields == r.render_compiled(full, rowid, check=False).fields
+    typo = r.compile(parse_source("---\nchannel: sms\nmarketing: false\n---\n{{ customer.frist_name }}\n", name="t"))
+    try:
+        r.render_compiled(typo, 1)
+    except TemplateError as exc:
+        assert "customer has no field 'frist_name'" in str(exc)
+    else:
+        raise AssertionError("a misspelt field rendered")
