@@ -311,23 +311,20 @@ def _bench_app_class():
 
 
 async def start_on_customers(store_path: Path):
-    """Seconds (a :class:`Stamp`) from creating the console, opened on Customers, to its first rows."""
-    from bench.tui_bench import SIZE, wait_for
+    """Seconds (a :class:`Stamp`) from creating the console, opened on Customers, to the paint
+    that shows its first rows (see :class:`bench.tui_bench.PaintClock`)."""
+    from bench.tui_bench import SIZE, PaintClock
 
     class CustomersFirst(_bench_app_class()):
         DEFAULT_MODE = "customers"
 
-    def painted() -> bool:
-        try:
-            return app.screen.query_one("#customers-table").row_count > 0
-        except Exception:  # not composed yet
-            return False
-
     started = Stamp(time.perf_counter(), time.process_time())
     app = CustomersFirst(store_path, as_of=AS_OF)
+    clock = PaintClock(app)
+    first_rows = clock.expect(lambda: app.screen.query_one("#customers-table").row_count > 0)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, painted)
-        took = Stamp(time.perf_counter(), time.process_time()) - started
+        painted = await clock.wait(first_rows)
+        took = Stamp(float(painted), getattr(painted, "cpu", time.process_time())) - started
         await pilot.press("q")
     return took
 
