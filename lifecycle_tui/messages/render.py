@@ -14,6 +14,7 @@ test_templates_fast_paths.py), so ``dispatch preview`` shows what a run sends.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -109,6 +110,7 @@ def fields_read(tree, name: str) -> set | None:
     return fields if uses == accessed else None
 
 
+@functools.lru_cache(maxsize=4096)  # subjects and preheaders repeat across a plan's customers
 def _one_line(text: str) -> str:
     return _SPACE_RUNS.sub(" ", text).strip()
 

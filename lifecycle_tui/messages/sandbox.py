@@ -82,6 +82,12 @@ def _tick() -> None:
         raise LimitExceeded(f"rendering took longer than {_budget.seconds:g} s (a loop that runs too long?)")
 
 
+# The hot hooks (attribute lookups, filters) test the clock inline, ``if _now() > _budget.deadline:
+# _tick()``, and call _tick (which checks again and raises) only when the budget is spent: the
+# same refusal without a Python call per lookup (~30 lookups per email).
+_now = time.monotonic
+
+
 def _check_size(value) -> None:
     if isinstance(value, (str, list, tuple, bytes)) and len(value) > MAX_RENDER_BYTES:
         raise LimitExceeded(f"a value grew past {MAX_RENDER_BYTES // 1024} KB")
@@ -144,11 +150,15 @@ def _precheck(name: str, value, params) -> None:
 def _guard_filter(name: str, func):
     @functools.wraps(func)
     def guarded(*args, **kwargs):
-        _tick()
-        if args:
-            _precheck(name, args[0], (*args[1:], *kwargs.values()) if kwargs else args[1:])
-        else:
-            _precheck(name, None, tuple(kwargs.values()))
+        if _now() > _budget.deadline:
+            _tick()
+        if kwargs:
+            if args:
+                _precheck(name, args[0], (*args[1:], *kwargs.values()))
+            else:
+                _precheck(name, None, tuple(kwargs.values()))
+        elif len(args) != 1 or isinstance(args[0], (list, tuple)):  # one plain value: nothing to precheck
+            _precheck(name, args[0] if args else None, args[1:])
         result = func(*args, **kwargs)
         _check_size(result)
         return result
@@ -211,7 +221,8 @@ class ShopSandbox(ImmutableSandboxedEnvironment):
         return None  # str.format is refused outright (is_safe_attribute), never wrapped
 
     def getattr(self, obj, attribute):
-        _tick()
+        if _now() > _budget.deadline:
+            _tick()
         if type(obj) is Record:  # fast path: a Record field is plain data, never a Python attribute
             try:
                 return obj._data[attribute]
@@ -220,7 +231,8 @@ class ShopSandbox(ImmutableSandboxedEnvironment):
         return super().getattr(obj, attribute)
 
     def getitem(self, obj, argument):
-        _tick()
+        if _now() > _budget.deadline:
+            _tick()
         if type(obj) is Record and isinstance(argument, str):
             try:
                 return obj._data[argument]
@@ -230,6 +242,8 @@ class ShopSandbox(ImmutableSandboxedEnvironment):
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's signature)
         _tick()
+        if __obj is loop_guard and len(args) == 1 and not kwargs:  # every {% for %}: a safe, plain function
+            return loop_guard(args[0])
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):  # str methods: refuse huge widths, joins and replacements up front
             name = getattr(__obj, "__name__", "")
