@@ -116,14 +116,22 @@ def row_key(row: dict) -> tuple:
 
 
 def customer_page(
-    store, query: CustomerQuery, after: tuple | None = None, limit: int = PAGE_SIZE, *, before: tuple | None = None
+    store,
+    query: CustomerQuery,
+    after: tuple | None = None,
+    limit: int = PAGE_SIZE,
+    *,
+    before: tuple | None = None,
+    last: bool = False,
 ) -> CustomerPage:
     """``limit`` customers in the query's order right after the key ``after`` (None: from the top),
-    or, with ``before``, the ``limit`` customers right before that key (still in display order)."""
+    or, with ``before``, the ``limit`` customers right before that key, or, with ``last``, the
+    last ``limit`` customers (the same keyset read backwards from the end; both still in
+    display order, with ``before`` set when there are customers above them)."""
     expr = _sort(query)
     params = _Params(query.filter_params)
     where = _where(query, params)
-    backwards = before is not None
+    backwards = before is not None or last
     key = before if backwards else after
     if key is not None:
         # Forward in ascending order reads (sort, id) > key; backwards or descending flip it.

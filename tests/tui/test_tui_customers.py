@@ -41,8 +41,39 @@ def test_keyset_pages_cover_every_customer_once(shop_db):
                 assert keys == sorted(keys, reverse=True)
 
 
+def test_last_page_is_the_tail_of_the_walk_and_pages_back_from_it(shop_db):
+    with open_store(shop_db) as store:
+        segments.ensure_metrics(store, FROZEN)
+        for query in (CustomerQuery(), CustomerQuery(sort="revenue", descending=True), CustomerQuery(sort="name"),
+                      CustomerQuery(search="a", sort="last_order", descending=True)):
+            every = [r["id"] for r in customer_page(store, query, limit=10_000).rows]
+            last = customer_page(store, query, limit=37, last=True)
+            assert [r["id"] for r in last.rows] == every[-37:]
+            seen, before = [r["id"] for r in last.rows], last.before
+            while before is not None:  # and backwards from there to the top, a page at a time
+                page = customer_page(store, query, limit=37, before=before)
+                seen = [r["id"] for r in page.rows] + seen
+                before = page.before
+            assert seen == every
+        everyone = customer_page(store, CustomerQuery(), limit=10_000, last=True)  # all fit: nothing above
+        assert everyone.before is None and len(everyone.rows) == count_customers(store, CustomerQuery())
+
+
+async def _walk(pilot, table: DataTable, screen, forward: bool) -> None:
+    """Scroll a window's length at a time, as holding an arrow key would: the cursor goes to the
+    window's last (first) row, which loads the next (previous) page, until the end (top)."""
+    for _ in range(200):
+        if (screen._after is None) if forward else (screen._offset == 0):
+            return
+        table.move_cursor(row=table.row_count - 1 if forward else 0)
+        await settle(pilot)
+        assert table.row_count <= screen.max_rows
+    raise AssertionError("the walk did not reach the end")
+
+
 async def test_table_holds_a_moving_window_of_pages(make_app, shop_db, monkeypatch):
     monkeypatch.setattr(CustomersScreen, "page_size", 30)
+    monkeypatch.setattr(CustomersScreen, "more_size", 40)
     monkeypatch.setattr(CustomersScreen, "max_rows", 90)
     with open_store(shop_db) as store:
         every = [r[0] for r in store.conn.execute("SELECT customer_id FROM customers ORDER BY customer_id")]
@@ -52,19 +83,74 @@ async def test_table_holds_a_moving_window_of_pages(make_app, shop_db, monkeypat
         screen = app.screen
         assert _ids(table) == every[:30]  # one page, not the whole store
         assert f"1–30 of {len(every)} customers" in widget_text(screen.query_one("#customers-status", Static))
-        for _ in range(len(every) // 30 + 2):  # scroll to the very end, a page at a time
-            await pilot.press("end")
-            await settle(pilot)
-            assert table.row_count <= 90
-        assert _ids(table) == every[-90:]
+        await _walk(pilot, table, screen, forward=True)  # scroll to the very end, a page at a time
+        assert _ids(table) == every[-table.row_count:] and table.row_count > 40
+        await pilot.press("end")  # the window holds the end: no load, the cursor goes there
+        await settle(pilot)
+        assert _ids(table) == every[-table.row_count:]
         assert str(table.get_row_at(table.cursor_row)[0]) == every[-1]
-        assert f"{len(every) - 89}–{len(every)} of {len(every)}" in widget_text(screen.query_one("#customers-status", Static))
-        for _ in range(len(every) // 30 + 2):  # and back to the top
-            await pilot.press("home")
-            await settle(pilot)
-            assert table.row_count <= 90
-        assert _ids(table) == every[:90]
+        first = len(every) - table.row_count + 1
+        assert f"{first}–{len(every)} of {len(every)}" in widget_text(screen.query_one("#customers-status", Static))
+        await _walk(pilot, table, screen, forward=False)  # and back to the top
+        assert _ids(table) == every[: table.row_count] and table.row_count > 40
+        await pilot.press("home")
+        await settle(pilot)
+        assert _ids(table) == every[: table.row_count]
+        assert str(table.get_row_at(table.cursor_row)[0]) == every[0]
         assert screen._offset == 0
+
+
+async def test_end_jumps_to_the_last_customer_and_home_back_to_the_first(make_app, shop_db, monkeypatch):
+    monkeypatch.setattr(CustomersScreen, "page_size", 30)
+    monkeypatch.setattr(CustomersScreen, "more_size", 40)
+    monkeypatch.setattr(CustomersScreen, "max_rows", 90)
+    with open_store(shop_db) as store:
+        every = [r[0] for r in store.conn.execute("SELECT customer_id FROM customers ORDER BY customer_id")]
+    n = len(every)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        table = await _open_customers(pilot)
+        screen = app.screen
+        await pilot.press("end")
+        await settle(pilot)
+        assert _ids(table) == every[-30:]  # only the last page was read
+        assert str(table.get_row_at(table.cursor_row)[0]) == every[-1]
+        assert f"{n - 29}–{n} of {n} customers" in widget_text(screen.query_one("#customers-status", Static))
+        # Paging back up from the end shows the customers before, in order, the cursor staying put.
+        table.move_cursor(row=0)
+        await settle(pilot)
+        assert _ids(table) == every[-70:]
+        assert str(table.get_row_at(table.cursor_row)[0]) == every[-30]
+        assert f"{n - 69}–{n} of {n} customers" in widget_text(screen.query_one("#customers-status", Static))
+        await pilot.press("end")  # the window reaches the end already: the cursor goes there
+        await settle(pilot)
+        assert _ids(table) == every[-70:] and str(table.get_row_at(table.cursor_row)[0]) == every[-1]
+        await pilot.press("home")
+        await settle(pilot)
+        assert _ids(table) == every[:30] and table.cursor_row == 0 and screen._offset == 0
+        # And forward again from the top: the next page follows the first.
+        table.move_cursor(row=table.row_count - 1)
+        await settle(pilot)
+        assert _ids(table) == every[:70]
+        assert str(table.get_row_at(table.cursor_row)[0]) == every[29]
+
+
+async def test_end_follows_the_sort(make_app, shop_db, monkeypatch):
+    monkeypatch.setattr(CustomersScreen, "page_size", 30)
+    with open_store(shop_db) as store:
+        segments.ensure_metrics(store, FROZEN)
+        query = CustomerQuery(sort="revenue", descending=True)
+        every = [r["customer_id"] for r in customer_page(store, query, limit=10_000).rows]
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        table = await _open_customers(pilot)
+        await pilot.press("s", "s", "s", "s")  # revenue, highest first
+        await settle(pilot)
+        assert app.screen.query_state == query
+        await pilot.press("end")
+        await settle(pilot)
+        assert _ids(table) == every[-30:]  # the lowest revenues, still highest first
+        assert str(table.get_row_at(table.cursor_row)[0]) == every[-1]
 
 
 async def test_search_filters_by_name_or_email(make_app, shop_db):
@@ -136,3 +222,32 @@ async def test_enter_opens_the_profile_with_orders(make_app, shop_db):
         assert "welcome" in explain_text  # a starter rule, explained for this customer
         await pilot.press("escape")
         assert app.screen.query_one("#customers-table", DataTable) is table
+
+
+async def test_cells_draw_as_the_data_table_draws_them(make_app, shop_db):
+    """The Customers table's cached cell drawing gives DataTable's own segments and styles
+    (cursor, hover and zebra rows included), with the row/column meta mouse clicks use."""
+    from rich.style import Style
+    from textual.widgets import DataTable as PlainDataTable
+
+    with open_store(shop_db) as store:
+        store.conn.execute("UPDATE customers SET first_name = '[b]ob' WHERE id = (SELECT min(id) FROM customers)")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        table = await _open_customers(pilot)
+        assert "[b]ob" in widget_text(table)  # shown as typed, not read as markup
+        base = table.rich_style
+        checked = 0
+        for row in range(0, 12):
+            style = table._get_row_style(row, base)
+            for column, spec in enumerate(table.ordered_columns):
+                width = spec.get_render_width(table)
+                for cursor, hover in ((False, False), (True, False), (False, True)):
+                    for _ in range(2):  # the second time from the cache
+                        ours = table._render_cell(row, column, style, width, cursor, hover)
+                        theirs = PlainDataTable._render_cell(table, row, column, style, width, cursor, hover)
+                        assert ours == theirs
+                        assert [s.style.meta for line in ours for s in line] == [
+                            Style.from_meta({"row": row, "column": column}).meta] * sum(map(len, ours))
+                        checked += 1
+        assert checked == 12 * 8 * 3 * 2

@@ -7,15 +7,20 @@ Search is debounced; every query runs in a thread worker and a newer query cance
 
 from __future__ import annotations
 
-from rich.text import Text
+from rich.padding import Padding
+from rich.segment import Segment
+from rich.style import Style
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.geometry import Size
+from textual.renderables.styled import Styled
 from textual.timer import Timer
 from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable, Input, Select, Static
-from textual.widgets.data_table import CellKey, RowKey
+from textual.widgets._data_table import default_cell_formatter
+from textual.widgets.data_table import CellKey, DuplicateKey, Row, RowKey
 
 from lifecycle_tui.store.browse import (
     PAGE_SIZE,
@@ -42,17 +47,57 @@ COLUMNS = [
     ("rfm", "RFM segment", 17),
 ]
 SORT_KEYS = [key for key, _, _ in COLUMNS]
-PREFETCH_ROWS = 40  # load the next page when the cursor is this close to the last row
+PREFETCH_ROWS = 40
+PLAIN_CELL_CACHE = 20_000  # rendered cells kept (a screenful is ~250): cleared when full  # load the next page when the cursor is this close to the last row
 SEARCH_DEBOUNCE = 0.3
 
 
 class CustomerTable(DataTable):
-    """The customers table: home/end jump to the first/last loaded row (the last loads the next page)."""
+    """The customers table: home/end jump to the first/last customer of the whole result (the
+    screen loads that page directly), and pages come and go in bulk (:meth:`put_rows`,
+    :meth:`remove_rows`)."""
 
     BINDINGS = [
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
+        Binding("home", "screen.first_customer", "First customer", show=False),
+        Binding("end", "screen.last_customer", "Last customer", show=False),
     ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain_cell_lines: dict[tuple, list] = {}  # see _render_cell
+
+    def put_rows(self, rows: list[tuple[str, list]], *, at_top: bool = False) -> None:
+        """Add ``(key, cells)`` rows at the bottom (or, ``at_top``, above the rows held).
+
+        ``DataTable.add_row`` re-validates the cursor and schedules an idle check per row, and
+        can only append (prepending took a ``sort`` of the whole table). This does the same
+        bookkeeping once for the lot: one-line rows without labels, cells as given.
+        Same DataTable internals as :meth:`remove_rows`.
+        """
+        if not rows:
+            return
+        held = self.row_count
+        columns = [column.key for column in self.ordered_columns]
+        keys = [RowKey(key) for key, _ in rows]
+        if len(set(keys)) < len(keys) or any(key in self._data for key in keys):
+            raise DuplicateKey("a row key is given twice or already held")
+        for row_key, (_, cells) in zip(keys, rows):
+            self._data[row_key] = dict(zip(columns, cells))
+            self.rows[row_key] = Row(row_key, 1)
+        self._new_rows.update(keys)
+        if at_top:
+            order = keys + sorted(self._row_locations, key=self._row_locations.get)
+            self._row_locations = TwoWayDict({key: index for index, key in enumerate(order)})
+        else:
+            for index, row_key in enumerate(keys, held):
+                self._row_locations[row_key] = index
+        self._require_update_dimensions = True
+        self._update_count += 1
+        self.cursor_coordinate = self.cursor_coordinate
+        if not held and self.columns and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()  # as add_row does when the first row appears
+        self.check_idle()
+        self.refresh()
 
     def remove_rows(self, keys: list[str]) -> None:
         """Remove many rows at once (the page that leaves the window).
@@ -64,30 +109,88 @@ class CustomerTable(DataTable):
         ``_update_count``) as ``remove_row`` does in Textual 8.2; recheck them on an upgrade
         (tests/tui/test_tui_customers.py scrolls across the window's edges).
         """
-        gone = {key for key in keys if key in self._row_locations}
+        locations = self._row_locations
+        gone = {key for key in keys if key in locations}
         if not gone:
             return
         for key in gone:
-            for column_key in self._data[key]:
-                self._updated_cells.discard(CellKey(RowKey(key), column_key))
+            if self._updated_cells:  # cells changed by update_cell and not measured yet
+                for column_key in self._data[key]:
+                    self._updated_cells.discard(CellKey(RowKey(key), column_key))
             del self.rows[key]
             del self._data[key]
-        kept = sorted((self._row_locations.get(key), key) for key in self._row_locations if key not in gone)
-        self._row_locations = TwoWayDict({key: index for index, (_, key) in enumerate(kept)})
+        in_order = (locations.get_key(index) for index in range(len(locations)))
+        self._row_locations = TwoWayDict({key: index for index, key in enumerate(k for k in in_order if k not in gone)})
         self._require_update_dimensions = True
         self._update_count += 1
         self.cursor_coordinate = self.cursor_coordinate  # clamped by the reactive's validator
         self.hover_coordinate = self.hover_coordinate
         self.check_idle()
-        self.refresh(layout=True)
+        self.refresh()  # the virtual size (a layout reactive) is set on idle, and only if it changed
+
+    def _render_cell(self, row_index, column_index, base_style, width, cursor=False, hover=False):
+        """A body cell's lines, from a cache keyed by what the cell shows rather than where.
+
+        ``DataTable`` caches a cell's lines under its row key *and* the table's update count,
+        and bakes the row index into the cell's style (as meta, for mouse clicks); every page
+        that comes or goes bumps the count and shifts the indices, so each page load rendered
+        every visible cell through Rich again (~0.4 ms each). :class:`PlainCell` cells of
+        one-line rows are rendered exactly as ``DataTable._render_cell`` does (same formatter,
+        Rich calls and styles) but without the meta, cached by text, width and styles, and get the row/column meta
+        added to each segment afterwards; the result is equal segment for segment (the meta
+        is the only style carrying meta, so its place in the sum does not matter). Anything
+        else (header, labels, fixed cells, other renderables, taller rows) takes the full path.
+        """
+        row_key = self._row_locations.get_key(row_index) if row_index >= 0 else None
+        row = self.rows.get(row_key) if row_key is not None else None
+        column_key = self._column_locations.get_key(column_index) if column_index >= 0 else None
+        cell = self._data[row_key].get(column_key) if row is not None and column_key is not None else None
+        if (type(cell) is not PlainCell or row.height != 1 or row.auto_height
+                or row_index < self.fixed_rows or column_index < self.fixed_columns):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+        )
+        key = (cell.text, width, self.cell_padding, base_style, component_style, post_style)
+        lines = self._plain_cell_lines.get(key)
+        if lines is None:
+            if len(self._plain_cell_lines) >= PLAIN_CELL_CACHE:
+                self._plain_cell_lines.clear()
+            options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
+            text = default_cell_formatter(cell, wrap=False, height=1)  # as DataTable draws it
+            lines = self._plain_cell_lines[key] = self.app.console.render_lines(
+                Styled(Padding(text, (0, self.cell_padding)), pre_style=base_style + component_style,
+                       post_style=post_style),
+                options,
+            )
+        meta = Style.from_meta({"row": row_index, "column": column_index})
+        return [[Segment(text, style + meta if style else meta, control) for text, style, control in line]
+                for line in lines]
+
+    def _update_dimensions(self, new_rows) -> None:
+        """The virtual size after rows came or went, without measuring the new cells.
+
+        ``DataTable`` measures every cell of every new row (a Rich render each) to widen
+        auto-width columns; every column here has a fixed width and every row one line, so the
+        measure changes nothing, and it was a fifth of the time of loading a page. Tables with
+        an auto-width column or row labels take the full path.
+        """
+        if self._labelled_row_exists or any(column.auto_width for column in self.columns.values()):
+            super()._update_dimensions(new_rows)
+            return
+        header_height = self.header_height if self.show_header else 0
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        self.virtual_size = Size(width + self._row_label_column_width, self._total_row_height + header_height)
 
 
 class CustomersScreen(SectionScreen):
     """Customers: search, filter by segment, sort, open a profile."""
 
     SECTION = "Customers"
-    page_size = PAGE_SIZE
-    max_rows = 5 * PAGE_SIZE  # rows held by the table at most (a window that moves as you scroll)
+    page_size = PAGE_SIZE  # the first page: small, so the table paints at once
+    more_size = 5 * PAGE_SIZE  # pages loaded while scrolling: fewer, bigger steps through the data
+    max_rows = 3 * more_size  # rows held by the table at most (a window that moves as you scroll)
     BINDINGS = [
         # Shown in the hint line rather than the footer, which keeps room for the sections.
         Binding("slash", "focus_search", "Search", key_display="/", show=False),
@@ -146,19 +249,17 @@ class CustomersScreen(SectionScreen):
                 if self.segment_name in [v for _, v in choices]:
                     select.value = self.segment_name
         self._total = total
-        self._rows, self._offset, self._after = list(page.rows), 0, page.after
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
+        self._fill(page.rows, 0, page.after, self.query_one(DataTable).cursor_row)
+
+    def _fill(self, rows: list[dict], offset: int, after: tuple | None, cursor: int) -> None:
+        """Replace the window with ``rows`` (``offset`` rows of the result above them) and put
+        the cursor on row ``cursor``."""
+        self._rows, self._offset, self._after = list(rows), offset, after
+        table = self.query_one(CustomerTable)
         with self.prevent(DataTable.RowHighlighted):  # refilling and placing the cursor must not load again
             table.clear()
-            self._add_rows(self._rows)
+            table.put_rows(_keyed(self._rows))
         self._place_cursor(cursor)
-
-    def _add_rows(self, rows: list[dict]) -> None:
-        """Append ``rows`` to the table (each keyed by the customer's row id)."""
-        table = self.query_one(DataTable)
-        for r in rows:
-            table.add_row(*_cells(r), key=str(r["id"]))
 
     def _place_cursor(self, cursor: int) -> None:
         """Put the cursor on row ``cursor`` (clamped) without loading more, and refresh the status."""
@@ -193,7 +294,7 @@ class CustomersScreen(SectionScreen):
         if forward and self._after is None or not forward and self._offset == 0:
             return
         self._loading_more = True
-        as_of, name, base, size = self.as_of, self.segment_name, self.query_state, self.page_size
+        as_of, name, base, size = self.as_of, self.segment_name, self.query_state, self.more_size
         after = self._after if forward else None
         before = None if forward else row_key(self._rows[0])
 
@@ -204,13 +305,13 @@ class CustomersScreen(SectionScreen):
             # Only the page that arrives and the page that leaves touch the table: refilling the
             # whole window on every page made scrolling through 100k customers take minutes.
             self._loading_more = False
-            table = self.query_one(DataTable)
+            table = self.query_one(CustomerTable)
             cursor, scroll_y = table.cursor_row, table.scroll_y
             with self.prevent(DataTable.RowHighlighted):
                 if forward:
                     rows = self._rows + page.rows
                     drop = max(0, len(rows) - self.max_rows)
-                    self._add_rows(page.rows)
+                    table.put_rows(_keyed(page.rows))
                     table.remove_rows([str(r["id"]) for r in self._rows[:drop]])
                     self._rows, self._offset, self._after = rows[drop:], self._offset + drop, page.after
                     cursor, scroll_y = cursor - drop, scroll_y - drop
@@ -221,29 +322,64 @@ class CustomersScreen(SectionScreen):
                         table.remove_rows([str(r["id"]) for r in rows[self.max_rows:]])
                         rows = rows[: self.max_rows]
                         self._after = row_key(rows[-1])
-                    # DataTable only appends: add the page at the bottom, then order the rows
-                    # as the window is (the customer id column is unique).
-                    self._add_rows(page.rows)
-                    order = {str(r["customer_id"]): i for i, r in enumerate(rows)}
-                    table.sort("customer_id", key=lambda cell: order[cell.plain])
+                    table.put_rows(_keyed(page.rows), at_top=True)
                     self._rows = rows
                     cursor, scroll_y = cursor + len(page.rows), scroll_y + len(page.rows)
                 # Keep the same rows in view: the rows above shifted by what came or went.
                 table.scroll_to(y=max(0, scroll_y), animate=False, immediate=True)
             self._place_cursor(cursor)
 
-        def failed(exc: BaseException) -> None:
-            self._loading_more = False
-            self.lifecycle.report_error(exc)
+        self.run_db(load, done, group="customers-more", on_error=self._more_failed)
 
-        self.run_db(load, done, group="customers-more", on_error=failed)
+    def _more_failed(self, exc: BaseException) -> None:
+        self._loading_more = False
+        self.lifecycle.report_error(exc)
 
     @on(DataTable.RowHighlighted, "#customers-table")
     def _near_edge(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= event.data_table.row_count - PREFETCH_ROWS:
+        row, count = event.cursor_row, event.data_table.row_count
+        near_end = row >= count - PREFETCH_ROWS and self._after is not None
+        near_top = row < PREFETCH_ROWS and self._offset > 0
+        # A short window (the last page after End) is near both edges: go where the cursor is.
+        if near_end and (not near_top or row >= count // 2):
             self._load_edge(forward=True)
-        elif event.cursor_row < PREFETCH_ROWS and self._offset > 0:
+        elif near_top:
             self._load_edge(forward=False)
+
+    def action_first_customer(self) -> None:
+        """Home: the first customer of the result (the first page again if the window moved)."""
+        if self._offset == 0:
+            self._place_cursor(0)
+        else:
+            self._jump(last=False)
+
+    def action_last_customer(self) -> None:
+        """End: the last customer of the result, read directly (keyset backwards from the end)
+        rather than by walking every page before it."""
+        if self._after is None:  # the window already reaches the end
+            self._place_cursor(len(self._rows) - 1)
+        else:
+            self._jump(last=True)
+
+    def _jump(self, last: bool) -> None:
+        """Replace the window with the first or the last page of the result."""
+        self._loading_more = True  # no edge loads meanwhile; a newer jump or query supersedes this
+        as_of, name, base, size = self.as_of, self.segment_name, self.query_state, self.page_size
+
+        def load(store):
+            query = segment_query(store, base, name, as_of)
+            return count_customers(store, query), customer_page(store, query, limit=size, last=last)
+
+        def done(result: tuple[int, CustomerPage]) -> None:
+            self._loading_more = False
+            self._total, page = result
+            if last:
+                offset = 0 if page.before is None else max(0, self._total - len(page.rows))
+                self._fill(page.rows, offset, None, len(page.rows) - 1)
+            else:
+                self._fill(page.rows, 0, page.after, 0)
+
+        self.run_db(load, done, group="customers-more", on_error=self._more_failed)
 
     # -- search, filter, sort ----------------------------------------------------------------
 
@@ -317,11 +453,35 @@ class CustomersScreen(SectionScreen):
         self.app.push_screen(CustomerProfileScreen(int(event.row_key.value)))
 
 
-def _cells(r: dict) -> list[Text]:
-    """A customer row as plain ``Text`` cells (a name like ``[b]ob`` is shown as is, not parsed
-    as markup, and the table skips the markup parser for every cell)."""
+def _keyed(rows: list[dict]) -> list[tuple[str, list["PlainCell"]]]:
+    """Rows as the table takes them: keyed by the customer's row id."""
+    return [(str(r["id"]), _cells(r)) for r in rows]
+
+
+class PlainCell:
+    """A cell shown as its text, never parsed as markup (a name like ``[b]ob`` is shown as is).
+
+    Not a ``str`` (the table would parse it as markup) and not a renderable, so ``DataTable``
+    makes the ``Text`` itself when the cell is drawn: only visible cells get one, rather than
+    every cell of every page loaded. ``str(cell)`` is the text.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"PlainCell({self.text!r})"
+
+
+def _cells(r: dict) -> list[PlainCell]:
+    """A customer row as table cells."""
     values = (
         r["customer_id"], fmt.full_name(r), r["email"] or "", r["orders"], fmt.money(r["revenue_cents"]),
         fmt.day(r["last_order_at"]), r["stage"] or "-", r["rfm_segment"] or "-",
     )
-    return [Text(str(v), end="") for v in values]
+    return [PlainCell(str(v)) for v in values]
