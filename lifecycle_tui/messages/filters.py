@@ -123,8 +123,20 @@ def make_filters(currency: str, tz_name: str) -> dict:
             text = dates[(value, fmt)] = format_date(value, fmt, tz_name)
         return text
 
+    amounts: dict[tuple[int, str | None], str] = {}  # and the same few prices
+
+    def money_cached(cents, cur):
+        if type(cents) is not int or not (cur is None or type(cur) is str):
+            return money(cents, cur, currency)
+        text = amounts.get((cents, cur))
+        if text is None:
+            if len(amounts) > 10_000:
+                amounts.clear()
+            text = amounts[(cents, cur)] = money(cents, cur, currency)
+        return text
+
     return {
-        "money": lambda cents, cur=None: money(cents, cur, currency),
+        "money": lambda cents, cur=None: money_cached(cents, cur),  # the lambda's signature errors, as before
         "date": date_filter,
         "first_name_or": first_name_or,
         "pluralize": pluralize,

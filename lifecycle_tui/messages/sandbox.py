@@ -18,10 +18,10 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from contextlib import contextmanager
 from itertools import islice
 
 import jinja2
+import markupsafe
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -66,15 +66,23 @@ class _Budget(threading.local):
 _budget = _Budget()
 
 
-@contextmanager
-def render_budget(seconds: float = MAX_RENDER_SECONDS):
-    """Time and iteration budget for rendering one message (all its parts)."""
-    previous = (_budget.deadline, _budget.iterations, _budget.seconds)
-    _budget.deadline, _budget.iterations, _budget.seconds = time.monotonic() + seconds, 0, seconds
-    try:
-        yield
-    finally:
-        _budget.deadline, _budget.iterations, _budget.seconds = previous
+class render_budget:  # noqa: N801 - used as ``with render_budget(s):``, like a function
+    """Time and iteration budget for rendering one message (all its parts); the previous budget
+    is restored afterwards. (A class, not @contextmanager: no generator per message.)"""
+
+    __slots__ = ("seconds", "previous")
+
+    def __init__(self, seconds: float = MAX_RENDER_SECONDS):
+        self.seconds = seconds
+
+    def __enter__(self) -> None:
+        b = _budget
+        self.previous = (b.deadline, b.iterations, b.seconds)
+        b.deadline, b.iterations, b.seconds = time.monotonic() + self.seconds, 0, self.seconds
+
+    def __exit__(self, *exc) -> bool:
+        _budget.deadline, _budget.iterations, _budget.seconds = self.previous
+        return False
 
 
 def _tick() -> None:
@@ -292,10 +300,32 @@ def compile_part(env: ShopSandbox, source: str, *, template: str, field: str, fi
     """Compile one templated part; syntax errors become TemplateError with the file line."""
     try:
         code = env.compile(source, name=template, filename=part_filename(template, field))
-        return env.template_class.from_code(env, code, env.make_globals(None), None)
+        tpl = env.template_class.from_code(env, code, env.make_globals(None), None)
     except TemplateSyntaxError as exc:
         line = first_line + (exc.lineno or 1) - 1
         raise TemplateError(f"syntax error: {exc.message}", template=template, field=field, line=line) from None
+    # The compiled code escapes every {{ }} output with its module's ``escape`` (autoescape): the
+    # same few strings (shop name, product titles, URLs, first names) are escaped for customer
+    # after customer, so this template's ``escape`` remembers them (same Markup, no new object).
+    namespace = tpl.root_render_func.__globals__
+    if namespace.get("escape") is markupsafe.escape:
+        namespace["escape"] = _remembered_escape
+    tpl.flat_globals = dict(tpl.globals)  # render_part: one plain dict, not a ChainMap, per render
+    return tpl
+
+
+_ESCAPED: dict[str, markupsafe.Markup] = {}
+
+
+def _remembered_escape(value):
+    if type(value) is not str:
+        return markupsafe.escape(value)
+    hit = _ESCAPED.get(value)
+    if hit is None:
+        if len(_ESCAPED) > 50_000:  # a plan's distinct values are few; memory stays small
+            _ESCAPED.clear()
+        hit = _ESCAPED[value] = markupsafe.escape(value)
+    return hit
 
 
 def _utf8_len(chunk: str) -> int:
@@ -311,7 +341,11 @@ def render_part(tpl: jinja2.Template, context: dict, *, template: str, field: st
         # root_render_func directly, as Template.generate() does but without its copy of the
         # context and its extra generator layer; chunks taken 32 at a time so the size and clock
         # checks run per batch in C-level sums rather than per chunk (~40 chunks per email)
-        chunks = tpl.root_render_func(tpl.new_context(context))
+        flat = getattr(tpl, "flat_globals", None)  # compile_part's: the Context new_context() makes, without
+        # copying the globals out of a ChainMap key by key (Context keeps their names, as there)
+        ctx = (tpl.new_context(context) if flat is None else
+               tpl.environment.context_class(tpl.environment, {**flat, **context}, tpl.name, tpl.blocks, globals=flat))
+        chunks = tpl.root_render_func(ctx)
         while batch := list(islice(chunks, 32)):
             out += batch
             # A character is at most 4 bytes of UTF-8: an ordinary email never pays for encoding.
