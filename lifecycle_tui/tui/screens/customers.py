@@ -47,8 +47,8 @@ COLUMNS = [
     ("rfm", "RFM segment", 17),
 ]
 SORT_KEYS = [key for key, _, _ in COLUMNS]
-PREFETCH_ROWS = 40
-PLAIN_CELL_CACHE = 20_000  # rendered cells kept (a screenful is ~250): cleared when full  # load the next page when the cursor is this close to the last row
+PREFETCH_ROWS = 40  # load the next page when the cursor is this close to the last row
+PLAIN_CELL_CACHE = 4_000  # drawn cells kept (a screenful is ~250 in 3 cursor states): cleared when full
 SEARCH_DEBOUNCE = 0.3
 
 
