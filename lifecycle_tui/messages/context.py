@@ -68,9 +68,10 @@ def _days_since(b, last: str | None) -> int | None:
     return (b.as_of - datetime.fromisoformat(last)).days if last else None
 
 
-# How each customer field is made from (builder, rowid, customer row, (orders, revenue, first, last)),
-# in the record's order. One getter per field, so a template that reads three fields pays for three
-# (no JSON parsing of tags and attributes, no RFM record) and a full record is the same values.
+# How each customer field is made from (builder, rowid, customer row, (orders, revenue, first,
+# last) or None when no field read needs them), in the record's order. One getter per field, so
+# a template that reads three fields pays for three (no JSON parsing of tags and attributes, no
+# RFM record, no order aggregates) and a full record is the same values.
 _CUSTOMER_FIELDS = {
     "rowid": lambda b, i, c, a: i,
     "id": lambda b, i, c, a: c["customer_id"],
@@ -101,6 +102,9 @@ _CUSTOMER_FIELDS = {
     "rfm": lambda b, i, c, a: Record("customer.rfm", {"r": c["m_r"], "f": c["m_f"], "m": c["m_m"], "segment": c["m_rfm"]})
     if c["m_rfm"] else None,
 }
+# The fields made from the customer's order aggregates (their getters read ``a``).
+_AGGREGATE_FIELDS = frozenset({"orders", "revenue_cents", "revenue", "aov_cents", "first_order_at", "last_order_at",
+                               "days_since_last_order"})
 # What rendering itself reads from the customer record (the address, the name on the envelope ...).
 CUSTOMER_ALWAYS = frozenset({"customer_id", "email", "name", "phone", "push_token"})
 
@@ -141,7 +145,8 @@ class ContextBuilder:
         self._chunk_of: dict[int, int] = {}
         self._chunks: list[list[int]] = []
         self._loaded: dict[tuple[str, int], bool] = {}
-        self._rows: dict[int, tuple] = {}  # rowid -> (customer row, order aggregates)
+        self._rows: dict[int, object] = {}  # rowid -> customer row (None: no such customer)
+        self._aggs: dict[int, tuple] = {}  # rowid -> order aggregates
         self._bought: dict[int, set[int]] = {}
         self._recommended: dict[tuple[frozenset, int], list[int]] = {}
 
@@ -169,6 +174,17 @@ class ContextBuilder:
             self._secret = ensure_secret(self.store)
         return sign(self._secret, customer_rowid, channel)
 
+    def warm(self, recommendations: bool) -> None:
+        """Read the shop-wide data now (see Renderer.warm)."""
+        self.products  # noqa: B018
+        self.token(0, "email")
+        if recommendations:
+            self.recommender.rank  # noqa: B018 - runs the statistics scan
+
+    def rebind(self, store) -> None:
+        self.store = store
+        self.recommender.store = store
+
     # -- many customers at once ------------------------------------------------------------
     def prefetch(self, rowids) -> None:
         """Announce the customers about to be rendered (a plan's): their profiles, order totals
@@ -195,26 +211,34 @@ class ContextBuilder:
         join = "LEFT JOIN customer_metrics m ON m.customer_id = c.id" if self.has_metrics else ""
         return f"SELECT c.*, {metrics_cols} FROM customers c {join} WHERE {where}"
 
-    def _customer_rows(self, rowid: int) -> tuple:
-        """(customer row or None, (orders, revenue, first, last)) from the prefetch, else queried."""
+    def _customer_row(self, rowid: int):
+        """The customer's row (with stage and RFM) from the prefetch, else queried; None if none."""
         chunk = self._chunk("customer", rowid)
         if chunk is not None:
-            conn, marks = self.store.conn, ",".join("?" * len(chunk))
-            rows = {r["id"]: r for r in conn.execute(self._customer_sql(f"c.id IN ({marks})"), chunk)}
-            aggs = {r[0]: tuple(r[1:]) for r in conn.execute(
+            rows = {r["id"]: r for r in self.store.conn.execute(
+                self._customer_sql(f"c.id IN ({','.join('?' * len(chunk))})"), chunk)}
+            self._rows = {cid: rows.get(cid) for cid in chunk}  # one chunk held
+        if rowid in self._rows:
+            return self._rows[rowid]
+        return self.store.conn.execute(self._customer_sql("c.id = ?"), (rowid,)).fetchone()
+
+    def _aggregates(self, rowid: int) -> tuple:
+        """(orders, revenue, first, last) of counted orders, from the prefetch, else queried. Read
+        only for a template that shows one of them (a newsletter reads none)."""
+        chunk = self._chunk("aggregates", rowid)
+        if chunk is not None:
+            aggs = {r[0]: tuple(r[1:]) for r in self.store.conn.execute(
                 f"SELECT customer_id, count(*), coalesce(sum(total_cents), 0), min(placed_at), max(placed_at) FROM orders"
-                f" WHERE customer_id IN ({marks}) AND {_COUNTED} GROUP BY customer_id", (*chunk, self.as_of_iso))}
-            self._rows = {cid: (rows.get(cid), aggs.get(cid, (0, 0, None, None))) for cid in chunk}  # one chunk held
-        hit = self._rows.get(rowid)
+                f" WHERE customer_id IN ({','.join('?' * len(chunk))}) AND {_COUNTED} GROUP BY customer_id",
+                (*chunk, self.as_of_iso))}
+            self._aggs = {cid: aggs.get(cid, (0, 0, None, None)) for cid in chunk}  # one chunk held
+        hit = self._aggs.get(rowid)
         if hit is not None:
             return hit
-        conn = self.store.conn
-        c = conn.execute(self._customer_sql("c.id = ?"), (rowid,)).fetchone()
-        agg = conn.execute(
+        return tuple(self.store.conn.execute(
             f"SELECT count(*), coalesce(sum(total_cents), 0), min(placed_at), max(placed_at) FROM orders"
             f" WHERE customer_id = ? AND {_COUNTED}", (rowid, self.as_of_iso),
-        ).fetchone()
-        return c, tuple(agg)
+        ).fetchone())
 
     def bought(self, rowid: int) -> set[int]:
         """Product row ids the customer bought (counted orders up to ``as_of``)."""
@@ -236,10 +260,11 @@ class ContextBuilder:
     def customer(self, rowid: int, fields=None) -> Record:
         """The customer record; ``fields`` (see :func:`customer_fields`) builds only those
         fields, for a template that reads no others."""
-        c, agg = self._customer_rows(rowid)
+        c = self._customer_row(rowid)
         if c is None:
             raise TemplateError(f"no customer with row id {rowid}")
         get = _CUSTOMER_FIELDS
+        agg = self._aggregates(rowid) if fields is None or not _AGGREGATE_FIELDS.isdisjoint(fields) else None
         return Record("customer", {k: get[k](self, rowid, c, agg) for k in (fields or get)})
 
     def order(self, rowid: int) -> Record | None:
