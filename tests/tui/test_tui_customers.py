@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Select, Static, TabbedContent
 
 from lifecycle_tui import segments
@@ -71,12 +72,19 @@ async def _walk(pilot, table: DataTable, screen, forward: bool) -> None:
     raise AssertionError("the walk did not reach the end")
 
 
-async def test_table_holds_a_moving_window_of_pages(make_app, shop_db, monkeypatch):
+@pytest.fixture
+def small_pages(shop_db, monkeypatch) -> list[str]:
+    """Customers in pages of 30 rows (the first) and 40 (while scrolling), at most 90 held, so
+    the 200-customer shop spans many pages; returns every customer id in the table's order."""
     monkeypatch.setattr(CustomersScreen, "page_size", 30)
     monkeypatch.setattr(CustomersScreen, "more_size", 40)
     monkeypatch.setattr(CustomersScreen, "max_rows", 90)
     with open_store(shop_db) as store:
-        every = [r[0] for r in store.conn.execute("SELECT customer_id FROM customers ORDER BY customer_id")]
+        return [r[0] for r in store.conn.execute("SELECT customer_id FROM customers ORDER BY customer_id")]
+
+
+async def test_table_holds_a_moving_window_of_pages(make_app, small_pages):
+    every = small_pages
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         table = await _open_customers(pilot)
@@ -100,12 +108,8 @@ async def test_table_holds_a_moving_window_of_pages(make_app, shop_db, monkeypat
         assert screen._offset == 0
 
 
-async def test_end_jumps_to_the_last_customer_and_home_back_to_the_first(make_app, shop_db, monkeypatch):
-    monkeypatch.setattr(CustomersScreen, "page_size", 30)
-    monkeypatch.setattr(CustomersScreen, "more_size", 40)
-    monkeypatch.setattr(CustomersScreen, "max_rows", 90)
-    with open_store(shop_db) as store:
-        every = [r[0] for r in store.conn.execute("SELECT customer_id FROM customers ORDER BY customer_id")]
+async def test_end_jumps_to_the_last_customer_and_home_back_to_the_first(make_app, small_pages):
+    every = small_pages
     n = len(every)
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
