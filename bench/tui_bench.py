@@ -183,7 +183,7 @@ async def run_console(path: Path, scroll: bool) -> dict:
                 pages += 1
             figures["scrolled to the last customer (s)"] = time.perf_counter() - t0
             figures["pages loaded while scrolling"] = pages
-            figures["per page: load, swap rows, repaint (ms)"] = figures["scrolled to the last customer (s)"] / pages * 1000
+            figures["per page: load, swap rows, repaint (ms)"] = figures["scrolled to the last customer (s)"] / max(pages, 1) * 1000
             figures["customers rows in the widget at the end"] = table().row_count
             figures["memory after scrolling to the end (MB)"] = rss_mb()
         await pilot.press("q")
