@@ -109,31 +109,30 @@ def pluralize(count, singular: str | None = None, plural: str | None = None) -> 
     return f"{n} {word}"
 
 
+def _remembered(cache: dict, key, make):
+    """``cache[key]``, made by ``make()`` the first time (the cache starts over past 10,000 keys)."""
+    text = cache.get(key)
+    if text is None:
+        if len(cache) > 10_000:
+            cache.clear()
+        text = cache[key] = make()
+    return text
+
+
 def make_filters(currency: str, tz_name: str) -> dict:
     """The shop filters bound to the shop's currency and time zone."""
     dates: dict[tuple[str, str], str] = {}  # a plan formats the same few dates thousands of times
+    amounts: dict[tuple[int, str | None], str] = {}  # and the same few prices
 
     def date_filter(value, fmt="long"):
         if not (isinstance(value, str) and isinstance(fmt, str)):
             return format_date(value, fmt, tz_name)
-        text = dates.get((value, fmt))
-        if text is None:
-            if len(dates) > 10_000:
-                dates.clear()
-            text = dates[(value, fmt)] = format_date(value, fmt, tz_name)
-        return text
-
-    amounts: dict[tuple[int, str | None], str] = {}  # and the same few prices
+        return _remembered(dates, (value, fmt), lambda: format_date(value, fmt, tz_name))
 
     def money_cached(cents, cur):
         if type(cents) is not int or not (cur is None or type(cur) is str):
             return money(cents, cur, currency)
-        text = amounts.get((cents, cur))
-        if text is None:
-            if len(amounts) > 10_000:
-                amounts.clear()
-            text = amounts[(cents, cur)] = money(cents, cur, currency)
-        return text
+        return _remembered(amounts, (cents, cur), lambda: money(cents, cur, currency))
 
     return {
         "money": lambda cents, cur=None: money_cached(cents, cur),  # the lambda's signature errors, as before
