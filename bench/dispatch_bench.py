@@ -6,20 +6,25 @@ at the customer count, so this is what makes a plan of 100,000 rendered messages
 broadcast rule "bench_broadcast" to everyone is enabled at the lowest priority, beside the
 starter rules. Prints, from the same run:
 
-- the plan: wall time of ``plan(store, as_of)`` (triggers, policy, rendering every send),
-  rendered messages and messages per second;
+- the plan: ``plan(store, as_of)`` (triggers, policy, rendering every send), rendered messages
+  and messages per second, wall and CPU. By default a big plan's customers are decided and
+  rendered by one process per core (``lifecycle_tui.automation.parallel``); the plan is then
+  also made in one process, both rates are printed, and the two plans are compared (they must
+  be identical). CPU time counts every process's (this one's and its workers').
+  ``--processes N`` makes only the plan with N processes (1: in-process);
 - the bare loop: the same templates compiled in a plain ``jinja2.Environment`` (the shop's
   filters copied in), rendering every part for the same customers from contexts built
-  beforehand (context building is not timed), messages per second;
-- the ratio (target: plan >= 0.5 x bare loop).
+  beforehand (context building is not timed), in one process, messages per second;
+- the ratios (target: plan >= 0.5 x bare loop), on wall and on CPU time.
 
-Run: ``.venv/bin/python bench/dispatch_bench.py [--customers N]`` (N < 100000 uses a smaller
-cached store; the default is the 100k store).
+Run: ``.venv/bin/python bench/dispatch_bench.py [--customers N] [--processes N]`` (N < 100000
+uses a smaller cached store; the default is the 100k store).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -69,8 +74,9 @@ def prepare(src: Path) -> Path:
     return copy
 
 
-def bare_loop(store, sends) -> float:
-    """Seconds to render every part of the same templates for the same customers with plain Jinja."""
+def bare_loop(store, sends, cpu_out: list | None = None) -> float:
+    """Seconds to render every part of the same templates for the same customers with plain Jinja
+    (``cpu_out`` gets the CPU seconds appended)."""
     shop_env = environments()[True]
     env_html = jinja2.Environment(autoescape=True)
     env_text = jinja2.Environment(autoescape=False)
@@ -89,11 +95,14 @@ def bare_loop(store, sends) -> float:
         rule = _rule(store, d.rule)
         ctx = builder.build(d.customer_rowid, channel=d.channel, extra=extra_for(store, rule, inst, d.step))
         work.append((compiled[d.template], ctx))
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.perf_counter()
     for parts, ctx in work:
         for tpl in parts:
             tpl.render(ctx)
-    return time.perf_counter() - started
+    took = time.perf_counter() - started
+    if cpu_out is not None:
+        cpu_out.append(time.process_time() - cpu)
+    return took
 
 
 _RULES: dict = {}
@@ -105,28 +114,62 @@ def _rule(store, name):
     return _RULES[name]
 
 
+def timed_plan(store, processes: int | None):
+    """(plan, wall seconds, CPU seconds of this process and its workers)."""
+    before, started = os.times(), time.perf_counter()
+    the_plan = plan(store, AS_OF, processes=processes)
+    wall, after = time.perf_counter() - started, os.times()
+    cpu = sum(after[:4]) - sum(before[:4])  # user + system, own and (waited-for) children
+    return the_plan, wall, cpu
+
+
+def same_plan(a, b) -> bool:
+    """Same decisions in the same order, same reasons, same rendered messages."""
+    if len(a.decisions) != len(b.decisions):
+        return False
+    for x, y in zip(a.decisions, b.decisions):
+        if x.to_json() != y.to_json() or (x.message is None) != (y.message is None):
+            return False
+        if x.message is not None and (x.message.to_json() != y.message.to_json() or x.message.envelope != y.message.envelope):
+            return False
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000, help="size of the cached store to use")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="processes deciding and rendering the plan (default: one per core, and 1 for comparison)")
     args = parser.parse_args()
     src = big_store() if args.customers == 100_000 else big_store(customers=args.customers)
     copy = prepare(src)
     with open_store(copy) as store:
         customers = store.scalar("SELECT count(*) FROM customers")
-        started = time.perf_counter()
-        the_plan = plan(store, AS_OF)
-        plan_s = time.perf_counter() - started
+        runs = []
+        the_plan, wall, cpu = timed_plan(store, args.processes)
+        runs.append((the_plan, wall, cpu))
+        if args.processes is None and the_plan.processes > 1:
+            runs.append(timed_plan(store, 1))
         sends = [d for d in the_plan.decisions if d.action == "send" and d.message is not None]
         by_template = Counter(d.template for d in sends)
         print(f"store: {customers:,} customers; plan as of {to_iso(AS_OF)}: {len(the_plan.decisions):,} decisions, "
               f"{len(sends):,} rendered sends ({', '.join(f'{t} {n:,}' for t, n in by_template.most_common(6))})")
-        plan_rate = len(sends) / plan_s
-        print(f"dry-run plan with rendering: {plan_s:.1f} s, {plan_rate:,.0f} messages/s")
-        bare_s = bare_loop(store, sends)
-        bare_rate = len(sends) / bare_s
-        print(f"bare Jinja loop, same templates and customers: {bare_s:.1f} s, {bare_rate:,.0f} messages/s")
-        ratio = plan_rate / bare_rate
-        print(f"ratio plan / bare: {ratio:.2f} (target >= 0.50) -> {'MET' if ratio >= 0.5 else 'NOT MET'}")
+        for p, wall, cpu in runs:
+            print(f"dry-run plan with rendering, {p.processes} process{'es' if p.processes > 1 else ''}: "
+                  f"{wall:.1f} s wall, {len(sends) / wall:,.0f} messages/s; CPU {cpu:.1f} s, {len(sends) / cpu:,.0f} messages/s")
+        if len(runs) > 1:
+            print(f"the {runs[0][0].processes}-process and 1-process plans are identical: "
+                  f"{'yes' if same_plan(runs[0][0], runs[1][0]) else 'NO'}")
+        bare_cpu: list = []
+        bare_s = bare_loop(store, sends, bare_cpu)
+        bare_rate, bare_cpu_rate = len(sends) / bare_s, len(sends) / bare_cpu[0]
+        print(f"bare Jinja loop, same templates and customers, 1 process: {bare_s:.1f} s wall, {bare_rate:,.0f} messages/s; "
+              f"CPU {bare_cpu[0]:.1f} s, {bare_cpu_rate:,.0f} messages/s")
+        for p, wall, cpu in runs:
+            ratio, cpu_ratio = (len(sends) / wall) / bare_rate, (len(sends) / cpu) / bare_cpu_rate
+            print(f"ratio plan ({p.processes} process{'es' if p.processes > 1 else ''}) / bare: wall {ratio:.2f}, "
+                  f"CPU {cpu_ratio:.2f} (target >= 0.50) -> wall {'MET' if ratio >= 0.5 else 'NOT MET'}, "
+                  f"CPU {'MET' if cpu_ratio >= 0.5 else 'NOT MET'}")
 
 
 if __name__ == "__main__":

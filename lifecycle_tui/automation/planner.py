@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from lifecycle_tui.automation import context as ctxmod
 from lifecycle_tui.automation.exits import ExitFinder
+from lifecycle_tui.automation.parallel import resolve_all
 from lifecycle_tui.automation.policy import Policy
 from lifecycle_tui.automation.rules import Rule, RuleError, describe_duration, list_rules, require_rule
 from lifecycle_tui.automation.triggers import Instance, find_instances, latest_step_delay
@@ -57,6 +58,7 @@ class Plan:
     decisions: list[Decision]
     rules: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    processes: int = field(default=1, compare=False)  # processes that decided and rendered it (not in to_json)
 
     @property
     def summary(self) -> dict:
@@ -100,7 +102,8 @@ def select_rules(store, rule: str | None, include_disabled: bool) -> list[Rule]:
 
 
 def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *, customer: int | None = None,
-         include_disabled: bool = False, include_done: bool = False, refresh: bool = True) -> Plan:
+         include_disabled: bool = False, include_done: bool = False, refresh: bool = True,
+         processes: int | None = None, unwritten_since: int | None = None) -> Plan:
     """The plan at ``as_of`` for every enabled rule (or the named one); no message or run is written.
 
     With ``refresh`` (default) the derived metrics cache (``customer_metrics``, stage and RFM
@@ -108,7 +111,11 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     filters and "entered a segment" triggers read it. ``customer`` restricts the plan to one
     customer (preview, explain); ``include_done`` then also lists steps already sent.
     ``include_disabled`` plans a named rule even while it is switched off (a dry-run of a
-    broadcast before enabling it).
+    broadcast before enabling it). ``processes`` sets how many processes decide and render the
+    customers (default: :func:`.parallel.process_count`, 1 for small plans, in a transaction or
+    beside other threads); the plan is the same whatever it is. ``unwritten_since`` (from
+    :func:`dry_run`): the connection's ``total_changes`` when its transaction began, so that
+    workers may still read through their own connections while nothing has been written in it.
     """
     rules = select_rules(store, rule, include_disabled)
     result = Plan(as_of=as_of, decisions=[], rules=[r.name for r in rules])
@@ -146,13 +153,15 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     renderer = ctxmod.make_renderer(store, as_of) if render else None
     if renderer is not None:
         renderer.prefetch(per_customer)  # batch-read the customers about to be rendered
+    # Customer by customer (each one's outcome is independent of the others'), split over forked
+    # worker processes for a big plan on a multi-core machine (see .parallel: same decisions).
     # No cyclic GC meanwhile: rendering makes ~10 long-lived objects per message and (almost) no
     # cycles, and the collector would walk the growing plan again and again (~5% of a 100k plan).
     from lifecycle_tui.importers.bulk import gc_paused
 
     with gc_paused():
-        for cid in sorted(per_customer):
-            _resolve(store, per_customer[cid], policy, renderer)
+        result.processes = resolve_all(store, [per_customer[cid] for cid in sorted(per_customer)], policy, renderer,
+                                       _resolve, processes, unwritten_since)
     decisions = [c.decision for c in cands] + plain
     decisions.sort(key=lambda d: (-d.priority, d.rule, d.customer_id, d.step, d.trigger_key))
     result.decisions = decisions
@@ -169,9 +178,10 @@ def dry_run(store, as_of: datetime, rule: str | None = None, **options) -> Plan:
     conn = store.conn
     if conn.in_transaction:  # inside a caller's transaction: that caller decides what is kept
         return plan(store, as_of, rule, **options)
+    changes = conn.total_changes
     conn.execute("BEGIN")
     try:
-        return plan(store, as_of, rule, **options)
+        return plan(store, as_of, rule, unwritten_since=changes, **options)
     finally:
         conn.rollback()
 

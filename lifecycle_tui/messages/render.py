@@ -132,6 +132,22 @@ class Renderer:
         in set-based batches rather than customer by customer (see ContextBuilder.prefetch)."""
         self.context.prefetch(customer_rowids)
 
+    def warm(self, template_names) -> None:
+        """Compile these templates and read the shop-wide data now (products, the recommender's
+        statistics, the unsubscribe secret), e.g. once before forking workers that all need them.
+        A template that does not compile is left for :meth:`render` to report per message."""
+        for name in sorted(template_names):
+            try:
+                self.compiled(name)
+            except TemplateError:
+                continue
+        self.context.warm(any("recommendations" in ct.names for ct in self._compiled.values()))
+
+    def rebind(self, store) -> None:
+        """Read through ``store`` from now on (a forked worker's own connection to the same file)."""
+        self.store = store
+        self.context.rebind(store)
+
     def compile(self, parsed: TemplateSource, version: int | None = None) -> CompiledTemplate:
         """Compile every part of a parsed template (syntax errors raise TemplateError)."""
         parts, names, shared, read = {}, set(), set(), set()
@@ -193,20 +209,21 @@ class Renderer:
 
     # -- per channel ------------------------------------------------------------------------
     def _finish_email(self, msg, src, out, ctx, extra) -> list[str]:
-        customer, shop = ctx["customer"], ctx["shop"]
+        customer, shop = ctx["customer"]._data, ctx["shop"]._data  # plain dicts: no __getattr__ per field
         subject = _one_line(out["subject"])
         preheader = _one_line(out.get("preheader", ""))
         html = wrap_html(out["html"], title=subject, preheader=preheader)
         unsub = ctx["unsubscribe_url"]
         text = out["text"].strip() + "\n" if "text" in out else html_to_text(out["html"], self._text_lines, unsub)
-        msg.to = customer.email
+        msg.to = customer["email"]
         msg.fields = {"subject": subject, "preheader": preheader, "text": text, "html": html}
-        seed = str(extra.get("dedupe_key") or f"{src.name}|{msg.version}|{customer.customer_id}|{self.context.as_of_iso}")
-        msg.envelope = {"from_name": src.meta.get("from_name") or shop.sender_name, "from_email": shop.sender_email,
-                        "to_name": customer.name, "date": self.as_of, "seed": seed,
-                        "unsubscribe_url": unsub if src.marketing else None}
+        seed = str(extra.get("dedupe_key") or f"{src.name}|{msg.version}|{customer['customer_id']}|{self.context.as_of_iso}")
+        marketing = msg.marketing
+        msg.envelope = {"from_name": src.meta.get("from_name") or shop["sender_name"], "from_email": shop["sender_email"],
+                        "to_name": customer["name"], "date": self.as_of, "seed": seed,
+                        "unsubscribe_url": unsub if marketing else None}
         errors, warnings = email_message.check(subject=subject, html=html, text=text, unsubscribe_url=unsub,
-                                               marketing=src.marketing, to_email=customer.email)
+                                               marketing=marketing, to_email=customer["email"])
         msg.warnings.extend(warnings)
         return errors
 

@@ -1,0 +1,110 @@
+"""A plan decided in forked worker processes is exactly the one-process plan.
+
+Same decisions in the same order, same reasons and defer times, same rendered bytes; and the
+workers are used only where that is safe (not inside a transaction, not for a tiny plan).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from lifecycle_tui.automation import parallel
+from lifecycle_tui.automation.planner import plan
+from lifecycle_tui.automation.rules import Rule, save_rule
+from lifecycle_tui.importers.bulk import can_fork
+from lifecycle_tui.sample import generate_shop
+from lifecycle_tui.segments import add_segment
+from lifecycle_tui.store import open_store
+from lifecycle_tui.store.timeutil import to_iso
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory):
+    from lifecycle_tui.sample import DEFAULT_END
+
+    path = tmp_path_factory.mktemp("parallel") / "shop.db"
+    generate_shop(path, customers=300, seed=5)
+    with open_store(path) as store:
+        add_segment(store, "Everyone", "orders >= 0", replace=True)
+        save_rule(store, Rule.from_definition("all_news", {
+            "trigger": {"kind": "broadcast", "segment": "Everyone", "send_at": to_iso(DEFAULT_END - timedelta(hours=1))},
+            "steps": [{"delay": "0h", "channel": "email", "template": "newsletter"}], "catch_up": "1d"},
+            enabled=True, priority=1))
+    return path, DEFAULT_END
+
+
+def _fingerprint(p) -> list:
+    out = []
+    for d in p.decisions:
+        m = d.message
+        body = None
+        if m is not None:
+            body = m.to_eml_bytes(d.dedupe_key) if m.channel == "email" else json.dumps(m.to_payload(), sort_keys=True)
+        out.append((json.dumps(d.to_json(), sort_keys=True), None if m is None else m.to_json(), body))
+    return out
+
+
+def test_workers_give_the_one_process_plan(sample_store):
+    path, as_of = sample_store
+    with open_store(path) as store:
+        alone = plan(store, as_of, processes=1)
+        split = plan(store, as_of, processes=3)
+    assert alone.processes == 1
+    assert split.processes == (3 if can_fork() else 1)
+    sends = [d for d in alone.decisions if d.action == "send" and d.message is not None]
+    assert len(sends) > 150 and {d.action for d in alone.decisions} >= {"send", "skip"}
+    assert _fingerprint(split) == _fingerprint(alone)
+    assert split.to_json() == alone.to_json()
+
+
+def test_no_workers_inside_a_transaction_or_for_a_small_plan(sample_store):
+    path, as_of = sample_store
+    with open_store(path) as store:
+        assert parallel.process_count(store, parallel.MIN_CUSTOMERS - 1) == 1
+        store.conn.execute("BEGIN")
+        try:
+            assert parallel.process_count(store, 100_000) == 1
+            assert parallel.process_count(store, 100_000, wanted=4) == 1
+            assert plan(store, as_of, processes=3).processes == 1
+        finally:
+            store.conn.rollback()
+
+
+def test_a_failing_worker_is_reported(sample_store, monkeypatch):
+    if not can_fork():
+        pytest.skip("no fork here")
+    path, as_of = sample_store
+    from lifecycle_tui.automation import planner
+
+    real = planner._resolve
+    parent = __import__("os").getpid()
+
+    def resolve(store, cands, policy, renderer):
+        if __import__("os").getpid() != parent:
+            raise ValueError("boom in a worker")
+        return real(store, cands, policy, renderer)
+
+    monkeypatch.setattr(planner, "_resolve", resolve)
+    with open_store(path) as store, pytest.raises(RuntimeError, match="boom in a worker"):
+        plan(store, as_of, processes=2)
+
+
+def test_a_dry_run_uses_workers_only_while_its_transaction_has_written_nothing(sample_store):
+    from lifecycle_tui.automation.planner import dry_run
+
+    path, as_of = sample_store
+    with open_store(path) as store:
+        alone = plan(store, as_of, processes=1)  # metrics now current: the dry-run below writes nothing
+        split = dry_run(store, as_of, processes=2)
+        assert split.processes == (2 if can_fork() else 1)
+        assert _fingerprint(split) == _fingerprint(alone)
+        changes = store.conn.total_changes
+        store.conn.execute("BEGIN")
+        try:
+            store.conn.execute("UPDATE customers SET first_name = 'Zed' WHERE id = 1")
+            assert parallel.process_count(store, 100_000, wanted=2, unwritten_since=changes) == 1
+        finally:
+            store.conn.rollback()
