@@ -30,15 +30,19 @@ def _props(store, event_rowid: int) -> tuple[dict, str | None]:
     return (props if isinstance(props, dict) else {"items": props}), row[1]
 
 
-def extra_for(store, rule, inst, step: int) -> dict:
-    """The rule's additions to the render context for this trigger instance and step."""
-    extra: dict = {
-        "trigger": {"kind": rule.kind, "key": inst.key, "at": inst.anchor},
-        "rule": {"name": rule.name, "step": step, "steps": len(rule.steps)},
-    }
+def extra_for(store, rule, inst, step: int, names=None) -> dict:
+    """The rule's additions to the render context for this trigger instance and step; with
+    ``names`` (the names a template reads) only those, since the render context drops the rest."""
+    extra: dict = {}
+    if names is None or "trigger" in names:
+        extra["trigger"] = {"kind": rule.kind, "key": inst.key, "at": inst.anchor}
+    if names is None or "rule" in names:
+        extra["rule"] = {"name": rule.name, "step": step, "steps": len(rule.steps)}
     if inst.ref is None:
         return extra
     kind, ref = inst.ref
+    if names is not None and not ({"cart", "event", "anniversary"} & names):
+        return extra
     if kind == "event":
         props, at = _props(store, ref)
         if rule.kind == "cart_abandoned":
@@ -56,7 +60,8 @@ def extra_for(store, rule, inst, step: int) -> dict:
 def render(store, renderer, rule, inst, decision):
     """(RenderedMessage, None), or (None, error text) when the template refuses this customer."""
     try:
-        message = renderer.render(decision.template, inst.customer, extra_for(store, rule, inst, decision.step))
+        names = renderer.compiled(decision.template).names  # what the template reads of the rule's additions
+        message = renderer.render(decision.template, inst.customer, extra_for(store, rule, inst, decision.step, names))
     except TemplateError as exc:
         return None, str(exc)
     return message, None
