@@ -148,15 +148,19 @@ def html_to_text(markup: str, cache: dict | None = None, personal_url: str | Non
         return _finish(out)
     out = []
     st = _State()
+    clean = True  # st.clean, kept in a local: it changes only where st does
     lines = markup.split("\n")
+    last = len(lines) - 1
+    personal = personal_url if isinstance(personal_url, str) and personal_url else None
+    get = cache.get
     for i, line in enumerate(lines):
-        if i < len(lines) - 1:
+        if i < last:
             line += "\n"
-        if st.clean:
+        if clean:
             key, url = line, None
-            if isinstance(personal_url, str) and personal_url and personal_url in line:
-                key, url = _placeholder_key(line, personal_url)
-            hit = cache.get(key)
+            if personal is not None and personal in line:
+                key, url = _placeholder_key(line, personal)
+            hit = get(key)
             if hit is not None:
                 if hit is _FALLBACK:
                     return html_to_text(markup)
@@ -184,6 +188,7 @@ def html_to_text(markup: str, cache: dict | None = None, personal_url: str | Non
             _feed(line, out, st)
             if st.lone_lt:
                 return html_to_text(markup)
+        clean = st.clean
     return _finish(out)
 
 
