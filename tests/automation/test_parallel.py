@@ -108,3 +108,15 @@ def test_a_dry_run_uses_workers_only_while_its_transaction_has_written_nothing(s
             assert parallel.process_count(store, 100_000, wanted=2, unwritten_since=changes) == 1
         finally:
             store.conn.rollback()
+
+
+def test_workers_only_for_idle_cores(sample_store, monkeypatch):
+    path, _ = sample_store
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (0.9, 0.9, 0.9))  # this process alone
+    assert parallel.idle_cores(2) == 1 and parallel.idle_cores(4) == 3
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (2.1, 2.0, 2.0))  # another program keeps a core busy
+    assert parallel.idle_cores(2) == 0
+    with open_store(path) as store:
+        assert parallel.process_count(store, 100_000) == 1
+        if can_fork():
+            assert parallel.process_count(store, 100_000, wanted=2) == 2  # asked for: as asked
