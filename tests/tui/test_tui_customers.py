@@ -255,3 +255,19 @@ async def test_cells_draw_as_the_data_table_draws_them(make_app, shop_db):
                             Style.from_meta({"row": row, "column": column}).meta] * sum(map(len, ours))
                         checked += 1
         assert checked == 12 * 8 * 3 * 2
+
+
+async def test_a_click_after_paging_lands_on_the_row_under_the_mouse(make_app, small_pages):
+    """Drawn cells carry their row index (cached drawings get it added afresh): after the window
+    moved, clicking a line puts the cursor on the customer drawn on that line."""
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        table = await _open_customers(pilot)
+        screen = app.screen
+        await _walk(pilot, table, screen, forward=True)  # the window moved: indices shifted
+        assert screen._offset > 0
+        for line in (3, 7):
+            await pilot.click("#customers-table", offset=(2, line))
+            await settle(pilot)
+            drawn = widget_text(table).splitlines()[line].split()[0]  # the Customer column
+            assert str(table.get_row_at(table.cursor_row)[0]) == drawn
