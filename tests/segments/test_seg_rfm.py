@@ -177,3 +177,15 @@ def test_many_distinct_values_stay_monotone_and_near_quintiles(counts):
         size = sum(c for c, s in zip(counts, scores) if s == k)
         # a group can miss 20% by at most the value that straddles its edge, plus the search grid
         assert abs(size - total / 5) <= 2 * biggest + total / 20
+
+
+def test_rfm_report_without_scores_has_the_same_grid_and_no_ranges(shop):
+    from lifecycle_tui.segments import rfm_report
+
+    _random_shop(shop)
+    full = rfm_report(shop.store, AS_OF)
+    light = rfm_report(shop.store, AS_OF, scores=False)
+    assert full["scores"] and set(full["scores"]) == {"r", "f", "m"}
+    assert light["scores"] is None
+    assert {k: v for k, v in light.items() if k != "scores"} == {k: v for k, v in full.items() if k != "scores"}
+    assert light["customers"] > 0

@@ -45,7 +45,7 @@ class Sales:
 
 def load_figures(store, as_of) -> Figures:
     stages = segments.stage_counts(store, as_of)  # refreshes metrics for as_of first
-    return Figures(counts=store_counts(store), stages=stages, rfm=segments.rfm_report(store, as_of))
+    return Figures(counts=store_counts(store), stages=stages, rfm=segments.rfm_report(store, as_of, scores=False))
 
 
 def load_sales(store, as_of) -> Sales:

@@ -81,7 +81,7 @@ class SegmentsScreen(SectionScreen):
             found = segments.list_segments(store)
             # Built-ins in two grouped reads (the `lifecycle stages` / `rfm` figures); saved ones one by one.
             builtin = {STAGE_PREFIX + r["stage"]: r["customers"] for r in segments.stage_counts(store, as_of)["stages"]}
-            builtin |= {RFM_PREFIX + r["segment"]: r["customers"] for r in segments.rfm_report(store, as_of)["segments"]}
+            builtin |= {RFM_PREFIX + r["segment"]: r["customers"] for r in segments.rfm_report(store, as_of, scores=False)["segments"]}
             return [(s, builtin[s.name] if s.name in builtin else segments.count_segment(store, s.rule, as_of))
                     for s in found]
 
