@@ -63,13 +63,23 @@ async def settle(pilot, rounds: int = 3) -> None:
     """
     from textual.worker import WorkerCancelled
 
-    for _ in range(rounds):
-        for worker in list(pilot.app.workers):
+    # At least ``rounds`` rounds, then on while a round still finds unfinished workers: a worker's
+    # result can start more (the Dashboard's figures start its sales scan and dry run after the
+    # next refresh), and on a loaded machine those come later than three rounds.
+    for n in range(MAX_SETTLE_ROUNDS):
+        pending = [w for w in pilot.app.workers if not w.is_finished]
+        if n >= rounds and not pending:
+            return
+        for worker in pending:
             try:
                 await worker.wait()
             except WorkerCancelled:
                 pass
         await pilot.pause()
+    raise AssertionError(f"the console's workers did not settle in {MAX_SETTLE_ROUNDS} rounds")
+
+
+MAX_SETTLE_ROUNDS = 50
 
 
 @pytest.fixture
