@@ -6,10 +6,11 @@ no customer's outcome depends on another's: caps and "one message per customer p
 per customer, and the shared caches (compiled templates, shop data, recommendations, text of
 template lines) only hold values that are the same whoever computes them. Rendering is most
 of a plan's time, so on a machine with more than one core :func:`resolve_all` splits the
-customers (in the planner's order) into contiguous runs, one per process: forked children
-decide and render theirs and send back each decision's outcome (action, reason, defer time,
-rendered message); this process decides its own run meanwhile, then copies the children's
-outcomes into its decisions. Decisions, reasons, rendered bytes and their order are exactly
+customers (in the planner's order) into chunks that the processes claim one at a time
+(:class:`Chunks`), so a slower worker decides fewer of them instead of keeping the others
+waiting: forked children decide and render theirs and send back each decision's outcome
+(action, reason, defer time, rendered message); this process decides its own chunks meanwhile,
+then copies the children's outcomes into its decisions. Decisions, reasons, rendered bytes and their order are exactly
 those of the one-process loop (tests/automation/test_parallel.py).
 
 Used only where it is safe and worth it: ``fork`` exists, more than one idle core (by the load
@@ -32,7 +33,7 @@ from typing import Callable
 
 MIN_CUSTOMERS = 5_000  # below this, forking and shipping results back costs more than it saves
 MAX_PROCESSES = 8
-BATCH = 1_000  # customers per pickled batch a worker sends back
+CHUNK = 500  # at most this many customers per claimed chunk (a worker pickles its outcomes per chunk)
 
 
 def process_count(store, customers: int, wanted: int | None = None, unwritten_since: int | None = None) -> int:
@@ -83,23 +84,25 @@ def resolve_all(store, groups: list[list], policy, renderer, resolve: Callable, 
         for group in groups:
             resolve(store, group, policy, renderer)
         return 1
-    cut = [len(groups) * k // n for k in range(n + 1)]
+    chunks = Chunks(len(groups), n)
     mp = multiprocessing.get_context("fork")
+    counter = mp.Value("q", n)  # chunks 0..n-1 are the processes' first ones; the rest are claimed
     workers = []
     try:
         for k in range(1, n):
             receive, send = mp.Pipe(duplex=False)
-            child = mp.Process(target=_work, args=(store.path, groups[cut[k]:cut[k + 1]], policy, renderer, resolve, send),
+            child = mp.Process(target=_work, args=(store.path, groups, chunks, k, counter, policy, renderer, resolve, send),
                                daemon=True)
             child.start()
             send.close()  # the child holds its own end
-            workers.append((child, receive, cut[k], cut[k + 1]))
-        for group in groups[cut[0]:cut[1]]:
-            resolve(store, group, policy, renderer)
-        for child, receive, lo, hi in workers:
-            _collect(child, receive, groups[lo:hi])
+            workers.append((child, receive))
+        for _, lo, hi in chunks.claimed(0, counter):
+            for group in groups[lo:hi]:
+                resolve(store, group, policy, renderer)
+        for child, receive in workers:
+            _collect(child, receive, groups, chunks)
     finally:
-        for child, receive, _, _ in workers:
+        for child, receive in workers:
             receive.close()
             if child.is_alive():
                 child.terminate()
@@ -107,43 +110,69 @@ def resolve_all(store, groups: list[list], policy, renderer, resolve: Callable, 
     return n
 
 
-def _collect(child, receive, groups: list[list]) -> None:
-    """Copy a worker's outcomes, batch by batch, into this process's decisions."""
-    done = 0
-    while done < len(groups):
+class Chunks:
+    """The customers cut into chunks that processes claim one at a time: process ``k`` starts
+    with chunk ``k``, then each takes the next unclaimed one. A worker that starts later or runs
+    slower (it warms its own caches) simply decides fewer chunks, instead of leaving the others
+    waiting for its fixed half; the outcomes do not depend on who decides a customer."""
+
+    def __init__(self, groups: int, processes: int) -> None:
+        self.size = max(1, min(CHUNK, groups // (processes * 8)))
+        self.count = -(-groups // self.size)
+        self.groups = groups
+
+    def bounds(self, index: int) -> tuple[int, int]:
+        return index * self.size, min(self.groups, (index + 1) * self.size)
+
+    def claimed(self, first: int, counter):
+        """``(index, lo, hi)`` of each chunk this process decides: its first, then claimed ones."""
+        index = first
+        while index < self.count:
+            yield (index, *self.bounds(index))
+            with counter.get_lock():
+                index = counter.value
+                counter.value += 1
+
+
+def _collect(child, receive, groups: list[list], chunks: Chunks) -> None:
+    """Copy a worker's outcomes, chunk by chunk, into this process's decisions."""
+    while True:
         try:
             tag, payload = pickle.loads(receive.recv_bytes())
         except EOFError:
             raise RuntimeError(f"a planning worker stopped (exit code {child.exitcode})") from None
         if tag == "error":
             raise RuntimeError(f"a planning worker failed:\n{payload}")
-        for group, outcomes in zip(groups[done:done + len(payload)], payload):
-            for c, (action, reason, defer_until, message) in zip(group, outcomes):
+        if tag == "done":
+            return
+        index, outcomes = payload
+        lo, hi = chunks.bounds(index)
+        for group, group_outcomes in zip(groups[lo:hi], outcomes):
+            for c, (action, reason, defer_until, message) in zip(group, group_outcomes):
                 d = c.decision
                 d.action, d.reason, d.defer_until, d.message = action, reason, defer_until, message
-        done += len(payload)
 
 
-def _work(path, groups: list[list], policy, renderer, resolve: Callable, send) -> None:
-    """The worker: decide its groups through its own connection, then send the outcomes."""
+def _work(path, groups: list[list], chunks: Chunks, first: int, counter, policy, renderer, resolve: Callable, send) -> None:
+    """The worker: decide the chunks it claims through its own connection, then send the outcomes."""
     gc.disable()  # the outcomes make no cycles; this process ends after its groups
     try:
         from lifecycle_tui.store import open_store
 
         store = open_store(path, migrate=False)
         renderer.rebind(store)
-        batches = []
-        for start in range(0, len(groups), BATCH):
-            part = groups[start:start + BATCH]
+        blobs = []
+        for index, lo, hi in chunks.claimed(first, counter):
             outcomes = []
-            for group in part:
+            for group in groups[lo:hi]:
                 decisions = [c.decision for c in group]  # the caller's order (resolve sorts the group)
                 resolve(store, group, policy, renderer)
                 outcomes.append([(d.action, d.reason, d.defer_until, d.message) for d in decisions])
             # Pickled now and sent at the end: a send blocks until this process's parent reads, and
-            # the parent reads only after deciding its own share.
-            batches.append(pickle.dumps(("batch", outcomes), protocol=pickle.HIGHEST_PROTOCOL))
-        for blob in batches:
+            # the parent reads only after deciding its own chunks.
+            blobs.append(pickle.dumps(("chunk", (index, outcomes)), protocol=pickle.HIGHEST_PROTOCOL))
+        blobs.append(pickle.dumps(("done", None)))
+        for blob in blobs:
             send.send_bytes(blob)
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent stopped listening (it failed): nothing left to do

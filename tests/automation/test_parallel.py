@@ -120,3 +120,17 @@ def test_workers_only_for_idle_cores(sample_store, monkeypatch):
         assert parallel.process_count(store, 100_000) == 1
         if can_fork():
             assert parallel.process_count(store, 100_000, wanted=2) == 2  # asked for: as asked
+
+
+def test_chunks_cover_every_customer_once_and_each_process_gets_its_first():
+    import multiprocessing
+
+    for groups, processes in ((1, 2), (7, 2), (300, 3), (100_000, 2), (100_001, 8)):
+        chunks = parallel.Chunks(groups, processes)
+        counter = multiprocessing.get_context("fork" if can_fork() else "spawn").Value("q", processes)
+        firsts = [next(chunks.claimed(k, counter), None) for k in range(processes)]
+        rest = list(chunks.claimed(0, counter))[1:]  # process 0 again: what is left after the firsts
+        ranges = sorted([f[1:] for f in firsts if f] + [r[1:] for r in rest])
+        covered = [i for lo, hi in ranges for i in range(lo, hi)]
+        assert covered == list(range(groups)), (groups, processes)
+        assert all(f is not None for f in firsts[: chunks.count])
