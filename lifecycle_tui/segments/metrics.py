@@ -15,9 +15,9 @@ days since last order, lifecycle stage, R/F/M scores and RFM segment) in one tra
    ``changed_at = as_of`` -- only when as_of is not earlier than the latest recorded one, so that
    looking at the past never rewrites history.
 
-Speed (bench/segments_bench.py, 100k customers / 1M orders): about 2.4x the bare
-``GROUP BY customer_id`` over orders (2.9x when the as_of moves and every row is rewritten);
-the orders pass is about half of it, computing ``_new`` a fifth, writing the rest.
+Speed (``python -m bench --only refresh``, 100k customers / 1M orders): ~1.4 s, 2.6-3x a bare
+``GROUP BY customer_id`` over orders (whose own time varies 0.45-0.66 s from run to run); the
+orders pass is over half of it, computing ``_new`` a quarter, writing the rest.
 
 :func:`ensure_metrics` recomputes only when needed. Freshness = same as_of and same fingerprint:
 ``max(id)`` of customers, orders and events (catches inserts from any connection, including this

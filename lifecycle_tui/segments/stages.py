@@ -41,17 +41,24 @@ STAGE_SETTINGS = (
 )
 
 
-def _events_in_window(condition: str) -> str:
-    # A non-correlated IN (subquery): SQLite builds the set of matching customers once (through
-    # the (type, occurred_at, customer_id) index) instead of probing events per customer. Right
-    # for rare event types (advocacy); see _any_activity for the common ones.
-    return f"c.id IN (SELECT e.customer_id FROM events e WHERE {condition} AND e.occurred_at <= :as_of)"
+def _any_event_of(kinds: tuple[tuple[str, str], ...], since: str) -> str:
+    # One correlated EXISTS per event type, each a short range of events_customer_type_time
+    # (customer_id, type, occurred_at). The CASE below asks it only of active repeat buyers (the
+    # earlier WHENs take everyone else), ~14% of customers on the benchmark store. The former
+    # non-correlated IN (subquery) built the set of every matching event's customer in the window
+    # first: ~100k review events, each read from the table for its rating (0.3-0.5 s at 100k
+    # customers, a quarter of the refresh).
+    return "(" + " OR ".join(
+        f"EXISTS (SELECT 1 FROM events e WHERE e.customer_id = c.id AND e.type = '{kind}'"
+        f" AND e.occurred_at > :{since} AND e.occurred_at <= :as_of{' AND ' + extra if extra else ''})"
+        for kind, extra in kinds
+    ) + ")"
 
 
 def _any_activity(condition: str) -> str:
     # Correlated EXISTS through events_customer_type_time (customer_id, type, occurred_at), which
-    # covers it: "any activity" matches most events, so the IN-set above would insert every event
-    # of the window into a temporary index (measured 0.7 s CPU for 500k events), while this is one
+    # covers it: "any activity" matches most events, so a non-correlated IN-set would insert every
+    # event of the window into a temporary index (measured 0.7 s CPU for 500k events), while this is one
     # short index range per customer without orders (0.1 s for 35k of them).
     return f"EXISTS (SELECT 1 FROM events e WHERE e.customer_id = c.id AND {condition} AND e.occurred_at <= :as_of)"
 
@@ -70,11 +77,11 @@ def stage_case_sql(agg: str = "a") -> str:
     """
     not_activity = ", ".join(f"'{t}'" for t in NOT_ACTIVITY)
     activity = _any_activity(f"e.type NOT IN ({not_activity}) AND e.occurred_at > :activity_since")
-    advocacy = _events_in_window(
-        "e.occurred_at > :advocacy_since AND (e.type = 'referral_made'"
-        f" OR (e.type = 'review_submitted' AND {_score_at_least(('rating',), 'min_review')})"
-        f" OR (e.type = 'nps_response' AND {_score_at_least(('score', 'nps'), 'min_nps')}))"
-    )
+    advocacy = _any_event_of((
+        ("referral_made", ""),
+        ("review_submitted", _score_at_least(("rating",), "min_review")),
+        ("nps_response", _score_at_least(("score", "nps"), "min_nps")),
+    ), "advocacy_since")
     return f"""CASE
         WHEN {agg}.n IS NULL THEN CASE WHEN {activity} THEN '{CONSIDERATION}' ELSE '{AWARENESS}' END
         WHEN {agg}.days > :lapsed_days THEN '{LAPSED}'
