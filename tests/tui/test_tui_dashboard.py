@@ -28,6 +28,8 @@ async def test_dashboard_shows_counts_stages_rfm_and_plan(make_app, cli, shop_db
         for row in stages["stages"]:
             line = next(ln.strip() for ln in funnel.splitlines() if ln.strip().startswith(row["stage"]))
             assert f" {row['customers']:,} " in line + " "
+            share = 100 * row["customers"] / (stages["total"] or 1)
+            assert line.endswith(f" {share:.0f}%"), line  # the share whole, never cut to "1…"
         heat = widget_text(screen.query_one("#dash-rfm", Static))
         champions = sum(c["customers"] for c in rfm["grid"] if c["r"] == 5 and c["f"] == 5)
         r5 = heat.splitlines()[3]  # border, header, R5 names, R5 counts
@@ -54,3 +56,23 @@ async def test_dashboard_refreshes_after_another_process_writes(make_app, shop_d
             stage_total = segments.stage_counts(store, FROZEN)["total"]
         assert before != after and str(n) in after
         assert stage_total == n  # the new customer has a stage: metrics were refreshed
+
+
+def test_the_funnel_fits_its_panel_with_whole_shares():
+    from rich.console import Console
+
+    from lifecycle_tui.tui.widgets.charts import Funnel
+
+    rows = [{"stage": s, "customers": n} for s, n in (
+        ("Awareness", 9_678), ("Consideration", 16_850), ("Purchase", 14_000), ("Retention", 3_258),
+        ("Advocacy", 10_992), ("At risk", 30_532), ("Lapsed", 14_690))]
+    total = sum(r["customers"] for r in rows)
+    for width in (43, 60, 90):  # 43: the panel's inner width at 120 columns
+        console = Console(width=width, record=True, color_system=None)
+        console.print(Funnel(rows))
+        lines = [ln.rstrip() for ln in console.export_text().splitlines() if ln.strip()]
+        for r in rows:
+            line = next(ln for ln in lines if ln.startswith(r["stage"]))
+            assert line.endswith(f" {100 * r['customers'] / total:.0f}%") and len(line) <= width, (width, line)
+        bars = [ln for ln in lines if ln.startswith("At risk")][0].count("█")
+        assert bars >= width - 13 - 6 - 4 - 3 - 1  # the biggest stage's bar takes the room left

@@ -25,7 +25,7 @@ from lifecycle_tui.store.overview import MonthSales, monthly_sales
 from lifecycle_tui.store.queries import store_counts
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.widgets import format as fmt
-from lifecycle_tui.tui.widgets.charts import funnel, rfm_heatmap
+from lifecycle_tui.tui.widgets.charts import Funnel, rfm_heatmap
 
 MONTHS = 12
 
@@ -125,7 +125,7 @@ class DashboardScreen(SectionScreen):
         for key in ("customers", "orders", "order_items", "events", "products", "suppressions"):
             counts.add_row(key.replace("_", " ").capitalize(), fmt.count(f.counts.get(key, 0)))
         self.query_one("#dash-counts", Static).update(counts)
-        self.query_one("#dash-funnel", Static).update(funnel(f.stages["stages"]))
+        self.query_one("#dash-funnel", Static).update(Funnel(f.stages["stages"]))
         self.query_one("#dash-rfm", Static).update(rfm_heatmap(f.rfm["grid"]))
         self.call_after_refresh(self._load_the_rest, as_of)
 

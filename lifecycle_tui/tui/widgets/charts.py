@@ -15,11 +15,16 @@ HEAT = ["#22303a", "#1d4a48", "#1f6b52", "#2f8f55", "#57b35a", "#9bd35f"]
 FUNNEL_STAGES = 5  # the first five stages are the funnel; the rest are lapse states
 
 
-def funnel(rows: Sequence[Mapping], width: int = 22) -> Table:
+def funnel(rows: Sequence[Mapping], width: int = 22, fit: int | None = None) -> Table:
     """One row per stage (``segments.stage_counts``'s ``stages``: ``{stage, customers}`` in funnel
-    order): name, a bar scaled to the largest stage, the count and its share."""
+    order): name, a bar scaled to the largest stage, the count and its share. ``fit``: the
+    columns the table may use; the bar then takes what the name, count and share leave (so
+    the share is never cut to "1…")."""
     total = sum(r["customers"] for r in rows) or 1
     biggest = max([r["customers"] for r in rows] + [1])
+    if fit is not None:
+        count_width = max(len(f"{r['customers']:,}") for r in rows) if rows else 1
+        width = max(4, fit - 13 - count_width - len("100%") - 3)  # 3: the gaps between the 4 columns
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True, width=13)
     table.add_column(no_wrap=True, width=width)
@@ -34,6 +39,16 @@ def funnel(rows: Sequence[Mapping], width: int = 22) -> Table:
             table.add_row(Text("lapse states", style="dim italic"), "", "", "")
         table.add_row(stage, Text(bar or "·", style=colour), f"{n:,}", f"{100 * n / total:.0f}%")
     return table
+
+
+class Funnel:
+    """:func:`funnel` fitted to the width it is drawn at (it redraws to fit after a resize)."""
+
+    def __init__(self, rows: Sequence[Mapping]) -> None:
+        self.rows = list(rows)
+
+    def __rich_console__(self, console, options):
+        yield funnel(self.rows, fit=options.max_width)
 
 
 def short_name(name: str, width: int) -> str:
