@@ -182,3 +182,21 @@ async def test_enter_on_a_decision_opens_its_message_full_screen(make_app, shop_
         with open_store(shop_db) as store:
             expected = preview(store, d.rule, d.customer_id, FROZEN, step=d.step).text()
         assert app.screen.query_one("#message-body", TextArea).text == expected
+
+
+async def test_the_as_of_field_shows_the_console_time_in_utc_and_plans_at_it(make_app):
+    from datetime import timedelta, timezone
+
+    from lifecycle_tui.tui.screens.dispatch import as_of_text
+
+    odd = FROZEN.replace(second=7).astimezone(timezone(timedelta(hours=2)))
+    assert as_of_text(odd) == FROZEN.strftime("%Y-%m-%d %H:%M:07")  # shown in UTC, seconds kept
+    assert as_of_text(None) == ""
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_dispatch(pilot)
+        field = screen.query_one("#dispatch-as-of", Input)
+        assert field.value == FROZEN.strftime("%Y-%m-%d %H:%M")
+        await pilot.press("d")
+        await settle(pilot)
+        assert screen.plan is not None and screen.plan.as_of == FROZEN

@@ -42,6 +42,15 @@ PREVIEW_DELAY = 0.15
 PREVIEW_HINT = "Highlight a customer row to see the message, exactly as `lifecycle dispatch preview` shows it."
 
 
+def as_of_text(as_of: datetime | None) -> str:
+    """The as-of as the field shows it: UTC, to the minute unless it has seconds
+    (``2026-06-30 18:00``; the whole ISO form did not fit the field). Read back as UTC."""
+    if as_of is None:
+        return ""
+    iso = to_iso(as_of)
+    return minute(iso) if iso[17:19] == "00" else iso[:19].replace("T", " ")
+
+
 def grouped(decisions, rule_order: list[str]) -> list[tuple[tuple[str, str], list[tuple[int, object]]]]:
     """Decisions (with their index in the plan) grouped by (rule, action), rules in plan order."""
     groups: dict[tuple[str, str], list] = defaultdict(list)
@@ -74,7 +83,7 @@ class DispatchScreen(SectionScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="dispatch-controls"):
             yield Select([("All enabled rules", ALL)], value=ALL, allow_blank=False, id="dispatch-rule")
-            yield Input("", id="dispatch-as-of", placeholder="as of (ISO date/time)")
+            yield Input("", id="dispatch-as-of", placeholder="as of (date and time, UTC)")
             yield Select([(t, t) for t in transport_names()], value=DEFAULT_TRANSPORT, allow_blank=False,
                          id="dispatch-transport")
             yield Button("Dry-run", id="dry-run", variant="primary")
@@ -93,12 +102,12 @@ class DispatchScreen(SectionScreen):
         self.query_one("#dispatch-progress").display = False
         self.query_one("#plan-table", DataTable).focus()
         self.query_one("#plan-message", VerticalScroll).border_title = "Message"
-        self.query_one("#dispatch-as-of", Input).value = to_iso(self.as_of) if self.as_of else ""
+        self.query_one("#dispatch-as-of", Input).value = as_of_text(self.as_of)
         self.watch(self.app, "as_of", self._console_as_of_moved, init=False)
 
     def _console_as_of_moved(self, as_of: datetime | None) -> None:
         """The console's as-of changed: plan at the new time from now on."""
-        self.query_one("#dispatch-as-of", Input).value = to_iso(as_of) if as_of else ""
+        self.query_one("#dispatch-as-of", Input).value = as_of_text(as_of)
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
