@@ -12,7 +12,8 @@ Public interface (what the rules, dispatch, CLI and console call):
 - :func:`unsubscribe_token`, :func:`resolve_unsubscribe_token` - signed unsubscribe links.
 """
 
-from lifecycle_tui.messages.context import CONTEXT_NAMES, build_context
+from lifecycle_tui.messages.context import build_context
+from lifecycle_tui.messages.context_schema import CONTEXT_NAMES
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.lint import LintReport, lint_all, lint_template
 from lifecycle_tui.messages.render import RenderedMessage, Renderer, preview

@@ -10,9 +10,9 @@ queries. :func:`build_context` is the one-off form for previews.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
+from lifecycle_tui.messages.context_schema import AGGREGATE_FIELDS, CONTEXT_NAMES, CUSTOMER_FIELDS, json_or
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.recommend import Recommender
 from lifecycle_tui.messages.records import Record, to_record
@@ -20,28 +20,6 @@ from lifecycle_tui.messages.unsubscribe import ensure_secret, sign, unsubscribe_
 from lifecycle_tui.store.settings import get_all
 from lifecycle_tui.store.timeutil import to_iso
 
-# The documented top-level names (README "Template context"); lint checks templates against them.
-CONTEXT_NAMES = ("customer", "shop", "order", "cart", "browsed", "recommendations", "unsubscribe_url", "as_of",
-                 "event", "trigger", "rule", "anniversary")
-# The fields of each record templates see, for lint's static check (a test keeps them in step
-# with what ContextBuilder builds). "x[]" is a list of x.
-RECORD_FIELDS = {
-    "customer": ("rowid", "id", "customer_id", "email", "phone", "first_name", "last_name", "name", "birthday",
-                 "created_at", "timezone", "tags", "attributes", "accepts_email", "accepts_sms", "accepts_push",
-                 "push_token", "orders", "revenue_cents", "revenue", "currency", "aov_cents", "first_order_at",
-                 "last_order_at", "days_since_last_order", "stage", "rfm"),
-    "rfm": ("r", "f", "m", "segment"),
-    "shop": ("name", "url", "sender_name", "sender_email", "postal_address", "currency", "timezone", "unsubscribe_url"),
-    "order": ("id", "order_id", "placed_at", "total_cents", "currency", "status", "items", "item_count"),
-    "order_item": ("product_id", "sku", "title", "quantity", "price_cents", "line_total_cents", "url"),
-    "cart": ("items", "total_cents", "currency", "item_count", "updated_at", "url"),
-    "cart_item": ("product_id", "title", "quantity", "price_cents", "url"),
-    "product": ("product_id", "title", "price_cents", "currency", "url"),
-    "anniversary": ("years", "first_order_at"),
-}
-RECORD_TYPES = {"customer": "customer", "shop": "shop", "order": "order", "cart": "cart", "anniversary": "anniversary",
-                "recommendations": "product[]", "browsed": "product[]"}
-NESTED_TYPES = {("customer", "rfm"): "rfm", ("order", "items"): "order_item[]", ("cart", "items"): "cart_item[]"}
 RECOMMENDATIONS = 3
 BROWSE_DAYS = 14
 CART_EVENTS = ("cart_updated", "checkout_started")
@@ -52,70 +30,6 @@ PREFETCH_CHUNK = 500  # customers per set-based query (well under SQLite's bound
 
 def _table_exists(store, name: str) -> bool:
     return store.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
-
-
-def _json(text: str | None, default):
-    if text == "[]" or text == "{}":  # most profiles: no tags, no attributes (skip the parser)
-        return type(default)() if text == ("[]" if isinstance(default, list) else "{}") else default
-    try:
-        value = json.loads(text) if text else default
-    except (TypeError, ValueError):
-        return default
-    return value if isinstance(value, type(default)) else default
-
-
-def _days_since(b, last: str | None) -> int | None:
-    return (b.as_of - datetime.fromisoformat(last)).days if last else None
-
-
-# How each customer field is made from (builder, rowid, customer row, (orders, revenue, first,
-# last) or None when no field read needs them), in the record's order. One getter per field, so
-# a template that reads three fields pays for three (no JSON parsing of tags and attributes, no
-# RFM record, no order aggregates) and a full record is the same values.
-_CUSTOMER_FIELDS = {
-    "rowid": lambda b, i, c, a: i,
-    "id": lambda b, i, c, a: c["customer_id"],
-    "customer_id": lambda b, i, c, a: c["customer_id"],
-    "email": lambda b, i, c, a: c["email"],
-    "phone": lambda b, i, c, a: c["phone"],
-    "first_name": lambda b, i, c, a: c["first_name"],
-    "last_name": lambda b, i, c, a: c["last_name"],
-    "name": lambda b, i, c, a: " ".join(p for p in (c["first_name"], c["last_name"]) if p) or None,
-    "birthday": lambda b, i, c, a: c["birthday"],
-    "created_at": lambda b, i, c, a: c["created_at"],
-    "timezone": lambda b, i, c, a: c["timezone"] or b.timezone,
-    "tags": lambda b, i, c, a: _json(c["tags"], []),
-    "attributes": lambda b, i, c, a: to_record("customer.attributes", _json(c["attributes"], {})),
-    "accepts_email": lambda b, i, c, a: bool(c["accepts_email"]),
-    "accepts_sms": lambda b, i, c, a: bool(c["accepts_sms"]),
-    "accepts_push": lambda b, i, c, a: bool(c["accepts_push"]),
-    "push_token": lambda b, i, c, a: c["push_token"],
-    "orders": lambda b, i, c, a: a[0],
-    "revenue_cents": lambda b, i, c, a: a[1],
-    "revenue": lambda b, i, c, a: a[1] / 100,
-    "currency": lambda b, i, c, a: b.currency,
-    "aov_cents": lambda b, i, c, a: round(a[1] / a[0]) if a[0] else None,
-    "first_order_at": lambda b, i, c, a: a[2],
-    "last_order_at": lambda b, i, c, a: a[3],
-    "days_since_last_order": lambda b, i, c, a: _days_since(b, a[3]),
-    "stage": lambda b, i, c, a: c["m_stage"],
-    "rfm": lambda b, i, c, a: Record("customer.rfm", {"r": c["m_r"], "f": c["m_f"], "m": c["m_m"], "segment": c["m_rfm"]})
-    if c["m_rfm"] else None,
-}
-# The fields made from the customer's order aggregates (their getters read ``a``).
-_AGGREGATE_FIELDS = frozenset({"orders", "revenue_cents", "revenue", "aov_cents", "first_order_at", "last_order_at",
-                               "days_since_last_order"})
-# What rendering itself reads from the customer record (the address, the name on the envelope ...).
-CUSTOMER_ALWAYS = frozenset({"customer_id", "email", "name", "phone", "push_token"})
-
-
-def customer_fields(read: set | None, names) -> tuple | None:
-    """The customer fields to build for a template reading ``read`` of them (None: it uses the
-    whole record, build all): those plus what rendering needs, in the record's order."""
-    if read is None:
-        return None
-    want = read | CUSTOMER_ALWAYS | ({"first_order_at"} if "anniversary" in names else set())
-    return tuple(k for k in _CUSTOMER_FIELDS if k in want)
 
 
 class ContextBuilder:
@@ -263,8 +177,8 @@ class ContextBuilder:
         c = self._customer_row(rowid)
         if c is None:
             raise TemplateError(f"no customer with row id {rowid}")
-        get = _CUSTOMER_FIELDS
-        agg = self._aggregates(rowid) if fields is None or not _AGGREGATE_FIELDS.isdisjoint(fields) else None
+        get = CUSTOMER_FIELDS
+        agg = self._aggregates(rowid) if fields is None or not AGGREGATE_FIELDS.isdisjoint(fields) else None
         return Record("customer", {k: get[k](self, rowid, c, agg) for k in (fields or get)})
 
     def order(self, rowid: int) -> Record | None:
@@ -338,7 +252,7 @@ class ContextBuilder:
         )
         if later:
             return None
-        cart = self.cart_from(_json(ev["properties"], {}), ev["occurred_at"])
+        cart = self.cart_from(json_or(ev["properties"], {}), ev["occurred_at"])
         return cart if cart.items else None
 
     def browsed(self, rowid: int, n: int = RECOMMENDATIONS) -> list[Record]:
@@ -350,7 +264,7 @@ class ContextBuilder:
             "SELECT properties FROM events WHERE customer_id = ? AND type = 'product_viewed' AND occurred_at > ?"
             " AND occurred_at <= ? ORDER BY occurred_at DESC, id DESC LIMIT 50", (rowid, since, self.as_of_iso),
         ):
-            props = _json(ev["properties"], {})
+            props = json_or(ev["properties"], {})
             code = props.get("product_id") or props.get("sku")
             if not code or code in seen:
                 continue

@@ -22,7 +22,8 @@ from datetime import datetime
 from jinja2 import meta, nodes
 
 from lifecycle_tui.messages import email_message, push, sms
-from lifecycle_tui.messages.context import ContextBuilder, customer_fields, ensure_fresh_metrics
+from lifecycle_tui.messages.context import ContextBuilder, ensure_fresh_metrics
+from lifecycle_tui.messages.context_schema import customer_fields
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.htmltext import html_to_text, wrap_html
 from lifecycle_tui.messages.repository import require_template

@@ -111,7 +111,7 @@ def test_fields_read_finds_plain_field_reads_only():
 def test_partial_customer_record_renders_as_the_full_one(shop_ro):
     # A template reading a few customer fields gets a record of just those (plus what rendering
     # needs); every field read gives what the full record gives, and a misspelt field still fails.
-    from lifecycle_tui.messages.context import RECORD_FIELDS
+    from lifecycle_tui.messages.context_schema import RECORD_FIELDS
     from lifecycle_tui.messages.errors import TemplateError
     from lifecycle_tui.messages.source import parse_source
 

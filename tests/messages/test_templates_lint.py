@@ -72,7 +72,8 @@ def test_lint_warnings_do_not_fail(shop):
 
 def test_declared_record_fields_match_the_context(shop):
     from lifecycle_tui.messages import build_context
-    from lifecycle_tui.messages.context import RECORD_FIELDS, ensure_fresh_metrics
+    from lifecycle_tui.messages.context import ensure_fresh_metrics
+    from lifecycle_tui.messages.context_schema import RECORD_FIELDS
 
     ensure_fresh_metrics(shop, AS_OF)
     anna = build_context(shop, 1, AS_OF)  # a buyer with orders, metrics and browsing
