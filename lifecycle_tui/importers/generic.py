@@ -86,25 +86,33 @@ def _converters(table: Table, kind: str, ctx: ReadContext):
     return known, unknown, col, fast, names
 
 
+def _convert(rec, fast, general, names, ctx: ReadContext, col):
+    """One record of :func:`_records` converted: by ``fast`` when it takes the row, else by
+    ``general`` (a converter of CONVERTERS), a bad value becoming a RowError."""
+    if rec.__class__ is RowError:
+        return rec
+    line, cells, extra = rec
+    if fast is not None:
+        row = fast(cells, line, extra)
+        if row is not None:
+            return row
+    try:
+        return general(dict(zip(names, cells)), line, ctx, col, extra)
+    except BadValue as exc:
+        return RowError(line, exc.column, exc.reason)
+
+
 def read_generic(table: Table, kind: str, ctx: ReadContext) -> Reading:
     _, unknown, col, fast, names = _converters(table, kind, ctx)
     convert = CONVERTERS[kind]
 
+    def fast_dict(cells, line, extra):  # the fast converter's tuple as the canonical order dict
+        row = fast(cells, line, extra)
+        return None if row is None else order_dict(row)
+
     def rows() -> Iterator[dict | RowError]:
         for rec in _records(table.rows(), len(table.header), unknown):
-            if rec.__class__ is RowError:
-                yield rec
-                continue
-            line, cells, extra = rec
-            if fast is not None:
-                row = fast(cells, line, extra)
-                if row is not None:
-                    yield order_dict(row)
-                    continue
-            try:
-                yield convert(dict(zip(names, cells)), line, ctx, col, extra)
-            except BadValue as exc:
-                yield RowError(line, exc.column, exc.reason)
+            yield _convert(rec, fast_dict if fast is not None else None, convert, names, ctx, col)
 
     return Reading(rows(), [table.header[i] for i, _ in unknown], [])
 
@@ -120,6 +128,9 @@ def order_tuples(table: Table, ctx: ReadContext):
     general = CONVERTERS["orders"]
     width = len(table.header)
 
+    def general_tuple(*args):  # the general converter's dict as an ORDER_FIELDS tuple
+        return _order_tuple(general(*args))
+
     def convert(pairs) -> Iterator[tuple | RowError]:
         for line, cells in pairs:
             if len(cells) == width and fast is not None:  # the common case, without the _records layer
@@ -128,21 +139,8 @@ def order_tuples(table: Table, ctx: ReadContext):
                     yield row
                     continue
             rec = next(_records(((line, cells),), width, unknown), None)
-            if rec is None:
-                continue
-            if rec.__class__ is RowError:
-                yield rec
-                continue
-            line, cells, extra = rec
-            if fast is not None:
-                row = fast(cells, line, extra)
-                if row is not None:
-                    yield row
-                    continue
-            try:
-                yield _order_tuple(general(dict(zip(names, cells)), line, ctx, col, extra))
-            except BadValue as exc:
-                yield RowError(line, exc.column, exc.reason)
+            if rec is not None:
+                yield _convert(rec, fast, general_tuple, names, ctx, col)
 
     return convert, known, unknown
 
