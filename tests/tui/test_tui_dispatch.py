@@ -30,6 +30,18 @@ async def dry_run(pilot, screen) -> None:
     assert screen.plan is not None
 
 
+def first_decision_row(screen, action: str | None = None):
+    """(table, row index, decision) of the first decision row in the plan table (of ``action``)."""
+    table = screen.query_one("#plan-table", DataTable)
+    for i, row in enumerate(table.ordered_rows):
+        key = row.key.value
+        if key.startswith("d:"):
+            d = screen.plan.decisions[int(key[2:])]
+            if action is None or d.action == action:
+                return table, i, d
+    raise AssertionError(f"no {action or ''} decision row in the plan table")
+
+
 def status(screen) -> str:
     return str(screen.query_one("#dispatch-status", Static).render())
 
@@ -74,14 +86,10 @@ async def test_a_row_shows_the_same_message_as_dispatch_preview(make_app, shop_d
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_dispatch(pilot)
         await dry_run(pilot, screen)
-        table = screen.query_one("#plan-table", DataTable)
-        keys = [row.key.value for row in table.ordered_rows]
-        send_row = next(i for i, k in enumerate(keys)
-                        if k.startswith("d:") and screen.plan.decisions[int(k[2:])].action == "send")
+        table, send_row, d = first_decision_row(screen, "send")
         table.move_cursor(row=send_row)
         await pilot.pause(0.3)
         await settle(pilot)
-        d = screen.plan.decisions[int(keys[send_row][2:])]
         with open_store(shop_db) as store:
             expected = preview(store, d.rule, d.customer_id, FROZEN, step=d.step).text()
         shown = str(screen.query_one("#plan-message-body", Static).render())
@@ -171,14 +179,11 @@ async def test_enter_on_a_decision_opens_its_message_full_screen(make_app, shop_
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_dispatch(pilot)
         await dry_run(pilot, screen)
-        table = screen.query_one("#plan-table", DataTable)
-        keys = [row.key.value for row in table.ordered_rows]
-        row = next(i for i, k in enumerate(keys) if k.startswith("d:"))
+        table, row, d = first_decision_row(screen)
         table.move_cursor(row=row)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, MessageView)
-        d = screen.plan.decisions[int(keys[row][2:])]
         with open_store(shop_db) as store:
             expected = preview(store, d.rule, d.customer_id, FROZEN, step=d.step).text()
         assert app.screen.query_one("#message-body", TextArea).text == expected
