@@ -159,11 +159,11 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     # cycles, and the collector would walk the growing plan again and again (~5% of a 100k plan).
     from lifecycle_tui.importers.bulk import gc_paused
 
-    with gc_paused():
+    with gc_paused():  # the sort too: its key tuples would set off a collection over the whole plan
         result.processes = resolve_all(store, [per_customer[cid] for cid in sorted(per_customer)], policy, renderer,
                                        _resolve, processes, unwritten_since)
-    decisions = [c.decision for c in cands] + plain
-    decisions.sort(key=lambda d: (-d.priority, d.rule, d.customer_id, d.step, d.trigger_key))
+        decisions = [c.decision for c in cands] + plain
+        decisions.sort(key=lambda d: (-d.priority, d.rule, d.customer_id, d.step, d.trigger_key))
     result.decisions = decisions
     return result
 

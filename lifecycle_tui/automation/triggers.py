@@ -169,12 +169,7 @@ def _date_property(store, t, as_of, since, customer, as_of_dt):
             params)
         prefix, min_years = "birthday", 0
     else:
-        where, params = _cust(customer, "o.customer_id")
-        having = f"HAVING substr(min(o.placed_at), 6, 5) IN ({_in(days)})" if days is not None else ""
-        rows = store.conn.execute(
-            f"SELECT o.customer_id, min(o.placed_at), c.timezone, min(o.id) FROM orders o "
-            f"JOIN customers c ON c.id = o.customer_id WHERE o.{COUNTED} AND o.placed_at <= ? {where} "
-            f"GROUP BY o.customer_id {having}", (as_of, *params, *(days or ())))
+        rows = _first_orders(store, as_of, as_of_dt, customer, days)
         prefix, min_years = "anniversary", 1
     out = []
     years = (as_of_dt.year - 1, as_of_dt.year)
@@ -195,8 +190,35 @@ def _date_property(store, t, as_of, since, customer, as_of_dt):
             local = datetime.combine(_on_day(year, month, day), time(hh, mm), zone(tz or shop_tz))
             anchor = to_iso(local.astimezone(UTC))
             if since <= anchor <= as_of:
+                if prefix == "anniversary":
+                    ref = _first_order_id(store, cid, value)
                 out.append(Instance(cid, f"{prefix}:{year}", anchor, ("order", ref) if ref else None))
     return out
+
+
+def _first_orders(store, as_of: str, as_of_dt: datetime, customer: int | None, days: list[str] | None):
+    """(customer, first counted order's time, timezone, None) of buyers whose first order fell on
+    one of ``days`` ("MM-DD" of its UTC time; None: any day), in customer order."""
+    from lifecycle_tui.segments import is_fresh
+
+    in_days = f" IN ({_in(days)})" if days is not None else " IS NOT NULL"
+    if is_fresh(store, as_of_dt):  # the metrics hold each buyer's first order time at as_of: no pass over orders
+        where, params = _cust(customer, "m.customer_id")
+        return store.conn.execute(
+            f"SELECT m.customer_id, m.first_order_at, c.timezone, NULL FROM customer_metrics m "
+            f"JOIN customers c ON c.id = m.customer_id WHERE m.first_order_at IS NOT NULL {where} "
+            f"AND substr(m.first_order_at, 6, 5){in_days} ORDER BY m.customer_id", (*params, *(days or ())))
+    where, params = _cust(customer, "o.customer_id")
+    return store.conn.execute(
+        f"SELECT o.customer_id, min(o.placed_at), c.timezone, NULL FROM orders o "
+        f"JOIN customers c ON c.id = o.customer_id WHERE o.{COUNTED} AND o.placed_at <= ? {where} "
+        f"GROUP BY o.customer_id HAVING substr(min(o.placed_at), 6, 5){in_days}", (as_of, *params, *(days or ())))
+
+
+def _first_order_id(store, customer: int, placed_at: str) -> int | None:
+    """The row id of the customer's first counted order (placed at ``placed_at``; the lowest id on a tie)."""
+    return store.scalar(f"SELECT min(id) FROM orders WHERE customer_id = ? AND placed_at = ? AND {COUNTED}",
+                        (customer, placed_at))
 
 
 def _entered_segment(store, t, as_of, since, customer, _dt):

@@ -136,15 +136,29 @@ class ContextBuilder:
             return self._rows[rowid]
         return self.store.conn.execute(self._customer_sql("c.id = ?"), (rowid,)).fetchone()
 
+    def _metrics_current(self) -> bool:
+        """``customer_metrics`` holds every customer's order totals at this ``as_of`` (a plan and a
+        preview bring it up to date first), so they need not be summed again from the orders."""
+        if not self.has_metrics:
+            return False
+        from lifecycle_tui.segments import is_fresh
+
+        return is_fresh(self.store, self.as_of)
+
     def _aggregates(self, rowid: int) -> tuple:
         """(orders, revenue, first, last) of counted orders, from the prefetch, else queried. Read
         only for a template that shows one of them (a newsletter reads none)."""
         chunk = self._chunk("aggregates", rowid)
         if chunk is not None:
-            aggs = {r[0]: tuple(r[1:]) for r in self.store.conn.execute(
-                f"SELECT customer_id, count(*), coalesce(sum(total_cents), 0), min(placed_at), max(placed_at) FROM orders"
-                f" WHERE customer_id IN ({','.join('?' * len(chunk))}) AND {_COUNTED} GROUP BY customer_id",
-                (*chunk, self.as_of_iso))}
+            marks = ",".join("?" * len(chunk))
+            if self._metrics_current():  # the same totals, computed already
+                sql, params = (f"SELECT customer_id, orders, revenue_cents, first_order_at, last_order_at"
+                               f" FROM customer_metrics WHERE customer_id IN ({marks})", chunk)
+            else:
+                sql, params = (f"SELECT customer_id, count(*), coalesce(sum(total_cents), 0), min(placed_at),"
+                               f" max(placed_at) FROM orders WHERE customer_id IN ({marks}) AND {_COUNTED}"
+                               f" GROUP BY customer_id", (*chunk, self.as_of_iso))
+            aggs = {r[0]: tuple(r[1:]) for r in self.store.conn.execute(sql, params)}
             self._aggs = {cid: aggs.get(cid, (0, 0, None, None)) for cid in chunk}  # one chunk held
         hit = self._aggs.get(rowid)
         if hit is not None:
