@@ -1,7 +1,8 @@
 """The render speed paths give exactly what the plain paths give.
 
 - ``html_to_text`` with a line cache equals the one-pass conversion (also for tags, comments,
-  hidden blocks and links broken across lines, and on a second, cached, pass);
+  hidden blocks and links broken across lines, and on a second, cached, pass), and its final
+  tidying (whole-text passes) equals the line-by-line definition;
 - ``Renderer.prefetch`` (customers read in set-based chunks) gives the same messages as
   rendering customer by customer;
 - a part reading only shop-wide names is rendered once per renderer, and a part that reads the
@@ -31,6 +32,36 @@ def test_cached_html_to_text_equals_one_pass():
         for doc in docs:
             assert html_to_text(doc, cache) == html_to_text(doc), repr(doc)
     assert cache  # the cache was used
+
+
+def _finish_line_by_line(out: list[str]) -> str:
+    """The definition: each line stripped, space runs to one, at most one blank line in a row."""
+    import re
+
+    lines: list[str] = []
+    blank = True
+    for ln in "".join(out).split("\n"):
+        ln = ln.strip()
+        if not ln:
+            if not blank:
+                lines.append(ln)
+                blank = True
+            continue
+        lines.append(re.sub(r"[ \t]{2,}", " ", ln))
+        blank = False
+    if lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def test_finish_equals_the_line_by_line_definition():
+    from lifecycle_tui.messages.htmltext import _finish
+
+    rng = random.Random(5)
+    bits = ["a", "b c", " ", "  ", "\t", "\n", "\n\n", "\n \n", "\u00a0", "\u2028", "\r", "x\ty", " \t ", ""]
+    for _ in range(5000):
+        out = [rng.choice(bits) for _ in range(rng.randint(0, 12))]
+        assert _finish(out) == _finish_line_by_line(out), repr(out)
 
 
 def test_cached_html_to_text_with_a_personal_url_equals_one_pass():
