@@ -108,8 +108,19 @@ def _numbered_orders(store, as_of, since, customer, n: int):
     return store.conn.execute(sql, (since, as_of, *cparams, n, n - 1))
 
 
-def _first_purchase(store, t, as_of, since, customer, _dt):
-    rows = _numbered_orders(store, as_of, since, customer, 1)
+def _first_purchase(store, t, as_of, since, customer, as_of_dt):
+    from lifecycle_tui.segments import is_fresh
+
+    if is_fresh(store, as_of_dt):  # the metrics know each buyer's first order time: no pass over the window's orders
+        where, params = _cust(customer, "m.customer_id")
+        rows = store.conn.execute(f"""
+            SELECT o.id, o.order_id, o.customer_id, o.placed_at FROM customer_metrics m
+            JOIN orders o ON o.id = (SELECT p.id FROM orders p WHERE p.customer_id = m.customer_id AND p.{COUNTED}
+                                     ORDER BY p.placed_at, p.id LIMIT 1)
+            WHERE m.first_order_at >= ? AND m.first_order_at <= ? {where}
+            ORDER BY o.placed_at, o.id""", (since, as_of, *params))
+    else:
+        rows = _numbered_orders(store, as_of, since, customer, 1)
     return [Instance(r[2], f"order:{r[1]}", r[3], ("order", r[0])) for r in rows]
 
 

@@ -81,3 +81,23 @@ def test_context_order_totals_are_the_same_from_metrics_and_from_orders(store, s
     assert totals() == from_metrics
     assert from_metrics[0]["orders"] == 2 and from_metrics[0]["revenue_cents"] == 3500
     assert from_metrics[1]["orders"] == 0 and from_metrics[1]["first_order_at"] is None
+
+
+def test_first_purchase_instances_are_the_same_from_metrics_and_from_orders(store, shop, stale):
+    new = shop.customer("new", created=AS_OF - 30 * D)
+    shop.order(new, AS_OF - 3 * D, status="cancelled")  # never counts: the next order is the first
+    shop.order(new, AS_OF - 2 * D, order_id="#first")
+    shop.order(new, AS_OF - 1 * D)
+    regular = shop.customer("regular", created=AS_OF - 400 * D)
+    shop.order(regular, AS_OF - 300 * D)
+    shop.order(regular, AS_OF - 2 * D)  # not a first order
+    same_time = shop.customer("tie", created=AS_OF - 30 * D)
+    shop.order(same_time, AS_OF - 5 * D, order_id="#tie-a")
+    shop.order(same_time, AS_OF - 5 * D, order_id="#tie-b")  # same minute: the lower row id is first
+    rule = get_rule(store, "post_purchase")
+    since = "2026-06-01T00:00:00+00:00"
+    ensure_metrics(store, AS_OF)
+    from_metrics = find_instances(store, rule, AS_OF, since)
+    stale()
+    assert find_instances(store, rule, AS_OF, since) == from_metrics
+    assert sorted(i.key for i in from_metrics) == ["order:#first", "order:#tie-a"]
