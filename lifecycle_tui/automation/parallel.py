@@ -8,10 +8,11 @@ template lines) only hold values that are the same whoever computes them. Render
 of a plan's time, so on a machine with more than one core :func:`resolve_all` splits the
 customers (in the planner's order) into chunks that the processes claim one at a time
 (:class:`Chunks`), so a slower worker decides fewer of them instead of keeping the others
-waiting: forked children decide and render theirs and send back each decision's outcome
-(action, reason, defer time, rendered message); this process decides its own chunks meanwhile,
-then copies the children's outcomes into its decisions. Decisions, reasons, rendered bytes and their order are exactly
-those of the one-process loop (tests/automation/test_parallel.py).
+waiting: forked children decide and render theirs and send back each chunk's outcomes
+(action, reason, defer time, rendered message) as soon as it is done; this process decides its
+own chunks meanwhile and copies the children's outcomes into its decisions between them.
+Decisions, reasons, rendered bytes and their order are exactly those of the one-process loop
+(tests/automation/test_parallel.py).
 
 Used only where it is safe and worth it: ``fork`` exists, more than one idle core (by the load
 average; a worker sharing a busy core costs more than it saves), no other thread
@@ -27,6 +28,8 @@ import gc
 import multiprocessing
 import os
 import pickle
+import queue
+import threading
 import traceback
 from pathlib import Path
 from typing import Callable
@@ -96,11 +99,15 @@ def resolve_all(store, groups: list[list], policy, renderer, resolve: Callable, 
             child.start()
             send.close()  # the child holds its own end
             workers.append((child, receive))
+        pending = list(workers)
         for _, lo, hi in chunks.claimed(0, counter):
             for group in groups[lo:hi]:
                 resolve(store, group, policy, renderer)
-        for child, receive in workers:
-            _collect(child, receive, groups, chunks)
+            # Take in what the workers have finished meanwhile: copying their outcomes is this
+            # process's work, so doing it between chunks lets the workers claim more of the rest.
+            pending = [w for w in pending if not _collect(*w, groups, chunks, wait=False)]
+        for child, receive in pending:
+            _collect(child, receive, groups, chunks, wait=True)
     finally:
         for child, receive in workers:
             receive.close()
@@ -134,9 +141,10 @@ class Chunks:
                 counter.value += 1
 
 
-def _collect(child, receive, groups: list[list], chunks: Chunks) -> None:
-    """Copy a worker's outcomes, chunk by chunk, into this process's decisions."""
-    while True:
+def _collect(child, receive, groups: list[list], chunks: Chunks, *, wait: bool) -> bool:
+    """Copy a worker's outcomes, chunk by chunk, into this process's decisions: those sent so far
+    (``wait`` False), or all of them. True once the worker has sent its last."""
+    while wait or receive.poll():
         try:
             tag, payload = pickle.loads(receive.recv_bytes())
         except EOFError:
@@ -144,39 +152,50 @@ def _collect(child, receive, groups: list[list], chunks: Chunks) -> None:
         if tag == "error":
             raise RuntimeError(f"a planning worker failed:\n{payload}")
         if tag == "done":
-            return
+            return True
         index, outcomes = payload
         lo, hi = chunks.bounds(index)
         for group, group_outcomes in zip(groups[lo:hi], outcomes):
             for c, (action, reason, defer_until, message) in zip(group, group_outcomes):
                 d = c.decision
                 d.action, d.reason, d.defer_until, d.message = action, reason, defer_until, message
+    return False
+
+
+def _send_all(outbox: "queue.SimpleQueue", send) -> None:
+    """The worker's sending thread: every blob queued, in order, until None."""
+    try:
+        while (blob := outbox.get()) is not None:
+            send.send_bytes(blob)
+    except (BrokenPipeError, ConnectionResetError, OSError):
+        pass  # the parent stopped listening (it failed): the worker's main thread ends on its own
 
 
 def _work(path, groups: list[list], chunks: Chunks, first: int, counter, policy, renderer, resolve: Callable, send) -> None:
-    """The worker: decide the chunks it claims through its own connection, then send the outcomes."""
+    """The worker: decide the chunks it claims through its own connection, sending each one's
+    outcomes as soon as it is decided."""
     gc.disable()  # the outcomes make no cycles; this process ends after its groups
+    # A send blocks until the parent reads, and the parent reads between its own chunks: a thread
+    # sends, so that deciding goes on meanwhile (a blocked pipe write releases the GIL).
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_all, args=(outbox, send), daemon=True)
+    sender.start()
     try:
         from lifecycle_tui.store import open_store
 
         store = open_store(path, migrate=False)
         renderer.rebind(store)
-        blobs = []
         for index, lo, hi in chunks.claimed(first, counter):
             outcomes = []
             for group in groups[lo:hi]:
                 decisions = [c.decision for c in group]  # the caller's order (resolve sorts the group)
                 resolve(store, group, policy, renderer)
                 outcomes.append([(d.action, d.reason, d.defer_until, d.message) for d in decisions])
-            # Pickled now and sent at the end: a send blocks until this process's parent reads, and
-            # the parent reads only after deciding its own chunks.
-            blobs.append(pickle.dumps(("chunk", (index, outcomes)), protocol=pickle.HIGHEST_PROTOCOL))
-        blobs.append(pickle.dumps(("done", None)))
-        for blob in blobs:
-            send.send_bytes(blob)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the parent stopped listening (it failed): nothing left to do
+            outbox.put(pickle.dumps(("chunk", (index, outcomes)), protocol=pickle.HIGHEST_PROTOCOL))
+        outbox.put(pickle.dumps(("done", None)))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
-        send.send_bytes(pickle.dumps(("error", traceback.format_exc())))
+        outbox.put(pickle.dumps(("error", traceback.format_exc())))
     finally:
+        outbox.put(None)
+        sender.join()
         send.close()
