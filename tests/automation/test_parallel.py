@@ -58,6 +58,8 @@ def test_workers_give_the_one_process_plan(sample_store):
     assert len(sends) > 150 and {d.action for d in alone.decisions} >= {"send", "skip"}
     assert _fingerprint(split) == _fingerprint(alone)
     assert split.to_json() == alone.to_json()
+    keys = [(-d.priority, d.rule, d.customer_id, d.step, d.trigger_key) for d in alone.decisions]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)  # the plan's order: priority first, then ...
 
 
 def test_no_workers_inside_a_transaction_or_for_a_small_plan(sample_store):
