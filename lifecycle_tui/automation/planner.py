@@ -276,10 +276,11 @@ def _resolve(store, cands: list[_Cand], policy: Policy, renderer) -> None:
 
 
 def _names(store, customer: int | None) -> dict[int, str]:
+    cur = store.conn.cursor()
+    cur.row_factory = None  # (id, customer_id) tuples straight into the dict
     if customer is not None:
-        return {r[0]: r[1] for r in store.conn.execute("SELECT id, customer_id FROM customers WHERE id = ?",
-                                                       (customer,))}
-    return {r[0]: r[1] for r in store.conn.execute("SELECT id, customer_id FROM customers")}
+        return dict(cur.execute("SELECT id, customer_id FROM customers WHERE id = ?", (customer,)))
+    return dict(cur.execute("SELECT id, customer_id FROM customers"))
 
 
 def _taken_messages(rule_names, customer: int | None) -> tuple[str, tuple]:

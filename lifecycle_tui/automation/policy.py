@@ -32,7 +32,7 @@ class Contact:
     email: str | None
     phone: str | None
     push_token: str | None
-    accepts: dict
+    accepts: dict  # channel -> consent; shared between contacts with the same consents: never changed
     timezone: str | None
 
 
@@ -72,15 +72,21 @@ class Policy:
         self.history = self._load_history(store, customers)
 
     def _load_contacts(self, store, customers):
+        cur = store.conn.cursor()
+        cur.row_factory = None  # plain tuples: a big plan reads every customer
         if customers is not None and len(customers) <= 500:
             ids = sorted(customers)
-            rows = store.conn.execute(f"{_CONTACT_SQL} WHERE id IN ({','.join('?' * len(ids))})", ids) if ids else []
+            rows = cur.execute(f"{_CONTACT_SQL} WHERE id IN ({','.join('?' * len(ids))})", ids) if ids else []
         else:
-            rows = store.conn.execute(_CONTACT_SQL)
+            rows = cur.execute(_CONTACT_SQL)
         out = {}
-        for r in rows:
-            out[r[0]] = Contact(r[0], r[1], r[3] or (r[2] or "").strip().lower() or None, r[4], r[5],
-                                {"email": bool(r[6]), "sms": bool(r[7]), "push": bool(r[8])}, r[9])
+        consents: dict[tuple, dict] = {}  # the few consent combinations, one (read-only) dict each
+        for rowid, cid, email, norm, phone, token, by_email, by_sms, by_push, tz in rows:
+            accepts = consents.get((by_email, by_sms, by_push))
+            if accepts is None:
+                accepts = consents[(by_email, by_sms, by_push)] = {"email": bool(by_email), "sms": bool(by_sms),
+                                                                   "push": bool(by_push)}
+            out[rowid] = Contact(rowid, cid, norm or (email or "").strip().lower() or None, phone, token, accepts, tz)
         return out
 
     def _load_history(self, store, customers):

@@ -242,4 +242,14 @@ def wrap_html(body: str, *, title: str, preheader: str) -> str:
         if preheader:
             return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + preheader_block(preheader), body, count=1, flags=re.I)
         return body
-    return LAYOUT.format(title=html.escape(title), preheader=preheader_block(preheader), body=body.strip())
+    if body[:1].isspace() or body[-1:].isspace():
+        body = body.strip()
+    head, tail = _layout_around(title, preheader)
+    return head + body + tail
+
+
+@functools.lru_cache(maxsize=256)  # a plan's emails share a few subjects: the layout is filled in once each
+def _layout_around(title: str, preheader: str) -> tuple[str, str]:
+    """The layout before and after the body, with the title and preheader in place."""
+    head, tail = LAYOUT.split("{body}")
+    return head.format(title=html.escape(title), preheader=preheader_block(preheader)), tail

@@ -107,6 +107,18 @@ def test_layout_wraps_fragments_and_hides_the_preheader():
     assert full.index("Peek") > full.index("<body>")
 
 
+def test_layout_is_filled_in_exactly_as_its_template_says():
+    # The layout's head is filled in once per subject and preheader (cached): same document.
+    import html as htmlmod
+
+    from lifecycle_tui.messages.htmltext import LAYOUT, preheader_block
+
+    for body in ["<p>x</p>", "  <p>{title}</p>\n", "\u00a0<p>Grüße</p>\t", ""]:
+        for title, pre in [("A & B", "peek"), ("{body}", ""), ("t", "<b>")]:
+            expected = LAYOUT.format(title=htmlmod.escape(title), preheader=preheader_block(pre), body=body.strip())
+            assert wrap_html(body, title=title, preheader=pre) == expected
+
+
 @pytest.mark.parametrize("subject", [
     "Short", "word " * 40, "Zoë, your basket at Kettle & Kiln is waiting — 3 items · €64.00 " * 3,
     "A" * 120, "emoji 😀 subject",
