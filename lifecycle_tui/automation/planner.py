@@ -201,19 +201,19 @@ def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain
     instances = find_instances(store, r, as_of, since, customer)
     instances = _reentry(r, instances, entered.get(r.name, {}), to_iso(as_of - latest_step_delay(r) - catch_up))
     delays = [s.delay_td for s in r.steps]
-    dues: dict[str, list[tuple[datetime, str]]] = {}  # anchor text -> [(due, due text)]: many share one
+    # anchor text -> [(step, due, due text, late)] for the steps due by as_of (later steps are later
+    # still); late: past the catch-up limit. Many instances share an anchor (a broadcast: all).
+    dues: dict[str, list[tuple]] = {}
+    numbered = list(enumerate(r.steps, start=1))
     for inst in instances:
         cust_text = names.get(inst.customer)
         if cust_text is None:
             continue
         steps_due = dues.get(inst.anchor)
         if steps_due is None:
-            anchor = datetime.fromisoformat(inst.anchor)
-            steps_due = dues[inst.anchor] = [(anchor + d, to_iso(anchor + d)) for d in delays]
-        for i, step in enumerate(r.steps, start=1):
-            due, due_text = steps_due[i - 1]
-            if due > as_of:
-                break  # later steps are later still
+            steps_due = dues[inst.anchor] = _steps_due(numbered, delays, datetime.fromisoformat(inst.anchor),
+                                                       as_of, catch_up)
+        for i, step, due, due_text, late in steps_due:
             key = dedupe_key(r.name, i, cust_text, inst.key)
             d = Decision(r.name, i, inst.customer, cust_text, step.channel, step.template, "send", None,
                          due_text, inst.key, key, priority=r.priority)
@@ -229,15 +229,26 @@ def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain
                 d.action, d.reason = "skip", "already attempted; the outcome is unknown, so it is not resent"
                 plain.append(d)
                 continue
-            age = as_of - due
-            if age > catch_up:
-                if age <= window or customer is not None:
+            if late:
+                if as_of - due <= window or customer is not None:
                     d.action = "skip"
                     d.reason = (f"too late: due {d.due_at[:16].replace('T', ' ')}, more than "
                                 f"{describe_duration(catch_up)} ago (catch-up limit)")
                     plain.append(d)
                 continue
             cands.append(_Cand(r, inst, i, due, d))
+
+
+def _steps_due(numbered, delays, anchor: datetime, as_of: datetime, catch_up: timedelta) -> list[tuple]:
+    """[(step number, step, due, due text, past catch-up)] of the steps due by ``as_of``, up to
+    the first that is not (later steps are later still)."""
+    out = []
+    for (i, step), delay in zip(numbered, delays):
+        due = anchor + delay
+        if due > as_of:
+            break
+        out.append((i, step, due, to_iso(due), as_of - due > catch_up))
+    return out
 
 
 def _resolve(store, cands: list[_Cand], policy: Policy, renderer) -> None:
@@ -322,6 +333,8 @@ def _reentry(r: Rule, instances: list[Instance], entered: dict[int, list], live_
     kept for the "too late" report but does not count as an entry: it never sent anything.
     """
     gap = r.reentry_after
+    if not entered and len({inst.customer for inst in instances}) == len(instances):
+        return instances  # one instance per customer and nobody entered before: all kept (a broadcast)
     by_customer: dict[int, list[Instance]] = defaultdict(list)
     for inst in instances:
         by_customer[inst.customer].append(inst)
