@@ -14,7 +14,8 @@ starter rules. Prints, from the same run:
   identical). CPU time counts every process's (this one's and its workers');
 - the bare loop: the same templates compiled in a plain ``jinja2.Environment`` (the shop's
   filters copied in), rendering every part for the same customers from contexts built
-  beforehand (context building is not timed), in one process, messages per second;
+  beforehand (context building is not timed), in one process, after the plans are dropped,
+  the fastest of two passes, messages per second;
 - the ratios (target: plan >= 0.5 x bare loop), on wall and on CPU time.
 
 Run: ``.venv/bin/python bench/dispatch_bench.py [--customers N] [--processes N]`` (N < 100000
@@ -77,6 +78,9 @@ def prepare(src: Path) -> Path:
     return copy
 
 
+BARE_REPEAT = 2  # passes of the bare loop; the fastest counts
+
+
 @dataclass(frozen=True, slots=True)
 class Send:
     """What the bare loop needs of one rendered send of the plan."""
@@ -97,9 +101,10 @@ def sends_of(the_plan) -> list[Send]:
             for d in the_plan.decisions if d.action == "send" and d.message is not None]
 
 
-def bare_loop(store, sends, cpu_out: list | None = None) -> float:
-    """Seconds to render every part of the same templates for the same customers with plain Jinja
-    (``cpu_out`` gets the CPU seconds appended). Run it after dropping the plans and collecting."""
+def bare_loop(store, sends, cpu_out: list | None = None, repeat: int = BARE_REPEAT) -> float:
+    """Seconds to render every part of the same templates for the same customers with plain Jinja,
+    the fastest of ``repeat`` passes (``cpu_out`` gets that pass's CPU seconds appended). Run it
+    after dropping the plans and collecting."""
     shop_env = environments()[True]
     env_html = jinja2.Environment(autoescape=True)
     env_text = jinja2.Environment(autoescape=False)
@@ -120,15 +125,19 @@ def bare_loop(store, sends, cpu_out: list | None = None) -> float:
         work.append((compiled[d.template], ctx))
     # No cyclic GC while timing, as in the plan (planner.plan pauses it): with 100k contexts and a
     # whole plan alive, collections walk a big heap, and the loop's time then varied 9.8-13 s.
+    # The fastest pass: one pass's time varied 8.7-15.7 s between runs on the shared bench machine,
+    # and the best of two is the least disturbed (a faster reference only lowers our ratio).
+    best = (float("inf"), float("inf"))
     with gc_paused():
-        cpu, started = time.process_time(), time.perf_counter()
-        for parts, ctx in work:
-            for tpl in parts:
-                tpl.render(ctx)
-        took = time.perf_counter() - started
+        for _ in range(repeat):
+            cpu, started = time.process_time(), time.perf_counter()
+            for parts, ctx in work:
+                for tpl in parts:
+                    tpl.render(ctx)
+            best = min(best, (time.perf_counter() - started, time.process_time() - cpu))
     if cpu_out is not None:
-        cpu_out.append(time.process_time() - cpu)
-    return took
+        cpu_out.append(best[1])
+    return best[0]
 
 
 _RULES: dict = {}
