@@ -17,9 +17,10 @@ Decisions, reasons, rendered bytes and their order are exactly those of the one-
 Used only where it is safe and worth it: ``fork`` exists, more than one idle core (by the load
 average; a worker sharing a busy core costs more than it saves), no other thread
 runs (the console's thread workers decide in-process), nothing uncommitted on the store
-connection (a worker reads through its own connection, which would not see uncommitted rows,
-e.g. a dry-run's refreshed metrics: a dry-run's transaction counts only while nothing was
-written in it), and at least MIN_CUSTOMERS customers to decide.
+connection (a worker reads through its own connection, which would not see uncommitted rows):
+a dry-run's transaction counts while nothing was written in it but its metrics refresh, whose
+stages and RFM scores the renderer then holds for the workers (``ContextBuilder.hold_metrics``),
+and at least MIN_CUSTOMERS customers to decide.
 """
 
 from __future__ import annotations

@@ -126,10 +126,15 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     result = Plan(as_of=as_of, decisions=[], rules=[r.name for r in rules])
     if not rules:
         return result
+    refreshed_uncommitted = False
     if refresh:
         from lifecycle_tui.segments import ensure_metrics
 
-        ensure_metrics(store, as_of)
+        before = store.conn.total_changes
+        if ensure_metrics(store, as_of) is not None and unwritten_since == before and store.conn.in_transaction:
+            # A dry-run's refresh, the only write of its transaction (rolled back at the end):
+            # workers may still decide customers if they are given the stages it computed.
+            refreshed_uncommitted, unwritten_since = True, store.conn.total_changes
     if rule is not None and not rules[0].enabled:
         result.notes.append(f"rule {rule!r} is disabled: this is what it would do once enabled")
     done = _done(store, [r.name for r in rules], customer)
@@ -158,6 +163,8 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     renderer = ctxmod.make_renderer(store, as_of) if render else None
     if renderer is not None:
         renderer.prefetch(per_customer)  # batch-read the customers about to be rendered
+        if refreshed_uncommitted:
+            renderer.context.hold_metrics()  # what a worker's connection cannot see (see parallel.py)
     # Customer by customer (each one's outcome is independent of the others'), split over forked
     # worker processes for a big plan on a multi-core machine (see .parallel: same decisions).
     # No cyclic GC meanwhile: rendering makes ~10 long-lived objects per message and (almost) no

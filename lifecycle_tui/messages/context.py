@@ -26,6 +26,7 @@ CART_EVENTS = ("cart_updated", "checkout_started")
 _COUNTED = "status NOT IN ('cancelled', 'refunded') AND placed_at <= ?"
 _COUNTED_O = "o.status NOT IN ('cancelled', 'refunded') AND o.placed_at <= ?"
 PREFETCH_CHUNK = 500  # customers per set-based query (well under SQLite's bound-parameter limit)
+_NO_METRICS = (None, None, None, None, None)  # a customer without a metrics row (as the LEFT JOIN gives)
 
 
 def _table_exists(store, name: str) -> bool:
@@ -60,6 +61,7 @@ class ContextBuilder:
         self._chunks: list[list[int]] = []
         self._loaded: dict[tuple[str, int], bool] = {}
         self._rows: dict[int, object] = {}  # rowid -> customer row (None: no such customer)
+        self._held: dict[int, tuple] | None = None  # rowid -> (stage, r, f, m, segment): hold_metrics()
         self._aggs: dict[int, tuple] = {}  # rowid -> order aggregates
         self._bought: dict[int, set[int]] = {}
         self._recommended: dict[tuple[frozenset, int], list[int]] = {}
@@ -129,12 +131,32 @@ class ContextBuilder:
         """The customer's row (with stage and RFM) from the prefetch, else queried; None if none."""
         chunk = self._chunk("customer", rowid)
         if chunk is not None:
-            rows = {r["id"]: r for r in self.store.conn.execute(
+            rows = {r["id"]: self._with_held(r) for r in self.store.conn.execute(
                 self._customer_sql(f"c.id IN ({','.join('?' * len(chunk))})"), chunk)}
             self._rows = {cid: rows.get(cid) for cid in chunk}  # one chunk held
         if rowid in self._rows:
             return self._rows[rowid]
-        return self.store.conn.execute(self._customer_sql("c.id = ?"), (rowid,)).fetchone()
+        return self._with_held(self.store.conn.execute(self._customer_sql("c.id = ?"), (rowid,)).fetchone())
+
+    def hold_metrics(self) -> None:
+        """Keep every customer's stage and RFM as this connection sees them now, and take them
+        from here from now on. For a dry-run's plan split over forked workers: its metrics
+        refresh is never committed, and the workers read customers through their own connections,
+        which would see the stages of the last committed refresh. (Order totals need nothing held:
+        where the metrics are not current for a connection, they are summed from the orders.)"""
+        if not self.has_metrics:
+            return
+        cur = self.store.conn.cursor()
+        cur.row_factory = None
+        self._held = {r[0]: r[1:] for r in cur.execute("SELECT customer_id, stage, r, f, m, rfm_segment FROM customer_metrics")}
+
+    def _with_held(self, row):
+        """``row`` with the held stage and RFM (see :meth:`hold_metrics`), if any are held."""
+        if row is None or self._held is None:
+            return row
+        out = dict(zip(row.keys(), row))
+        out["m_stage"], out["m_r"], out["m_f"], out["m_m"], out["m_rfm"] = self._held.get(row["id"], _NO_METRICS)
+        return out
 
     def _metrics_current(self) -> bool:
         """``customer_metrics`` holds every customer's order totals at this ``as_of`` (a plan and a

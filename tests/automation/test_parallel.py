@@ -136,3 +136,39 @@ def test_chunks_cover_every_customer_once_and_each_process_gets_its_first():
         covered = [i for lo, hi in ranges for i in range(lo, hi)]
         assert covered == list(range(groups)), (groups, processes)
         assert all(f is not None for f in firsts[: chunks.count])
+
+
+def test_a_dry_run_on_stale_metrics_splits_and_shows_the_refreshed_stages(sample_store, tmp_path):
+    # The dry-run's metrics refresh is rolled back at the end, so a worker's own connection sees
+    # the stages of the last committed refresh; the workers are handed the refreshed ones.
+    import shutil
+
+    from lifecycle_tui.automation.planner import dry_run
+    from lifecycle_tui.messages import save_template
+    from lifecycle_tui.segments import ensure_metrics, is_fresh
+
+    src, as_of = sample_store
+    path = tmp_path / "stale.db"
+    shutil.copyfile(src, path)
+    with open_store(path) as store:
+        save_template(store, "---\nchannel: email\nsubject: Hi\nmarketing: true\n---\n"
+                             "<p>{{ customer.stage }} / {{ customer.rfm.segment if customer.rfm else '-' }}</p>"
+                             '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>\n', name="stage_probe")
+        store.conn.execute("UPDATE rules SET enabled = 0")
+        save_rule(store, Rule.from_definition("probe_news", {
+            "trigger": {"kind": "broadcast", "segment": "Everyone", "send_at": to_iso(as_of - timedelta(hours=1))},
+            "steps": [{"delay": "0h", "channel": "email", "template": "stage_probe"}], "catch_up": "1d"},
+            enabled=True, priority=1))
+        old = as_of - timedelta(days=400)
+        ensure_metrics(store, old)  # committed: what the workers' connections see
+        old_stages = dict(store.conn.execute("SELECT customer_id, stage FROM customer_metrics").fetchall())
+        split = dry_run(store, as_of, processes=2)
+        alone = dry_run(store, as_of, processes=1)
+        assert split.processes == (2 if can_fork() else 1)
+        assert _fingerprint(split) == _fingerprint(alone)
+        assert is_fresh(store, old)  # both rolled back: the store is as it was
+        ensure_metrics(store, as_of)
+        stages = dict(store.conn.execute("SELECT customer_id, stage FROM customer_metrics").fetchall())
+        sent = [d for d in split.decisions if d.message is not None]
+        assert len(sent) > 150 and all(f"<p>{stages[d.customer_rowid]} / " in d.message.fields["html"] for d in sent)
+        assert sum(old_stages[d.customer_rowid] != stages[d.customer_rowid] for d in sent) > 50
