@@ -58,6 +58,9 @@ def dump(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+SORT_CACHE_KIB = 4096  # page cache while indexes are built after a bulk load (see DeferredIndexes.restore)
+
+
 class DeferredIndexes:
     """Drop a table's secondary (non-unique) indexes now, recreate them at :meth:`restore`.
 
@@ -80,6 +83,15 @@ class DeferredIndexes:
             conn.execute(f'DROP INDEX "{name}"')
 
     def restore(self) -> None:
-        for _, sql in self.saved:
-            self.conn.execute(sql)
+        # A small page cache while building: SQLite's sorter then works in several runs that
+        # its helper threads (PRAGMA threads, set by the import) sort on the other cores, where
+        # with the import's big cache it sorts everything in memory on one.
+        conn = self.conn
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
+        try:
+            for _, sql in self.saved:
+                conn.execute(sql)
+        finally:
+            conn.execute(f"PRAGMA cache_size = {cache}")
         self.saved = []
