@@ -63,6 +63,11 @@ def share_key(fields: tuple, ctx: dict) -> tuple | None:
         hash(key)
     except TypeError:  # e.g. a list value (tags): not a key
         return None
+    # The placeholder is put back by text replacement: no value the template prints may hold it
+    # (it is on the reserved .invalid domain, so only a deliberate value could).
+    if any(isinstance(v, str) and PLACEHOLDER_URL in v for v in values) or (
+            recs and any(isinstance(v, str) and PLACEHOLDER_URL in v for p in recs for v in p._data.values())):
+        return None
     return key
 
 

@@ -99,3 +99,10 @@ def test_a_link_html_would_escape_is_never_shared():
     assert share_key(("first_name",), plain) == (("Ada",), None)
     for link in ("https://shop.example/u?a=1&t=1", 'https://shop.example/u?t="x"', "mailto:u@shop.example", None):
         assert share_key(("first_name",), {**plain, "unsubscribe_url": link}) is None
+    # a printed value holding the placeholder itself would be rewritten too: not shared
+    tricky = Record("customer", {"first_name": f"see {PLACEHOLDER_URL}"})
+    assert share_key(("first_name",), {**plain, "customer": tricky}) is None
+    product = Record("product", {"product_id": "p1", "title": PLACEHOLDER_URL})
+    assert share_key(("first_name",), {**plain, "recommendations": [product]}) is None
+    fine = Record("product", {"product_id": "p1", "title": "Tea"})
+    assert share_key(("first_name",), {**plain, "recommendations": [fine]}) == (("Ada",), ("p1",))
