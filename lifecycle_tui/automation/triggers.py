@@ -1,7 +1,8 @@
 """Trigger instances: every cart, lapse, birthday ... that starts a rule for a customer.
 
 One set-based query per trigger kind over events, orders, customers and segment_changes,
-reading only data at or before ``as_of``. Each :class:`Instance` has a stable ``key`` (part
+reading only data at or before ``as_of`` (first orders come from customer_metrics when it is
+current for ``as_of``: the same answer without a pass over the orders). Each :class:`Instance` has a stable ``key`` (part
 of the message dedupe key) and an ``anchor`` time (UTC ISO text) from which step delays count.
 ``since`` bounds anchors from below (the planner's report window); ``customer`` restricts to
 one customer (preview, explain).
