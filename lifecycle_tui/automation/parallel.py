@@ -19,7 +19,8 @@ average; a worker sharing a busy core costs more than it saves), no other thread
 runs (the console's thread workers decide in-process), nothing uncommitted on the store
 connection (a worker reads through its own connection, which would not see uncommitted rows):
 a dry-run's transaction counts while nothing was written in it but its metrics refresh, whose
-stages and RFM scores the renderer then holds for the workers (``ContextBuilder.hold_metrics``),
+stages and RFM scores the renderer reads before forking and holds for the workers
+(``ContextBuilder.hold_metrics``, through ``warm``),
 and at least MIN_CUSTOMERS customers to decide.
 """
 

@@ -163,8 +163,8 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     renderer = ctxmod.make_renderer(store, as_of) if render else None
     if renderer is not None:
         renderer.prefetch(per_customer)  # batch-read the customers about to be rendered
-        if refreshed_uncommitted:
-            renderer.context.hold_metrics()  # what a worker's connection cannot see (see parallel.py)
+        # If workers are forked, they are given the refreshed stages their connections cannot see.
+        renderer.context.hold_for_workers = refreshed_uncommitted
     # Customer by customer (each one's outcome is independent of the others'), split over forked
     # worker processes for a big plan on a multi-core machine (see .parallel: same decisions).
     # No cyclic GC meanwhile: rendering makes ~10 long-lived objects per message and (almost) no

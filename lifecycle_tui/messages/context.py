@@ -62,6 +62,7 @@ class ContextBuilder:
         self._loaded: dict[tuple[str, int], bool] = {}
         self._rows: dict[int, object] = {}  # rowid -> customer row (None: no such customer)
         self._held: dict[int, tuple] | None = None  # rowid -> (stage, r, f, m, segment): hold_metrics()
+        self.hold_for_workers = False  # warm() holds the metrics: a dry-run's refresh is not committed
         self._aggs: dict[int, tuple] = {}  # rowid -> order aggregates
         self._bought: dict[int, set[int]] = {}
         self._recommended: dict[tuple[frozenset, int], list[int]] = {}
@@ -91,11 +92,14 @@ class ContextBuilder:
         return sign(self._secret, customer_rowid, channel)
 
     def warm(self, recommendations: bool) -> None:
-        """Read the shop-wide data now (see Renderer.warm)."""
+        """Read the shop-wide data now (see Renderer.warm), and the stages and RFM the workers
+        about to be forked cannot see, if the plan said so (``hold_for_workers``)."""
         self.products  # noqa: B018
         self.token(0, "email")
         if recommendations:
             self.recommender.rank  # noqa: B018 - runs the statistics scan
+        if self.hold_for_workers and self._held is None:
+            self.hold_metrics()
 
     def rebind(self, store) -> None:
         self.store = store
