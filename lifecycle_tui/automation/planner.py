@@ -108,7 +108,7 @@ _PRIORITY = attrgetter("priority")
 
 def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *, customer: int | None = None,
          include_disabled: bool = False, include_done: bool = False, refresh: bool = True,
-         processes: int | None = None, unwritten_since: int | None = None) -> Plan:
+         processes: int | None = None, unwritten_since: int | None = None, keep_messages: bool = True) -> Plan:
     """The plan at ``as_of`` for every enabled rule (or the named one); no message or run is written.
 
     With ``refresh`` (default) the derived metrics cache (``customer_metrics``, stage and RFM
@@ -121,6 +121,9 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     beside other threads); the plan is the same whatever it is. ``unwritten_since`` (from
     :func:`dry_run`): the connection's ``total_changes`` when its transaction began, so that
     workers may still read through their own connections while nothing has been written in it.
+    Without ``keep_messages`` every send is still rendered and checked (a template error still
+    makes it a skip), but its message is not kept: for a caller that shows decisions only, so
+    that a big plan does not hold every email in memory.
     """
     rules = select_rules(store, rule, include_disabled)
     result = Plan(as_of=as_of, decisions=[], rules=[r.name for r in rules])
@@ -172,8 +175,9 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     from lifecycle_tui.importers.bulk import gc_paused
 
     with gc_paused():  # the sort too: its key tuples would set off a collection over the whole plan
+        resolve = _resolve if keep_messages else _resolve_unkept
         result.processes = resolve_all(store, [per_customer[cid] for cid in sorted(per_customer)], policy, renderer,
-                                       _resolve, processes, unwritten_since)
+                                       resolve, processes, unwritten_since)
         decisions = [c.decision for c in cands] + plain
         # Highest priority first, then rule, customer, step, trigger: two stable sorts on C-level
         # keys (a reverse sort keeps equal items in order), a third of the lambda's time.
@@ -258,7 +262,12 @@ def _steps_due(numbered, delays, anchor: datetime, as_of: datetime, catch_up: ti
     return out
 
 
-def _resolve(store, cands: list[_Cand], policy: Policy, renderer) -> None:
+def _resolve_unkept(store, cands: list[_Cand], policy: Policy, renderer) -> None:
+    """:func:`_resolve` without keeping the rendered messages (``plan(keep_messages=False)``)."""
+    _resolve(store, cands, policy, renderer, keep=False)
+
+
+def _resolve(store, cands: list[_Cand], policy: Policy, renderer, keep: bool = True) -> None:
     """One customer's eligible candidates: at most one send, by priority then rule name."""
     cands.sort(key=lambda c: (-c.rule.priority, c.rule.name, c.due, c.step, c.inst.key))
     winner: _Cand | None = None
@@ -287,7 +296,8 @@ def _resolve(store, cands: list[_Cand], policy: Policy, renderer) -> None:
             if error is not None:
                 d.action, d.reason = "skip", f"template error: {error}"
                 continue
-            d.message = message
+            if keep:
+                d.message = message
         d.action, d.reason = "send", None
         winner = c
         policy.record_send(c.inst.customer, d.channel, d.rule, d.step)

@@ -58,7 +58,9 @@ def dry_run_command(
     st = state(ctx)
     with st.open() as store:
         try:
-            result = dry_run(store, st.as_of_for(store), rule=rule, include_disabled=rule is not None)
+            # Decisions only: every send is rendered and checked, but no email is kept in memory.
+            result = dry_run(store, st.as_of_for(store), rule=rule, include_disabled=rule is not None,
+                             keep_messages=False)
         except RuleError as exc:
             fail(str(exc))
     if json_out:

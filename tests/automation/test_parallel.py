@@ -172,3 +172,28 @@ def test_a_dry_run_on_stale_metrics_splits_and_shows_the_refreshed_stages(sample
         sent = [d for d in split.decisions if d.message is not None]
         assert len(sent) > 150 and all(f"<p>{stages[d.customer_rowid]} / " in d.message.fields["html"] for d in sent)
         assert sum(old_stages[d.customer_rowid] != stages[d.customer_rowid] for d in sent) > 50
+
+
+def test_a_plan_that_keeps_no_messages_still_renders_and_decides_the_same(sample_store, tmp_path):
+    # `dispatch dry-run` shows decisions only: every send is still rendered and checked (a
+    # template that fails for a customer still turns the send into a skip), nothing is kept.
+    import shutil
+
+    from lifecycle_tui.messages import save_template
+
+    src, as_of = sample_store
+    path = tmp_path / "unkept.db"
+    shutil.copyfile(src, path)
+    with open_store(path) as store:
+        # fails for customers without a first name: those sends must be skips either way
+        save_template(store, "---\nchannel: email\nsubject: Hi\nmarketing: true\n---\n"
+                             "<p>{{ customer.first_name[0] }}</p>"
+                             '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>\n', name="newsletter")
+        store.conn.execute("UPDATE customers SET first_name = NULL WHERE id % 7 = 0")
+        kept = plan(store, as_of, processes=1)
+        for processes in (1, 2):
+            unkept = plan(store, as_of, processes=processes, keep_messages=False)
+            assert unkept.to_json() == kept.to_json()
+            assert all(d.message is None for d in unkept.decisions)
+        assert any((d.reason or "").startswith("template error") for d in kept.decisions)
+        assert sum(d.message is not None for d in kept.decisions) > 150
