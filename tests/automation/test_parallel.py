@@ -138,22 +138,31 @@ def test_chunks_cover_every_customer_once_and_each_process_gets_its_first():
         assert all(f is not None for f in firsts[: chunks.count])
 
 
+def _copy_with_email(sample_store, tmp_path, template: str, body: str):
+    """(path, as_of) of a scratch copy of the sample store where the email template ``template``
+    is ``body`` followed by the unsubscribe link."""
+    import shutil
+
+    from lifecycle_tui.messages import save_template
+
+    src, as_of = sample_store
+    path = tmp_path / "shop.db"
+    shutil.copyfile(src, path)
+    with open_store(path) as store:
+        save_template(store, f"---\nchannel: email\nsubject: Hi\nmarketing: true\n---\n{body}"
+                             '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>\n', name=template)
+    return path, as_of
+
+
 def test_a_dry_run_on_stale_metrics_splits_and_shows_the_refreshed_stages(sample_store, tmp_path):
     # The dry-run's metrics refresh is rolled back at the end, so a worker's own connection sees
     # the stages of the last committed refresh; the workers are handed the refreshed ones.
-    import shutil
-
     from lifecycle_tui.automation.planner import dry_run
-    from lifecycle_tui.messages import save_template
     from lifecycle_tui.segments import ensure_metrics, is_fresh
 
-    src, as_of = sample_store
-    path = tmp_path / "stale.db"
-    shutil.copyfile(src, path)
+    path, as_of = _copy_with_email(sample_store, tmp_path, "stage_probe",
+                                   "<p>{{ customer.stage }} / {{ customer.rfm.segment if customer.rfm else '-' }}</p>")
     with open_store(path) as store:
-        save_template(store, "---\nchannel: email\nsubject: Hi\nmarketing: true\n---\n"
-                             "<p>{{ customer.stage }} / {{ customer.rfm.segment if customer.rfm else '-' }}</p>"
-                             '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>\n', name="stage_probe")
         store.conn.execute("UPDATE rules SET enabled = 0")
         save_rule(store, Rule.from_definition("probe_news", {
             "trigger": {"kind": "broadcast", "segment": "Everyone", "send_at": to_iso(as_of - timedelta(hours=1))},
@@ -177,18 +186,9 @@ def test_a_dry_run_on_stale_metrics_splits_and_shows_the_refreshed_stages(sample
 def test_a_plan_that_keeps_no_messages_still_renders_and_decides_the_same(sample_store, tmp_path):
     # `dispatch dry-run` shows decisions only: every send is still rendered and checked (a
     # template that fails for a customer still turns the send into a skip), nothing is kept.
-    import shutil
-
-    from lifecycle_tui.messages import save_template
-
-    src, as_of = sample_store
-    path = tmp_path / "unkept.db"
-    shutil.copyfile(src, path)
+    # The newsletter fails for customers without a first name: those sends are skips either way.
+    path, as_of = _copy_with_email(sample_store, tmp_path, "newsletter", "<p>{{ customer.first_name[0] }}</p>")
     with open_store(path) as store:
-        # fails for customers without a first name: those sends must be skips either way
-        save_template(store, "---\nchannel: email\nsubject: Hi\nmarketing: true\n---\n"
-                             "<p>{{ customer.first_name[0] }}</p>"
-                             '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>\n', name="newsletter")
         store.conn.execute("UPDATE customers SET first_name = NULL WHERE id % 7 = 0")
         kept = plan(store, as_of, processes=1)
         for processes in (1, 2):
