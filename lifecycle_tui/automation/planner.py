@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from operator import attrgetter
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from lifecycle_tui.automation import context as ctxmod
 from lifecycle_tui.automation.exits import ExitFinder
@@ -180,7 +180,7 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
                                        resolve, processes, unwritten_since)
         decisions = [c.decision for c in cands] + plain
         # Highest priority first, then rule, customer, step, trigger: two stable sorts on C-level
-        # keys (a reverse sort keeps equal items in order), a third of the lambda's time.
+        # keys (a reverse sort keeps equal items in order) rather than a Python key per decision.
         decisions.sort(key=_WITHIN_PRIORITY)
         decisions.sort(key=_PRIORITY, reverse=True)
     result.decisions = decisions
