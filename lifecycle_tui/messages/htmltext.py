@@ -191,10 +191,16 @@ _URL_MARK = "zzPersonalUrlzz"
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9/?=._~%+:@!$()*,;-]+")  # no & < > quotes or spaces
 
 
+def is_plain_url(url) -> bool:
+    """An http(s) URL of characters HTML neither escapes nor unescapes: printed into an email it
+    comes out unchanged in the HTML and in the derived text, so it may be swapped for another."""
+    return isinstance(url, str) and _PLAIN_URL.fullmatch(url) is not None
+
+
 def _placeholder_key(line: str, url: str) -> tuple[str, str | None]:
     """(cache key, url to put back): the line with each ``href="URL"`` made a placeholder, when
     those are the URL's only occurrences (else the line itself and None)."""
-    if _URL_MARK in line or not _PLAIN_URL.fullmatch(url):
+    if _URL_MARK in line or not is_plain_url(url):
         return line, None
     quoted = f'href="{url}"'
     if line.count(url) != line.count(quoted):

@@ -9,7 +9,7 @@ whose parts read nothing else -- named fields of ``customer``, the shop-wide nam
 every customer of it a copy with their own link put in (:func:`personalised`).
 
 That copy is byte for byte what rendering for the customer gives: the template cannot tell the
-two links apart (it only prints them), a link of "plain" characters (:data:`htmltext._PLAIN_URL`:
+two links apart (it only prints them), a link of "plain" characters (:func:`htmltext.is_plain_url`:
 nothing HTML escapes) is printed unchanged into the HTML and unchanged into the text's
 "label (link)", and everything that depends on lengths (the email checks) runs on the copy.
 Customers with any other link, or with a value that cannot key a dict, are rendered as usual.
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from jinja2 import nodes
 
-from lifecycle_tui.messages.htmltext import _PLAIN_URL
+from lifecycle_tui.messages.htmltext import is_plain_url
 
 # What a template may read for its renders to be shared: per customer only the keyed values.
 SHAREABLE_NAMES = frozenset({"customer", "shop", "as_of", "unsubscribe_url", "recommendations"})
@@ -50,7 +50,7 @@ def _link_only_printed(tree) -> bool:
 def share_key(fields: tuple, ctx: dict) -> tuple | None:
     """The combination ``ctx`` renders (None: this context cannot share a render)."""
     link = ctx.get("unsubscribe_url")
-    if not isinstance(link, str) or not _PLAIN_URL.fullmatch(link):
+    if not is_plain_url(link):
         return None
     data = ctx["customer"]._data
     try:
