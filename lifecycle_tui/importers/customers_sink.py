@@ -11,20 +11,17 @@ from __future__ import annotations
 import json
 
 from lifecycle_tui.importers import consent
-from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, is_empty, next_id
+from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, insert_many, is_empty, next_id
 
 COLUMNS = (
     "customer_id", "email", "email_norm", "phone", "first_name", "last_name", "birthday", "created_at",
     "accepts_email", "accepts_sms", "accepts_push", "push_token", "timezone", "tags", "attributes",
 )
-_INSERT = f"INSERT INTO customers (id, {', '.join(COLUMNS)}, updated_at) VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
+_INSERT_HEAD = f"INSERT INTO customers (id, {', '.join(COLUMNS)}, updated_at)"
 _UPDATE = f"UPDATE customers SET {', '.join(c + ' = ?' for c in COLUMNS)}, updated_at = ? WHERE id = ?"
 _SELECT = f"SELECT id, {', '.join(COLUMNS)} FROM customers"
 # Customers an orders/events file brings in: only what such a file knows (defaults do the rest).
-_CREATE = (
-    "INSERT INTO customers (id, customer_id, email, email_norm, first_name, last_name, created_at, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_CREATE_HEAD = "INSERT INTO customers (id, customer_id, email, email_norm, first_name, last_name, created_at, updated_at)"
 
 
 class CustomerResolver:
@@ -111,7 +108,7 @@ class CustomerResolver:
                     by_email[norm] = rowid
             out.append(rowid)
         if created:
-            conn.executemany(_CREATE, created)
+            insert_many(conn, _CREATE_HEAD, 8, created)
             self.state.counters.customers_created += len(created)
         return out
 
@@ -203,7 +200,7 @@ class CustomerWriter:
             else:
                 c.unchanged += 1
         if inserts:
-            state.conn.executemany(_INSERT, inserts)
+            insert_many(state.conn, _INSERT_HEAD, len(COLUMNS) + 2, inserts)
         if updates:
             state.conn.executemany(_UPDATE, updates)
         consent.record(state, changes)

@@ -11,10 +11,10 @@ import hashlib
 import json
 
 from lifecycle_tui.importers import consent
-from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, is_empty, next_id
+from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, insert_many, is_empty, next_id
 from lifecycle_tui.importers.customers_sink import CustomerResolver
 
-_INSERT = "INSERT INTO events (id, event_id, event_key, customer_id, type, occurred_at, properties) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_INSERT_HEAD = "INSERT INTO events (id, event_id, event_key, customer_id, type, occurred_at, properties)"
 _UPDATE = "UPDATE events SET event_id = ?, customer_id = ?, type = ?, occurred_at = ?, properties = ? WHERE id = ?"
 
 
@@ -69,7 +69,7 @@ class EventWriter:
             else:
                 c.unchanged += 1
         if inserts:
-            conn.executemany(_INSERT, inserts)
+            insert_many(conn, _INSERT_HEAD, 7, inserts)
         if updates:
             conn.executemany(_UPDATE, updates)
         consent.apply_unsubscribes(self.state, unsubscribes)

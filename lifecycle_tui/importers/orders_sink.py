@@ -13,15 +13,12 @@ import json
 import sqlite3
 from operator import itemgetter
 
-from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, is_empty, next_id
+from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, insert_many, is_empty, next_id
 from lifecycle_tui.importers.customers_sink import CustomerResolver
 from lifecycle_tui.importers.generic import order_dict
 
-_INSERT = (
-    "INSERT INTO orders (id, order_id, customer_id, placed_at, total_cents, currency, status, attributes) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_PLAIN = "INSERT INTO orders (id, order_id, customer_id, placed_at, total_cents, currency, status) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_INSERT_HEAD = "INSERT INTO orders (id, order_id, customer_id, placed_at, total_cents, currency, status, attributes)"
+_INSERT_PLAIN_HEAD = "INSERT INTO orders (id, order_id, customer_id, placed_at, total_cents, currency, status)"
 _UPDATE = "UPDATE orders SET customer_id = ?, placed_at = ?, total_cents = ?, currency = ?, status = ?, attributes = ? WHERE id = ?"
 _ITEM = "INSERT INTO order_items (order_id, line, product_id, sku, title, quantity, price_cents) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
@@ -77,9 +74,9 @@ class OrderWriter:
             try:
                 if any(cols[9]):
                     attrs = [dump(a) if a else "{}" for a in cols[9]]
-                    conn.executemany(_INSERT, zip(ids, cols[1], customers, cols[5], cols[6], cols[7], cols[8], attrs))
+                    insert_many(conn, _INSERT_HEAD, 8, zip(ids, cols[1], customers, cols[5], cols[6], cols[7], cols[8], attrs))
                 else:  # no attributes: the column default ('{}') saves binding one value per row
-                    conn.executemany(_INSERT_PLAIN, zip(ids, cols[1], customers, cols[5], cols[6], cols[7], cols[8]))
+                    insert_many(conn, _INSERT_PLAIN_HEAD, 7, zip(ids, cols[1], customers, cols[5], cols[6], cols[7], cols[8]))
             except sqlite3.IntegrityError:
                 # An order id of an earlier batch again: undo this batch and go the careful way.
                 conn.execute("ROLLBACK TO orders_batch")
@@ -112,7 +109,7 @@ class OrderWriter:
             if r["items"]:
                 items.append((n, r["items"]))
             n += 1
-        self.state.conn.executemany(_INSERT, params)
+        insert_many(self.state.conn, _INSERT_HEAD, 8, params)
         self.next = n
         if items:
             self._insert_items(items)
@@ -157,7 +154,7 @@ class OrderWriter:
             else:
                 c.unchanged += 1
         if inserts:
-            conn.executemany(_INSERT, inserts)
+            insert_many(conn, _INSERT_HEAD, 8, inserts)
         if updates:
             conn.executemany(_UPDATE, updates)
         if replaced:

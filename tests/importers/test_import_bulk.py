@@ -150,3 +150,19 @@ def test_reference_check_finds_an_order_without_its_customer(store, start):
     conn.execute("INSERT INTO orders (id, order_id, customer_id, placed_at, total_cents, currency) VALUES (2, 'O2', 99, 'x', 1, 'EUR')")
     with pytest.raises(ImportRefused, match="orders rows without their parent"):
         engine._check_references(conn, starts)
+
+
+def test_bulk_batches_of_several_statements_match_row_path(tmp_path, bulk_mode, monkeypatch):
+    # Batches of 400 rows are written as several many-row INSERT statements and a remainder;
+    # the repeated order sits in the middle of a later batch's second statement.
+    lines = ["order_id,customer_id,email,placed_at,total,currency,status"]
+    lines += [f"N{i},C{i % 97},c{i % 97}@example.com,2025-0{1 + i % 9}-1{i % 10} 10:00:00,{i}.{i % 100:02d},EUR,paid" for i in range(1000)]
+    lines.insert(700, "N5,C5,c5@example.com,2025-05-05 10:00:00,1.00,EUR,refunded")
+    src = tmp_path / "o.csv"
+    src.write_text("\n".join(lines) + "\n")
+    bulk_report, bulk_tables = _import(_fresh_db(tmp_path, "bulk.db"), src, batch_rows=400)
+    row_report, row_tables = _row_path_result(tmp_path, src, monkeypatch, batch_rows=400)
+    assert bulk_report.to_json() == row_report.to_json() and bulk_tables == row_tables
+    assert (bulk_report.inserted, bulk_report.updated, bulk_report.customers_created) == (1000, 1, 97)
+    assert [r[1] for r in bulk_tables["orders"]][:3] == ["N0", "N1", "N2"]
+    assert next(r for r in bulk_tables["orders"] if r[1] == "N5")[6] == "refunded"
