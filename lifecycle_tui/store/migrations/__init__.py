@@ -2,6 +2,9 @@
 
 Each migration is a module ``mNNNN_name.py`` in this package defining ``up(conn)``.
 They are discovered by file name and applied in order, each in its own transaction.
+A migration that rebuilds a table sets ``FOREIGN_KEYS_OFF = True``: it then runs with
+foreign-key enforcement off (so dropping the old table does not cascade), and its
+transaction commits only if ``PRAGMA foreign_key_check`` finds nothing.
 A shipped migration is never edited: change the schema by adding the next number.
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import ModuleType
@@ -23,6 +27,7 @@ class Migration:
     version: int
     name: str
     up: Callable
+    foreign_keys_off: bool = False
 
 
 def discover() -> list[Migration]:
@@ -33,7 +38,7 @@ def discover() -> list[Migration]:
         if not m:
             continue
         module: ModuleType = importlib.import_module(f"{__name__}.{info.name}")
-        found.append(Migration(int(m.group(1)), m.group(2), module.up))
+        found.append(Migration(int(m.group(1)), m.group(2), module.up, getattr(module, "FOREIGN_KEYS_OFF", False)))
     found.sort(key=lambda mig: mig.version)
     versions = [mig.version for mig in found]
     if len(versions) != len(set(versions)):
@@ -57,14 +62,30 @@ def apply_migrations(store) -> list[int]:
     for mig in discover():
         if mig.version in done:
             continue
+        if _apply(store, mig):
+            applied.append(mig.version)
+    return applied
+
+
+def _apply(store, mig: Migration) -> bool:
+    conn = store.conn
+    # The pragma has no effect inside a transaction: set it before, restore it after.
+    enforced = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    if mig.foreign_keys_off:
+        conn.execute("PRAGMA foreign_keys = OFF")
+    try:
         with store.transaction():
             # Re-check inside the write lock: another process may have just migrated.
             if conn.execute("SELECT 1 FROM schema_migrations WHERE version=?", (mig.version,)).fetchone():
-                continue
+                return False
             mig.up(conn)
+            if mig.foreign_keys_off and conn.execute("PRAGMA foreign_key_check").fetchone():
+                raise sqlite3.IntegrityError(f"migration {mig.version} ({mig.name}) would leave rows without their parent")
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 (mig.version, mig.name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
             )
-        applied.append(mig.version)
-    return applied
+        return True
+    finally:
+        if mig.foreign_keys_off:
+            conn.execute(f"PRAGMA foreign_keys = {int(enforced)}")
