@@ -90,27 +90,35 @@ SORT_CACHE_KIB = 4096  # page cache while indexes are built after a bulk load (s
 
 
 class DeferredIndexes:
-    """Drop a table's secondary (non-unique) indexes now, recreate them at :meth:`restore`.
+    """Drop a table's secondary indexes now, recreate them at :meth:`restore`.
 
     Maintaining two random-order indexes row by row is several times slower than building
     them once after a bulk load into an empty table (measured: bench/import_bench.py).
-    Unique indexes stay: they are what the upserts conflict on.
+    Unique indexes stay unless ``unique=True``: they are what the upserts conflict on, so
+    only a caller that knows its rows repeat no key (and restores them before any upsert)
+    may defer them too.
     """
 
-    def __init__(self, conn: sqlite3.Connection, table: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, table: str, *, unique: bool = False) -> None:
         self.conn = conn
+        # Automatic indexes (of UNIQUE constraints) have no SQL and cannot be dropped.
         self.saved = [
             (r[0], r[1])
             for r in conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
-                "AND sql NOT LIKE 'CREATE UNIQUE%'",
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
                 (table,),
             )
+            if unique or not r[1].upper().startswith("CREATE UNIQUE")
         ]
         for name, _ in self.saved:
             conn.execute(f'DROP INDEX "{name}"')
 
-    def restore(self) -> None:
+    def restore(self, *, unique_only: bool = False) -> None:
+        """Build the dropped indexes again (with ``unique_only``, just the unique ones, which
+        the upserts need; the others stay deferred)."""
+        todo = [(name, sql) for name, sql in self.saved if not unique_only or sql.upper().startswith("CREATE UNIQUE")]
+        if not todo:
+            return
         # A small page cache while building: SQLite's sorter then works in several runs that
         # its helper threads (PRAGMA threads, set by the import) sort on the other cores, where
         # with the import's big cache it sorts everything in memory on one.
@@ -118,8 +126,8 @@ class DeferredIndexes:
         cache = conn.execute("PRAGMA cache_size").fetchone()[0]
         conn.execute(f"PRAGMA cache_size = -{SORT_CACHE_KIB}")
         try:
-            for _, sql in self.saved:
+            for _, sql in todo:
                 conn.execute(sql)
         finally:
             conn.execute(f"PRAGMA cache_size = {cache}")
-        self.saved = []
+        self.saved = [entry for entry in self.saved if entry not in todo]

@@ -26,23 +26,38 @@ from lifecycle_tui.importers.errors import ImportRefused, RowError
 from lifecycle_tui.importers.generic import order_tuples
 from lifecycle_tui.importers.reader import Table
 
-# (good rows as columns: one sequence per ORDER_FIELDS entry, rejected rows, rows read, bytes read so far)
-Batch = tuple[list, list[RowError], int, int]
+# (good rows as columns: one sequence per ORDER_FIELDS entry, rejected rows, rows read, bytes read
+# so far, whether an order id of these rows came before in the file or repeats among them)
+Batch = tuple[list, list[RowError], int, int, bool]
 _TEXT_COLUMNS = (1, 2, 3, 4, 5, 7, 8)  # order_id .. status: text, sent as one newline-joined string
 _INT_COLUMNS = (0, 6)  # line, total_cents: sent as 64-bit arrays
 
 
 def order_batches(table: Table, ctx: ReadContext, batch_rows: int) -> Iterator[Batch]:
-    """The rows of a generic orders file in batches of up to ``batch_rows`` rows, in file order."""
+    """The rows of a generic orders file in batches of up to ``batch_rows`` rows, in file order.
+
+    Each batch says whether one of its order ids came before (in it or in an earlier batch):
+    until one does, the writer may insert without looking for existing orders and build the
+    unique index on order ids after the load. After the first repeat every batch says so
+    (the writer has left that path for good), and the ids seen are let go.
+    """
     convert, _, _ = order_tuples(table, ctx)
     items = convert(table.rows())
+    seen: set[str] | None = set()
     while chunk := list(islice(items, batch_rows)):
         if RowError in set(map(type, chunk)):  # C-level test; splitting is the rare case
             good = [x for x in chunk if x.__class__ is not RowError]
             bad = [x for x in chunk if x.__class__ is RowError]
         else:
             good, bad = chunk, []
-        yield (list(zip(*good)) if good else []), bad, len(chunk), table.bytes_read()
+        columns = list(zip(*good)) if good else []
+        if seen is not None and columns:
+            ids = columns[1]
+            before = len(seen)
+            seen.update(ids)
+            if len(seen) - before != len(ids):
+                seen = None
+        yield columns, bad, len(chunk), table.bytes_read(), seen is None
 
 
 def _pack(columns: list) -> list:

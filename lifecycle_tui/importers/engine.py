@@ -199,7 +199,7 @@ def _run(store, table, kind, reading, report, skip_invalid, at, progress, batch_
 def _run_bulk(store, table, ctx, report, skip_invalid, at, progress, batch_rows) -> Counters:
     """A large generic orders file: columns in batches, parsed in a second process when that helps."""
     state = WriteState(conn=store.conn, source=table.path.name, at=to_iso(at), large=True)
-    writer = OrderWriter(state, CustomerResolver(state))
+    writer = OrderWriter(state, CustomerResolver(state), repeats_flagged=True)
 
     def make():
         return order_batches(table, ctx, batch_rows)
@@ -208,12 +208,12 @@ def _run_bulk(store, table, ctx, report, skip_invalid, at, progress, batch_rows)
     rows = 0
     try:
         with gc_paused():
-            for good, bad, n, done in batches:
+            for good, bad, n, done, repeats in batches:
                 rows += n
                 for err in bad:
                     _reject(report, err, skip_invalid)
                 if good:
-                    writer.write_columns(good)
+                    writer.write_columns(good, repeats)
                 if progress:
                     progress(done, table.size)
     finally:

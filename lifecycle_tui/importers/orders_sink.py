@@ -3,8 +3,9 @@
 An order row changes the store only when a value differs (attributes are merged, line
 items replaced as a whole when they differ), so a re-import reports ``unchanged``.
 Into an empty ``orders`` table the writer takes a fast path: no look-up of existing
-orders, plain inserts (a duplicate order id inside the file is caught by the UNIQUE index,
-and that batch is redone the careful way), secondary indexes rebuilt at the end.
+orders, plain inserts, secondary indexes rebuilt at the end. A duplicate order id inside
+the file is caught by the unique index (rows), or flagged by the reader (columns, where
+that index too is built after the load); from that batch on, the writer goes the careful way.
 """
 
 from __future__ import annotations
@@ -24,13 +25,19 @@ _ITEM = "INSERT INTO order_items (order_id, line, product_id, sku, title, quanti
 
 
 class OrderWriter:
-    def __init__(self, state: WriteState, resolver: CustomerResolver) -> None:
+    """Writes order rows: :meth:`write` takes dicts, :meth:`write_columns` the bulk path's columns.
+
+    ``repeats_flagged``: the caller writes columns only, each batch saying whether an order
+    id repeats (``bulk.order_batches``); the unique index on order ids is then deferred too.
+    """
+
+    def __init__(self, state: WriteState, resolver: CustomerResolver, *, repeats_flagged: bool = False) -> None:
         self.state = state
         self.resolver = resolver
         conn = state.conn
         self.next = next_id(conn, "orders")
         self.fresh = is_empty(conn, "orders")
-        self.deferred = DeferredIndexes(conn, "orders") if self.fresh and state.large else None
+        self.deferred = DeferredIndexes(conn, "orders", unique=repeats_flagged) if self.fresh and state.large else None
         self.products: dict[str, int] = {}
         self.next_product = next_id(conn, "products")
 
@@ -59,35 +66,27 @@ class OrderWriter:
             return
         self._upsert(rows, customers)
 
-    def write_columns(self, cols: list) -> None:
-        """Write order rows given as columns (``generic.ORDER_FIELDS``; the bulk path): plain
-        inserts while the table was empty and no order id repeats, else the careful dict path,
-        split so that a repeated order id comes in a later batch than its first row (which it
-        then updates)."""
-        n_rows = len(cols[1])
-        if self.fresh and len(set(cols[1])) == n_rows:
+    def write_columns(self, cols: list, repeats: bool) -> None:
+        """Write order rows given as columns (``generic.ORDER_FIELDS``; the bulk path).
+
+        Into a table that was empty, until an order id repeats (``repeats``, from the reader,
+        which sees the whole file): plain many-row inserts. From then on the careful dict
+        path, split so that a repeated order id comes in a later batch than its first row
+        (which it then updates).
+        """
+        if self.fresh and not repeats:
             customers = self.resolver.resolve_orders(cols)
-            conn = self.state.conn
-            n = self.next
-            ids = range(n, n + n_rows)
-            conn.execute("SAVEPOINT orders_batch")
-            try:
-                if any(cols[9]):
-                    attrs = [dump(a) if a else "{}" for a in cols[9]]
-                    insert_many(conn, _INSERT_HEAD, 8, zip(ids, cols[1], customers, cols[5], cols[6], cols[7], cols[8], attrs))
-                else:  # no attributes: the column default ('{}') saves binding one value per row
-                    insert_many(conn, _INSERT_PLAIN_HEAD, 7, zip(ids, cols[1], customers, cols[5], cols[6], cols[7], cols[8]))
-            except sqlite3.IntegrityError:
-                # An order id of an earlier batch again: undo this batch and go the careful way.
-                conn.execute("ROLLBACK TO orders_batch")
-                conn.execute("RELEASE orders_batch")
-                self.fresh = False
-                self._upsert([order_dict(t) for t in zip(*cols)], customers)
-                return
-            conn.execute("RELEASE orders_batch")
-            self.next = n + n_rows
+            n_rows = len(cols[1])
+            ids = range(self.next, self.next + n_rows)
+            if any(cols[9]):
+                attrs = [dump(a) if a else "{}" for a in cols[9]]
+                insert_many(self.state.conn, _INSERT_HEAD, 8, zip(ids, cols[1], customers, cols[5], cols[6], cols[7], cols[8], attrs))
+            else:  # no attributes: the column default ('{}') saves binding one value per row
+                insert_many(self.state.conn, _INSERT_PLAIN_HEAD, 7, zip(ids, cols[1], customers, cols[5], cols[6], cols[7], cols[8]))
+            self.next += n_rows
             self.state.counters.inserted += n_rows
             return
+        self._leave_fast_path()
         batch: list[dict] = []
         keys: set[str] = set()
         for t in zip(*cols):
@@ -98,6 +97,12 @@ class OrderWriter:
             keys.add(t[1])
         if batch:
             self.write(batch)
+
+    def _leave_fast_path(self) -> None:
+        if self.fresh:
+            self.fresh = False
+            if self.deferred:  # the careful way looks orders up by their id
+                self.deferred.restore(unique_only=True)
 
     def _insert_all(self, rows: list[dict], customers: list[int]) -> None:
         n = self.next

@@ -166,3 +166,34 @@ def test_bulk_batches_of_several_statements_match_row_path(tmp_path, bulk_mode, 
     assert (bulk_report.inserted, bulk_report.updated, bulk_report.customers_created) == (1000, 1, 97)
     assert [r[1] for r in bulk_tables["orders"]][:3] == ["N0", "N1", "N2"]
     assert next(r for r in bulk_tables["orders"] if r[1] == "N5")[6] == "refunded"
+
+
+def test_batches_flag_the_first_repeated_order_id_and_every_batch_after(tmp_path):
+    from lifecycle_tui.importers.canonical import ReadContext
+    from lifecycle_tui.importers.reader import Table
+
+    lines = ["order_id,customer_id,placed_at,total"] + [f"R{i},C1,2025-01-01,1" for i in range(20)]
+    lines.insert(13, "R4,C1,2025-01-02,2")  # line 14 of the file: the third batch of five
+    src = tmp_path / "o.csv"
+    src.write_text("\n".join(lines) + "\n")
+    with Table(src) as table:
+        flags = [b[4] for b in bulk.order_batches(table, ReadContext(), 5)]
+    assert flags == [False, False, True, True, True]
+
+
+@pytest.mark.parametrize("repeat", [False, True])
+def test_bulk_import_leaves_every_orders_index_in_place(tmp_path, bulk_mode, repeat):
+    lines = ["order_id,customer_id,placed_at,total"] + [f"I{i},C{i % 3},2025-01-01,1" for i in range(30)]
+    if repeat:
+        lines.append("I2,C2,2025-01-02,2")
+    src = tmp_path / "o.csv"
+    src.write_text("\n".join(lines) + "\n")
+    db = _fresh_db(tmp_path, "bulk.db")
+    with open_store(db) as store:
+        expected = sorted(r[0] for r in store.conn.execute("SELECT sql FROM sqlite_master WHERE tbl_name = 'orders'"))
+    report, _ = _import(db, src, batch_rows=8)
+    assert (report.inserted, report.updated) == (30, 1 if repeat else 0)
+    with open_store(db) as store:
+        assert sorted(r[0] for r in store.conn.execute("SELECT sql FROM sqlite_master WHERE tbl_name = 'orders'")) == expected
+        with pytest.raises(Exception, match="UNIQUE"):
+            store.conn.execute("INSERT INTO orders (order_id, customer_id, placed_at, total_cents, currency) VALUES ('I1', 1, 'x', 1, 'EUR')")
