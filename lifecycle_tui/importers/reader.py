@@ -16,6 +16,8 @@ import codecs
 import csv
 import io
 import os
+from collections import deque
+from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
@@ -119,28 +121,60 @@ class Table:
         module, which takes as many lines as the quoting spans.
         """
         delimiter = self.delimiter
-        lines = iter(self._text)
-        feed = _PushBack(lines)
-        reader = csv.reader(feed, delimiter=delimiter)
+        for start, lines, cells in self.chunks(1000):
+            if lines is None:
+                if cells and (len(cells) > 1 or cells[0].strip()):
+                    yield start, cells
+                continue
+            for n, text in enumerate(lines, start):
+                row = text.rstrip("\r\n").split(delimiter)
+                if len(row) > 1 or row[0].strip():
+                    yield n, row
+
+    def chunks(self, max_lines: int) -> Iterator[tuple[int, list[str] | None, list[str] | None]]:
+        """The file after the header in file order, as ``(first line, lines, None)`` for runs of
+        up to ``max_lines`` plain lines (no quote, NUL or over-long field: each is one record,
+        blank ones included, its line ending kept) and ``(line, None, cells)`` for each record
+        the csv module reads (a quoted one, which may span lines; ``cells`` may be empty).
+
+        Runs are found a block at a time with C-level string checks; only a block that holds
+        a quote goes line by line. :meth:`rows` is built on this, and the bulk order reader
+        converts whole runs at once.
+        """
+        src = _Lines(iter(self._text))
+        reader = csv.reader(src, delimiter=self.delimiter)
         limit = csv.field_size_limit()
         n = 1  # the header line was consumed before
-        for text in lines:
-            start = n + 1
-            if '"' not in text and "\0" not in text and len(text) < limit:
-                n = start
-                row = text.rstrip("\r\n").split(delimiter)
-            else:
-                feed.head = text
-                before = reader.line_num
+        while block := src.take(max_lines):
+            text = "".join(block)
+            if '"' not in text and "\0" not in text and max(map(len, block)) < limit:
+                yield n + 1, block, None
+                n += len(block)
+                continue
+            src.put_back(block)
+            run: list[str] = []
+            while src.back:  # this block's lines one by one; a quoted record may read past them
+                line = src.back.popleft()
+                if '"' not in line and "\0" not in line and len(line) < limit:
+                    run.append(line)
+                    continue
+                if run:
+                    yield n + 1, run, None
+                    n += len(run)
+                    run = []
+                src.back.appendleft(line)
+                start, before = n + 1, reader.line_num
                 try:
-                    row = next(reader, None)
+                    cells = next(reader, None)
                 except csv.Error as exc:
                     raise ImportRefused(f"{self.path}: line {start}: cannot read the CSV ({exc}).") from None
-                n += reader.line_num - before
-                if row is None:
+                if cells is None:
                     return
-            if row and (len(row) > 1 or row[0].strip()):
-                yield start, row
+                n += reader.line_num - before
+                yield start, None, cells
+            if run:
+                yield n + 1, run, None
+                n += len(run)
 
     def text_lines(self) -> Iterator[tuple[int, str]]:
         """``(line, text)`` of every line including the first (for JSON Lines)."""
@@ -158,22 +192,30 @@ class Table:
         self.close()
 
 
-class _PushBack:
-    """An iterator over ``lines`` that first returns the one line put back in ``head``."""
+class _Lines:
+    """The file's lines, with lines read ahead and not yet used put ``back`` in front."""
 
     def __init__(self, lines: Iterator[str]) -> None:
         self.lines = lines
-        self.head: str | None = None
+        self.back: deque[str] = deque()
 
-    def __iter__(self) -> "_PushBack":
+    def take(self, n: int) -> list[str]:
+        """Up to ``n`` next lines (fewer only at the end of the file)."""
+        if not self.back:
+            return list(islice(self.lines, n))
+        out = [self.back.popleft() for _ in range(min(n, len(self.back)))]
+        if len(out) < n:
+            out += islice(self.lines, n - len(out))
+        return out
+
+    def put_back(self, lines: list[str]) -> None:
+        self.back.extendleft(reversed(lines))
+
+    def __iter__(self) -> "_Lines":
         return self
 
     def __next__(self) -> str:
-        head = self.head
-        if head is not None:
-            self.head = None
-            return head
-        return next(self.lines)
+        return self.back.popleft() if self.back else next(self.lines)
 
 
 def normalise_header(name: str) -> str:
