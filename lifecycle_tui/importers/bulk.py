@@ -17,13 +17,13 @@ import os
 import threading
 import traceback
 from array import array
-from itertools import islice
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 from lifecycle_tui.importers.canonical import ReadContext
 from lifecycle_tui.importers.errors import ImportRefused, RowError
 from lifecycle_tui.importers.generic import order_tuples
+from lifecycle_tui.importers.order_columns import block_converter, repeat_empty
 from lifecycle_tui.importers.reader import Table
 
 # (good rows as columns: one sequence per ORDER_FIELDS entry, rejected rows, rows read, bytes read
@@ -36,28 +36,60 @@ _INT_COLUMNS = (0, 6)  # line, total_cents: sent as 64-bit arrays
 def order_batches(table: Table, ctx: ReadContext, batch_rows: int) -> Iterator[Batch]:
     """The rows of a generic orders file in batches of up to ``batch_rows`` rows, in file order.
 
-    Each batch says whether one of its order ids came before (in it or in an earlier batch):
-    until one does, the writer may insert without looking for existing orders and build the
-    unique index on order ids after the load. After the first repeat every batch says so
-    (the writer has left that path for good), and the ids seen are let go.
+    Runs of plain lines in the common shape are converted a run at a time
+    (:mod:`~lifecycle_tui.importers.order_columns`), anything else row by row; both give
+    the same columns. Each batch says whether one of its order ids came before (in it or in
+    an earlier batch): until one does, the writer may insert without looking for existing
+    orders and build the unique index on order ids after the load.
     """
-    convert, _, _ = order_tuples(table, ctx)
-    items = convert(table.rows())
-    seen: set[str] | None = set()
-    while chunk := list(islice(items, batch_rows)):
+    convert, known, unknown = order_tuples(table, ctx)
+    by_block = (
+        block_converter(known, len(table.header), table.delimiter, ctx)
+        if not unknown and ctx.tz_is_utc and not ctx.decimal_comma else None
+    )
+    repeated = _repeat_tracker()
+    pending: list = []  # converted rows (tuples or RowErrors) of runs that went row by row
+
+    def row_batch(chunk: list) -> Batch:
         if RowError in set(map(type, chunk)):  # C-level test; splitting is the rare case
             good = [x for x in chunk if x.__class__ is not RowError]
             bad = [x for x in chunk if x.__class__ is RowError]
         else:
             good, bad = chunk, []
         columns = list(zip(*good)) if good else []
-        if seen is not None and columns:
-            ids = columns[1]
+        return columns, bad, len(chunk), table.bytes_read(), repeated(columns[1] if columns else ())
+
+    for start, lines, cells in table.chunks(batch_rows):
+        columns = by_block(start, lines) if by_block is not None and lines is not None else None
+        if columns is None:
+            pending += convert(table.records(start, lines, cells))
+            while len(pending) >= batch_rows:
+                yield row_batch(pending[:batch_rows])
+                del pending[:batch_rows]
+            continue
+        if pending:
+            yield row_batch(pending)
+            pending = []
+        yield columns, [], len(lines), table.bytes_read(), repeated(columns[1])
+    if pending:
+        yield row_batch(pending)
+
+
+def _repeat_tracker() -> Callable[[Sequence[str]], bool]:
+    """``repeated(order_ids)``: whether one of them came before, in them or in earlier calls.
+    Once one has, every later call says so too, and the ids seen are let go."""
+    seen: set[str] | None = set()
+
+    def repeated(ids: Sequence[str]) -> bool:
+        nonlocal seen
+        if seen is not None:
             before = len(seen)
             seen.update(ids)
             if len(seen) - before != len(ids):
                 seen = None
-        yield columns, bad, len(chunk), table.bytes_read(), seen is None
+        return seen is None
+
+    return repeated
 
 
 def _pack(columns: list) -> list:
@@ -96,14 +128,6 @@ def _unpack(packed: list) -> list:
     if out[9] is None:
         out[9] = repeat_empty(len(out[0]))
     return out
-
-
-def repeat_empty(n: int) -> list:
-    """An attributes column of ``n`` rows without attributes (one shared, never-mutated dict)."""
-    return [_NO_ATTRS] * n
-
-
-_NO_ATTRS: dict = {}
 
 
 def can_fork() -> bool:
