@@ -61,8 +61,11 @@ def test_figures_carry_references_and_verdicts(suite):
 def test_import_loads_every_order_of_the_store(suite):
     _, report, cache = suite
     orders = report["store"]["orders"]
-    (wall,) = [f for f in report["figures"] if f["section"] == "import" and f["reference"]]
+    imports = [f for f in report["figures"] if f["section"] == "import"]
+    (wall,) = [f for f in imports if f["name"].startswith("import ") and f["reference"]]
     assert wall["name"] == f"import {orders:,} order rows"
+    floors = [f for f in imports if f["name"].startswith("floor")]  # only where the sqlite3 shell exists
+    assert all(f["target"] == "" and f["met"] is None and f["ref_value"] == wall["ref_value"] for f in floors)
     assert wall["note"].startswith(f"{orders:,} orders,")
     assert wall["ratio"] == pytest.approx(wall["value"] / wall["ref_value"])
     # scratch stores are removed; only the cached store and its CSV stay
