@@ -120,16 +120,20 @@ class Table:
         would, at a fraction of the cost; any other line starts a record read by the csv
         module, which takes as many lines as the quoting spans.
         """
+        for chunk in self.chunks(1000):
+            yield from self.records(*chunk)
+
+    def records(self, start: int, lines: list[str] | None, cells: list[str] | None) -> Iterator[tuple[int, list[str]]]:
+        """The ``(line, cells)`` records of one item of :meth:`chunks`, blank ones left out."""
+        if lines is None:
+            if cells and (len(cells) > 1 or cells[0].strip()):
+                yield start, cells
+            return
         delimiter = self.delimiter
-        for start, lines, cells in self.chunks(1000):
-            if lines is None:
-                if cells and (len(cells) > 1 or cells[0].strip()):
-                    yield start, cells
-                continue
-            for n, text in enumerate(lines, start):
-                row = text.rstrip("\r\n").split(delimiter)
-                if len(row) > 1 or row[0].strip():
-                    yield n, row
+        for n, text in enumerate(lines, start):
+            row = text.rstrip("\r\n").split(delimiter)
+            if len(row) > 1 or row[0].strip():
+                yield n, row
 
     def chunks(self, max_lines: int) -> Iterator[tuple[int, list[str] | None, list[str] | None]]:
         """The file after the header in file order, as ``(first line, lines, None)`` for runs of

@@ -131,15 +131,8 @@ def test_chunks_give_the_records_of_reading_line_by_line(tmp_path, body, ending,
         return
     got = []
     with Table(p) as t:
-        for start, lines, cells in t.chunks(max_lines):
-            if lines is None:
-                if cells and (len(cells) > 1 or cells[0].strip()):
-                    got.append((start, cells))
-                continue
-            for n, text in enumerate(lines, start):
-                row = text.rstrip("\r\n").split(",")
-                if len(row) > 1 or row[0].strip():
-                    got.append((n, row))
+        for chunk in t.chunks(max_lines):
+            got += t.records(*chunk)
     assert got == expected
     with Table(p) as t:
         assert list(t.rows()) == expected
