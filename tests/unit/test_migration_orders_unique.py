@@ -72,3 +72,15 @@ def test_a_store_with_broken_references_is_left_as_it_was(tmp_path):
         assert s.scalar("SELECT max(version) FROM schema_migrations") == 7
         assert s.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_autoindex_orders_1'") == 1
         assert s.scalar("PRAGMA foreign_keys") == 1
+
+
+def test_an_owners_view_of_orders_does_not_stop_the_upgrade(tmp_path):
+    path = _store_at_7(tmp_path / "old.db")
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE VIEW my_big_orders AS SELECT order_id, total_cents FROM orders WHERE total_cents > 150")
+    raw.commit()
+    raw.close()
+    with open_store(path) as s:
+        assert s.scalar("SELECT max(version) FROM schema_migrations") >= 8
+        assert [tuple(r) for r in s.conn.execute("SELECT * FROM my_big_orders")] == [("B", 250)]
+        assert s.scalar("PRAGMA legacy_alter_table") == 0

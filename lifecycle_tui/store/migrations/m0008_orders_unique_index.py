@@ -43,7 +43,14 @@ def up(conn) -> None:
     conn.execute(_TABLE)
     conn.execute(f"INSERT INTO orders_rebuilt ({_COLUMNS}) SELECT {_COLUMNS} FROM orders ORDER BY id")
     conn.execute("DROP TABLE orders")
-    conn.execute("ALTER TABLE orders_rebuilt RENAME TO orders")
+    # Legacy renaming does not re-check the schema's views: an owner's view that reads orders
+    # would otherwise stop the rename ("no such table"), though it works again right after.
+    legacy = conn.execute("PRAGMA legacy_alter_table").fetchone()[0]
+    conn.execute("PRAGMA legacy_alter_table = ON")
+    try:
+        conn.execute("ALTER TABLE orders_rebuilt RENAME TO orders")
+    finally:
+        conn.execute(f"PRAGMA legacy_alter_table = {int(legacy)}")
     conn.execute("CREATE UNIQUE INDEX orders_order_id ON orders(order_id)")
     for sql in kept:
         conn.execute(sql)
