@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from lifecycle_tui.store import NotAStoreError, open_store
+from lifecycle_tui.store import open_store
 from lifecycle_tui.store.migrations import applied_versions, discover
 
 
@@ -59,18 +59,29 @@ def test_rows_ids_items_indexes_and_triggers_survive(tmp_path):
             s.conn.execute("INSERT INTO orders (order_id, customer_id, placed_at, total_cents, currency) VALUES ('Z', 99, 'x', 1, 'EUR')")
 
 
-def test_a_store_with_broken_references_is_left_as_it_was(tmp_path):
+def test_rows_already_without_their_parent_do_not_stop_the_upgrade(tmp_path):
     path = _store_at_7(tmp_path / "old.db")
-    raw = sqlite3.connect(path)
-    raw.execute("PRAGMA foreign_keys = OFF")
+    raw = sqlite3.connect(path)  # another tool, foreign keys off: orphans of its own making
     raw.execute("INSERT INTO order_items (order_id, line, quantity, price_cents) VALUES (77, 1, 1, 1)")  # no order 77
+    raw.execute("INSERT INTO events (customer_id, type, occurred_at, event_key) VALUES (55, 'x', '2026-01-01', 'k')")
     raw.commit()
     raw.close()
-    with pytest.raises(NotAStoreError, match="would leave rows without their parent"):
-        open_store(path)
+    with open_store(path) as s:
+        assert s.scalar("SELECT max(version) FROM schema_migrations") >= 8
+        assert s.scalar("SELECT count(*) FROM order_items WHERE order_id = 77") == 1
+
+
+def test_a_rebuild_that_would_orphan_rows_is_rolled_back(tmp_path):
+    from lifecycle_tui.store.migrations import Migration, _apply
+
+    path = _store_at_7(tmp_path / "old.db")
     with open_store(path, migrate=False) as s:
-        assert s.scalar("SELECT max(version) FROM schema_migrations") == 7
-        assert s.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_autoindex_orders_1'") == 1
+        before = _rows(s, "order_items")
+        broken = Migration(99, "broken", lambda conn: conn.execute("DELETE FROM orders WHERE id = 5"), foreign_keys_off=True)
+        with pytest.raises(sqlite3.IntegrityError, match="would leave rows without their parent"):
+            _apply(s, broken)
+        assert _rows(s, "order_items") == before and s.scalar("SELECT count(*) FROM orders") == 2
+        assert s.scalar("SELECT count(*) FROM schema_migrations WHERE version = 99") == 0
         assert s.scalar("PRAGMA foreign_keys") == 1
 
 

@@ -4,7 +4,8 @@ Each migration is a module ``mNNNN_name.py`` in this package defining ``up(conn)
 They are discovered by file name and applied in order, each in its own transaction.
 A migration that rebuilds a table sets ``FOREIGN_KEYS_OFF = True``: it then runs with
 foreign-key enforcement off (so dropping the old table does not cascade), and its
-transaction commits only if ``PRAGMA foreign_key_check`` finds nothing.
+transaction commits only if ``PRAGMA foreign_key_check`` finds no row without its parent
+that was not already so before.
 A shipped migration is never edited: change the schema by adding the next number.
 """
 
@@ -78,8 +79,11 @@ def _apply(store, mig: Migration) -> bool:
             # Re-check inside the write lock: another process may have just migrated.
             if conn.execute("SELECT 1 FROM schema_migrations WHERE version=?", (mig.version,)).fetchone():
                 return False
+            # Rows already without their parent (say, deleted in another tool) are not this
+            # migration's doing and must not stop it: only new violations do.
+            before = _violations(conn) if mig.foreign_keys_off else set()
             mig.up(conn)
-            if mig.foreign_keys_off and conn.execute("PRAGMA foreign_key_check").fetchone():
+            if mig.foreign_keys_off and _violations(conn) - before:
                 raise sqlite3.IntegrityError(f"migration {mig.version} ({mig.name}) would leave rows without their parent")
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
@@ -89,3 +93,7 @@ def _apply(store, mig: Migration) -> bool:
     finally:
         if mig.foreign_keys_off:
             conn.execute(f"PRAGMA foreign_keys = {int(enforced)}")
+
+
+def _violations(conn) -> set[tuple]:
+    return {tuple(r) for r in conn.execute("PRAGMA foreign_key_check")}
