@@ -175,8 +175,8 @@ def fast_orders(known: list[tuple[int, str]], ctx: ReadContext):
             and (not cid or (cid[0] not in " '" and cid[-1] != " "))
             and (not email or ("@" in email and " " not in email))
             and (len(placed) == 19 or (len(placed) == 25 and placed[19:] == "+00:00"))
-            and placed[10] in " T" and placed[4] == "-" and placed[13] == ":"
-            and whole.isdigit() and (not dot or (len(frac) == 2 and frac.isdigit()))
+            and placed[10] in " T" and placed[4] == placed[7] == "-" and placed[13] == placed[16] == ":"
+            and whole.isdigit() and len(whole) <= 10 and (not dot or (len(frac) == 2 and frac.isdigit()))
             and len(cur) == 3 and cur.isupper() and cur.isalpha() and cur.isascii()
             and status
         ):

@@ -23,8 +23,9 @@ from lifecycle_tui.importers.canonical import STATUS_FAST, ReadContext
 _TIMES = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\+00:00)?\n)*")
 _BARE_TIMES = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}\n)*")
 _UTC_T_TIMES = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+00:00\n)*")
-_CENTS = re.compile(r"(?:[0-9]+\.[0-9]{2}\n)*")
-_UNITS = re.compile(r"(?:[0-9]+\n)*")
+# Up to ten digits before the point, as the row converter takes (values.MAX_CENTS).
+_CENTS = re.compile(r"(?:[0-9]{1,10}\.[0-9]{2}\n)*")
+_UNITS = re.compile(r"(?:[0-9]{1,10}\n)*")
 
 BlockConverter = Callable[[int, list], "list | None"]
 _NO_ATTRS: dict = {}

@@ -24,10 +24,12 @@ def utc_iso(text: str, tz: str, tz_is_utc: bool) -> str:
     s = text.strip()
     n = len(s)
     # Fast paths (no datetime arithmetic): "YYYY-MM-DD HH:MM:SS" in a UTC shop, or already UTC.
-    if n == 19 and tz_is_utc and s[10] in " T" and s[4] == "-" and s[13] == ":":
+    # fromisoformat also takes other 19-character shapes ("2025-01-10T12:00+01", week dates
+    # "2025-W01-1 12:00:00"): every separator is checked, so those go the general way.
+    if n == 19 and tz_is_utc and s[10] in " T" and s[4] == s[7] == "-" and s[13] == s[16] == ":":
         _fromiso(s)  # validates (raises ValueError on 2025-02-30 etc.)
         return f"{s[:10]}T{s[11:]}+00:00"
-    if n == 25 and s.endswith("+00:00") and s[10] in " T" and s[4] == "-":
+    if n == 25 and s.endswith("+00:00") and s[10] in " T" and s[4] == s[7] == "-" and s[13] == s[16] == ":":
         _fromiso(s)
         return f"{s[:10]}T{s[11:19]}+00:00"
     if not s:
@@ -58,12 +60,25 @@ _SYMBOLS = "$€£¥ \u00a0\u202f"
 _CODE = re.compile(r"^[A-Za-z]{3}\s*|\s*[A-Za-z]{3}$")
 
 
+# Far above any real order, far below SQLite's integer limit even summed over millions of
+# orders (a larger cell would otherwise fail the insert, or the revenue sums, with an overflow).
+MAX_CENTS = 10**12
+
+
 def cents(text: str, decimal_comma: bool = False) -> int:
     """An amount as integer minor units: ``12.50``, ``1,234.50``, ``12,50`` (and ``1.234,50``).
 
     With ``decimal_comma`` (a ``;``-delimited file) a lone ``,`` or ``.`` followed by three
     digits is read the European way; otherwise ``1,234`` is one thousand two hundred ...
+    Amounts beyond 10,000,000,000 either way are refused.
     """
+    value = _cents(text, decimal_comma)
+    if abs(value) > MAX_CENTS:
+        raise ValueError(f"amount too large: {text.strip()!r} (at most 10,000,000,000.00)")
+    return value
+
+
+def _cents(text: str, decimal_comma: bool) -> int:
     s = text.strip()
     if s.isdigit():
         return int(s) * 100

@@ -26,6 +26,10 @@ ROWS = [
     "F9,C4,,2025-02-28T08:00:00+00:0,1.00,EUR,paid",  # cut short
     "F10,C5,,2025-02-28T08:00:00Z,1.00,EUR,paid",
     "F11,C5,,2025-02-28T08:00:00.123+00:00,1.00,EUR,paid",
+    "F12,C6,,2025-01-10T12:00+01,1.00,EUR,paid",  # 19 characters, but an offset: converted
+    "F13,C6,,2025-W01-1 12:00:00,1.00,EUR,paid",  # 19 characters, but a week date: converted
+    "F14,C6,,2025-01-10 12:00:00,9999999999.99,EUR,paid",  # the largest amount the fast way takes
+    "F15,C6,,2025-01-10 12:00:00,99999999999,EUR,paid",  # too large: rejected either way
 ]
 
 
@@ -48,7 +52,9 @@ def test_fast_and_general_converters_agree(tmp_path, monkeypatch, bulk):
     general = _import(tmp_path, "general.db", src, batch_rows=4)
     assert fast == general
     report, tables = fast
-    assert [r["line"] for r in report["rejected"]] == [8, 9, 10]
+    assert [(r["line"], r["column"]) for r in report["rejected"]] == [(8, "placed_at"), (9, "placed_at"), (10, "placed_at"), (16, "total")]
     placed = {r[1]: r[3] for r in tables["orders"]}
     assert placed["F3"] == placed["F4"] == "2025-01-11T08:00:00+00:00"
     assert placed["F5"] == "2025-01-11T06:00:00+00:00"
+    assert (placed["F12"], placed["F13"]) == ("2025-01-10T11:00:00+00:00", "2024-12-30T12:00:00+00:00")
+    assert {r[1]: r[4] for r in tables["orders"]}["F14"] == 999_999_999_999

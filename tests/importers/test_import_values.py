@@ -36,6 +36,13 @@ def test_cents_refuses(text):
         V.cents(text)
 
 
+@pytest.mark.parametrize("text", ["99999999999999999999", "10000000000.01", "-10,000,000,001"])
+def test_amounts_beyond_ten_billion_are_refused_by_name(text):
+    with pytest.raises(ValueError, match="amount too large"):
+        V.cents(text)
+    assert V.cents("10,000,000,000.00") == V.MAX_CENTS
+
+
 def test_dates_become_utc_iso_in_shop_zone():
     assert V.utc_iso("2025-10-07 09:50:26", "UTC", True) == "2025-10-07T09:50:26+00:00"
     assert V.utc_iso("2025-10-07 09:50:26 +0200", "UTC", True) == "2025-10-07T07:50:26+00:00"
@@ -43,6 +50,9 @@ def test_dates_become_utc_iso_in_shop_zone():
     # Without a zone the shop's time zone applies (Berlin is UTC+2 in October).
     assert V.utc_iso("2025-10-07 09:50:26", "Europe/Berlin", False) == "2025-10-07T07:50:26+00:00"
     assert V.utc_iso("2025-10-07", "UTC", True) == "2025-10-07T00:00:00+00:00"
+    # Other 19-character shapes are converted, not copied: an hour offset, an ISO week date.
+    assert V.utc_iso("2025-01-10T12:00+01", "UTC", True) == "2025-01-10T11:00:00+00:00"
+    assert V.utc_iso("2025-W01-1 12:00:00", "UTC", True) == "2024-12-30T12:00:00+00:00"
 
 
 @pytest.mark.parametrize("text", ["2025-02-30 10:00:00", "07/10/2025", "yesterday", ""])
