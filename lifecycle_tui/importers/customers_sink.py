@@ -104,8 +104,9 @@ class CustomerResolver:
                     by_id[cid] = rowid
                     if norm:  # later email-only rows of this file find this customer
                         by_email.setdefault(norm, rowid)
-                else:
+                else:  # keyed by the email itself: a later row may give that as its customer id
                     by_email[norm] = rowid
+                    by_id.setdefault(norm, rowid)
             out.append(rowid)
         if created:
             insert_many(conn, _CREATE_HEAD, 8, created)

@@ -268,6 +268,16 @@ def test_orders_by_id_and_by_email_reach_one_new_customer(tmp_path, store, run_i
     assert store.scalar("SELECT count(DISTINCT customer_id) FROM orders") == 1
 
 
+def test_an_email_only_customer_then_that_email_as_customer_id_is_one_customer(tmp_path, store, run_import):
+    # An email-only row makes a customer keyed by the email; a later row naming that key as its
+    # customer id is the same customer (it used to fail on the unique customer id).
+    p = tmp_path / "o.csv"
+    p.write_text("order_id,customer_id,email,placed_at,total\nE1,,a@example.com,2025-01-01,5\nE2,a@example.com,,2025-01-02,6\n")
+    report = run_import(p, "orders")
+    assert (report.inserted, report.customers_created) == (2, 1)
+    assert store.scalar("SELECT count(DISTINCT customer_id) FROM orders") == 1
+
+
 def test_locked_store_is_a_clean_refusal(db_path, store, run_import):
     import sqlite3
 
