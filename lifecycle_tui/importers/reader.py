@@ -42,9 +42,9 @@ def sniff_encoding(path: Path) -> str:
         with open(path, "rb") as f:
             head = f.read(4)
             if head.startswith(codecs.BOM_UTF8):
-                return "utf-8-sig"
+                return _all_decodes(path, f, "utf-8-sig")
             if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                return "utf-16"
+                return _all_decodes(path, f, "utf-16")
             if b"\x00" in head:
                 raise ImportRefused(f"{path}: this is not a text file (it contains NUL bytes).")
             f.seek(0)
@@ -55,6 +55,38 @@ def sniff_encoding(path: Path) -> str:
     except OSError as exc:
         raise ImportRefused(f"{path}: cannot be read ({exc.strerror or exc}).") from None
     return "latin-1"  # every byte is a Latin-1 character: the last resort never fails
+
+
+def _all_decodes(path: Path, f, encoding: str) -> str:
+    """``encoding``, which a byte-order mark promised, once the whole file is checked to be
+    in it; else refused with the line of the first bad byte (rather than failing mid-import)."""
+    f.seek(0)
+    head = f.read(3)
+    if encoding == "utf-8-sig":
+        plain, start, name = "utf-8", 3, "UTF-8"
+    else:
+        plain, start, name = ("utf-16-le" if head.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"), 2, "UTF-16"
+    f.seek(start)
+    decoder = codecs.getincrementaldecoder(plain)()
+    done = 0  # bytes after the mark decoded so far
+    try:
+        while chunk := f.read(_CHUNK):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                done += max(exc.start - pending, 0)
+                raise
+            done += len(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        f.seek(start)
+        line = f.read(done).decode(plain, errors="replace").count("\n") + 1
+        raise ImportRefused(
+            f"{path}: line {line}: not valid {name} text, though the file starts with a {name} byte-order mark. "
+            "Save it again as UTF-8 and import it again."
+        ) from None
+    return encoding
 
 
 def _decodes(f, encoding: str) -> bool:

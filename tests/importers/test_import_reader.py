@@ -19,6 +19,16 @@ def test_bom_is_not_part_of_the_first_column():
     assert rows == [(2, {"customer_id": "B1", "email": "zoe@example.com", "first_name": "Zoë", "last_name": "Ångström"})]
 
 
+@pytest.mark.parametrize("bom, encoding, name", [(b"\xef\xbb\xbf", "utf-8", "UTF-8"), (b"\xff\xfe", "utf-16-le", "UTF-16")])
+def test_a_byte_order_mark_with_bad_text_after_it_is_refused_with_its_line(tmp_path, bom, encoding, name):
+    p = tmp_path / "b.csv"
+    good = "a,b\n1,2\n3,4\n".encode(encoding)
+    bad = b"\xff\xff" if name == "UTF-8" else b"\x00\xd8\x41\x00"  # a lone surrogate in UTF-16
+    p.write_bytes(bom + good + bad + "5\n".encode(encoding))
+    with pytest.raises(ImportRefused, match=f"line 4: not valid {name} text"):
+        Table(p)
+
+
 def test_latin1_falls_back_and_reads_accents():
     with Table(FIXTURES / "latin1_customers.csv") as t:
         assert t.encoding in ("cp1252", "latin-1")
