@@ -104,22 +104,27 @@ def time_sqlite(db: Path, csv_path: Path) -> tuple[float, float]:
 
 
 # The bare table's rows as the engine stores them (integer customer keys, ISO times, cents).
-_FLOOR_INSERT = (
-    "INSERT INTO orders (order_id, customer_id, placed_at, total_cents, currency, status) "
+_FLOOR_COLUMNS = "order_id, customer_id, placed_at, total_cents, currency, status"
+_FLOOR_ROWS = (
     "SELECT order_id, CAST(substr(customer_id, 2) AS INTEGER), "
     "CASE WHEN length(placed_at) = 19 THEN replace(placed_at, ' ', 'T') || '+00:00' ELSE placed_at END, "
     "CAST(round(total * 100) AS INTEGER), currency, status FROM bare.orders"
 )
 
 
-def time_floor(bare_db: Path, db: Path) -> tuple[float, float]:
+def time_floor(bare_db: Path, db: Path, *, from_python: bool = False) -> tuple[float, float]:
     """(wall s, CPU s) SQLite alone needs to fill a fresh store's ``orders`` from ``bare_db``'s
     table (loaded by :func:`time_sqlite`) with the import's settings, indexes built after the
-    load as the import builds them, committed: the lower bound of any import on this schema."""
+    load as the import builds them, committed: the lower bound of any import on this schema.
+
+    ``from_python``: the rows are read into Python first (not timed) and handed over the way
+    the import hands its rows over (``insert_many``): the lower bound of any import written
+    in Python, before it has parsed, validated or resolved anything.
+    """
     import sqlite3
 
     from lifecycle_tui.bootstrap import init_store
-    from lifecycle_tui.importers.batch import DeferredIndexes
+    from lifecycle_tui.importers.batch import DeferredIndexes, insert_many
     from lifecycle_tui.importers.engine import IMPORT_CACHE_KIB, SORT_THREADS
 
     _fresh(db)
@@ -130,10 +135,14 @@ def time_floor(bare_db: Path, db: Path) -> tuple[float, float]:
                        f"cache_size = -{IMPORT_CACHE_KIB}", f"threads = {SORT_THREADS}"):
             conn.execute(f"PRAGMA {pragma}")
         conn.execute("ATTACH DATABASE ? AS bare", (str(bare_db),))
+        rows = conn.execute(_FLOOR_ROWS).fetchall() if from_python else None
         started, cpu = time.perf_counter(), time.process_time()  # process time includes the sorter's threads
         conn.execute("BEGIN IMMEDIATE")
         deferred = DeferredIndexes(conn, "orders", unique=True)  # as the bulk import defers them
-        conn.execute(_FLOOR_INSERT)
+        if rows is None:
+            conn.execute(f"INSERT INTO orders ({_FLOOR_COLUMNS}) {_FLOOR_ROWS}")
+        else:
+            insert_many(conn, f"INSERT INTO orders ({_FLOOR_COLUMNS})", 6, rows)
         deferred.restore()
         conn.execute("COMMIT")
         return time.perf_counter() - started, time.process_time() - cpu
@@ -170,8 +179,11 @@ def main() -> None:
     print(f"data: {csv_path.name}, {csv_path.stat().st_size / 1e6:.1f} MB ({time.perf_counter() - t0:.1f} s to prepare)")
 
     bare, bare_cpu = time_sqlite(CACHE / "bare.db", csv_path)
-    floor, floor_cpu = time_floor(CACHE / "bare.db", CACHE / "floor.db")
     engine, writer_cpu, reader_cpu, inserted, created, rejected = time_engine(CACHE / "import.db", csv_path)
+    # After the engine's subprocess: one forked while this process holds the floor's rows
+    # would count them in the import's peak memory.
+    floor, floor_cpu = time_floor(CACHE / "bare.db", CACHE / "floor.db")
+    py_floor, py_floor_cpu = time_floor(CACHE / "bare.db", CACHE / "floor.db", from_python=True)
     engine_cpu = writer_cpu + reader_cpu
     # Largest RSS of any finished descendant: the import subprocess or its reader process (both counted
     # against the budget, each on its own; sqlite3's shell stays far smaller). Linux: KiB.
@@ -185,6 +197,8 @@ def main() -> None:
           f" CPU counts both processes)")
     print(f"floor: SQLite alone (insert+indexes) {floor:8.2f} s wall {floor_cpu:8.2f} s CPU = {floor / bare:.2f}x the bare"
           " load, before any parsing, validation or customers")
+    print(f"floor from Python (insert_many)      {py_floor:8.2f} s wall {py_floor_cpu:8.2f} s CPU = {py_floor / bare:.2f}x: the same"
+          " rows handed over from Python as the import does")
     print(f"import peak memory (RSS)             {peak_mb:8.0f} MB (target < 300 MB)")
     if args.cli:
         whole = time_cli(CACHE / "cli.db", csv_path)
