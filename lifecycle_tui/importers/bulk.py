@@ -59,18 +59,25 @@ def order_batches(table: Table, ctx: ReadContext, batch_rows: int) -> Iterator[B
         columns = list(zip(*good)) if good else []
         return columns, bad, len(chunk), table.bytes_read(), repeated(columns[1] if columns else ())
 
-    for start, lines, cells in table.chunks(batch_rows):
-        columns = by_block(start, lines) if by_block is not None and lines is not None else None
-        if columns is None:
-            pending += convert(table.records(start, lines, cells))
-            while len(pending) >= batch_rows:
-                yield row_batch(pending[:batch_rows])
-                del pending[:batch_rows]
-            continue
+    try:
+        for start, lines, cells in table.chunks(batch_rows):
+            columns = by_block(start, lines) if by_block is not None and lines is not None else None
+            if columns is None:
+                pending += convert(table.records(start, lines, cells))
+                while len(pending) >= batch_rows:
+                    yield row_batch(pending[:batch_rows])
+                    del pending[:batch_rows]
+                continue
+            if pending:
+                yield row_batch(pending)
+                pending = []
+            yield columns, [], len(lines), table.bytes_read(), repeated(columns[1])
+    except ImportRefused:
+        # A record the csv module cannot read: the rows before it go first, so that a bad row
+        # among them is what the refusal names, as when reading row by row.
         if pending:
             yield row_batch(pending)
-            pending = []
-        yield columns, [], len(lines), table.bytes_read(), repeated(columns[1])
+        raise
     if pending:
         yield row_batch(pending)
 

@@ -197,3 +197,13 @@ def test_bulk_import_leaves_every_orders_index_in_place(tmp_path, bulk_mode, rep
         assert sorted(r[0] for r in store.conn.execute("SELECT sql FROM sqlite_master WHERE tbl_name = 'orders'")) == expected
         with pytest.raises(Exception, match="UNIQUE"):
             store.conn.execute("INSERT INTO orders (order_id, customer_id, placed_at, total_cents, currency) VALUES ('I1', 1, 'x', 1, 'EUR')")
+
+
+def test_a_bad_row_before_an_unreadable_record_is_what_the_refusal_names(tmp_path, bulk_mode, monkeypatch):
+    src = tmp_path / "o.csv"
+    src.write_text("order_id,customer_id,placed_at,total\nA1,C1,2025-01-01,ten\nA2,C1,2025-01-01,1\n"
+                   'A3,C1,2025-01-01,"' + "x" * 200_000 + '"\n')
+    refused, tables = _import(_fresh_db(tmp_path, "bulk.db"), src, batch_rows=3)
+    row_refused, _ = _row_path_result(tmp_path, src, monkeypatch, batch_rows=3)
+    assert isinstance(refused, ImportRefused) and "line 2, column 'total'" in str(refused)
+    assert str(refused) == str(row_refused) and tables["orders"] == []
