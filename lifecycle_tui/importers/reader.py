@@ -67,37 +67,38 @@ def _all_decodes(path: Path, f, encoding: str) -> str:
     else:
         plain, start, name = ("utf-16-le" if head.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"), 2, "UTF-16"
     f.seek(start)
-    decoder = codecs.getincrementaldecoder(plain)()
-    done = 0  # bytes after the mark decoded so far
-    try:
-        while chunk := f.read(_CHUNK):
-            pending = len(decoder.getstate()[0])
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                done += max(exc.start - pending, 0)
-                raise
-            done += len(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+    bad = _bad_offset(f, plain)
+    if bad is not None:
         f.seek(start)
-        line = f.read(done).decode(plain, errors="replace").count("\n") + 1
+        line = f.read(bad).decode(plain, errors="replace").count("\n") + 1
         raise ImportRefused(
             f"{path}: line {line}: not valid {name} text, though the file starts with a {name} byte-order mark. "
             "Save it again as UTF-8 and import it again."
-        ) from None
+        )
     return encoding
 
 
 def _decodes(f, encoding: str) -> bool:
+    return _bad_offset(f, encoding) is None
+
+
+def _bad_offset(f, encoding: str) -> int | None:
+    """How many bytes from where ``f`` stands decode before the first that does not, or None
+    when the rest of the file decodes (read in chunks: fast, streaming)."""
     decoder = codecs.getincrementaldecoder(encoding)()
+    done = 0  # bytes handed to the decoder so far
     try:
         while chunk := f.read(_CHUNK):
-            decoder.decode(chunk)
+            pending = len(decoder.getstate()[0])  # bytes of an unfinished character, held back
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return done - pending + exc.start
+            done += len(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False
-    return True
+        return done
+    return None
 
 
 def sniff_delimiter(header_line: str) -> str:
