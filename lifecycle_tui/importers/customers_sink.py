@@ -53,14 +53,21 @@ class CustomerResolver:
         path). Rows whose customer id is already known are mapped in C (``map``); only the
         others go through :meth:`_resolve`."""
         cids, emails, norms, whens = cols[2], cols[3], cols[4], cols[5]
-        if None in cids:  # some rows are keyed by email only: the general way
+        if None in cids or "" in cids:  # some rows are keyed by email only: the general way
             return self._resolve([(c, e, m, None, None, w, None) for c, e, m, w in zip(cids, emails, norms, whens)])
-        out = list(map(self.by_id.get, cids))
+        get = self.by_id.get
+        out = list(map(get, cids))
         if None in out:
-            todo = [i for i, rowid in enumerate(out) if rowid is None]
-            found = self._resolve([(cids[i], emails[i], norms[i], None, None, whens[i], None) for i in todo])
-            for i, rowid in zip(todo, found):
-                out[i] = rowid
+            # Only the first row of each unknown customer id decides anything: it creates the
+            # customer (or finds it in the store), and _resolve puts every id it resolves into
+            # by_id, so the rows after it are plain look-ups. A file sorted by customer has
+            # nearly every row unknown here; its first rows are ~13x fewer. (Walking the
+            # unknown rows backwards leaves each id with its first row; all at C level.)
+            unknown = [i for i, rowid in enumerate(out) if rowid is None]
+            unknown.reverse()
+            first = sorted(dict(zip(map(cids.__getitem__, unknown), unknown)).values())
+            self._resolve([(cids[i], emails[i], norms[i], None, None, whens[i], None) for i in first])
+            out = list(map(get, cids))
         return out
 
     def _resolve(self, keys: list[tuple]) -> list[int]:

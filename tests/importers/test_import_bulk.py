@@ -207,3 +207,34 @@ def test_a_bad_row_before_an_unreadable_record_is_what_the_refusal_names(tmp_pat
     row_refused, _ = _row_path_result(tmp_path, src, monkeypatch, batch_rows=3)
     assert isinstance(refused, ImportRefused) and "line 2, column 'total'" in str(refused)
     assert str(refused) == str(row_refused) and tables["orders"] == []
+
+
+def test_a_file_sorted_by_customer_into_a_store_with_customers_matches_row_path(tmp_path, bulk_mode, monkeypatch):
+    # The bulk resolver takes only the first row of each unknown customer id through the
+    # customer look-up. Here customers run across batch boundaries, some are already in the
+    # store (with another email, which must stay), and a later row of a customer brings an
+    # email its first row lacked (the customer keeps the first row's).
+    customers = tmp_path / "c.csv"
+    customers.write_text("customer_id,email,first_name\nK3,old3@example.com,Kim\nK8,old8@example.com,Lee\n")
+    lines = ["order_id,customer_id,email,placed_at,total,currency,status"]
+    for i in range(120):
+        c = i // 9  # nine orders per customer: batches of 25 cut through customers
+        email = "" if i % 9 == 0 and c % 2 else f"k{c}@example.com"
+        lines.append(f"S{i},K{c},{email},2025-04-{1 + i % 28:02d} 09:00:00,{i}.25,EUR,paid")
+    src = tmp_path / "o.csv"
+    src.write_text("\n".join(lines) + "\n")
+
+    def run(db):
+        with open_store(db) as store:
+            import_file(store, customers, "customers", at=IMPORT_AT)
+        return _import(db, src, batch_rows=25)
+
+    bulk_report, bulk_tables = run(_fresh_db(tmp_path, "bulk.db"))
+    with monkeypatch.context() as m:
+        m.setattr(engine, "BULK_MIN_BYTES", 1 << 62)
+        row_report, row_tables = run(_fresh_db(tmp_path, "row.db"))
+    assert bulk_report.to_json() == row_report.to_json() and bulk_tables == row_tables
+    assert (bulk_report.inserted, bulk_report.customers_created) == (120, 12)
+    by_key = {r[1]: r for r in bulk_tables["customers"]}
+    assert by_key["K3"][2] == "old3@example.com"  # a known customer keeps its email
+    assert by_key["K1"][2] is None and by_key["K2"][2] == "k2@example.com"
