@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -127,8 +128,11 @@ def import_file(
         # new rows in one set-based pass before commit. (The pragma only works outside a
         # transaction, hence here.)
         conn.execute("PRAGMA foreign_keys = OFF")
+        # A large file writes pages by the thousand: written once, not through the WAL and
+        # again at the checkpoint, when no one else has the store open (Store.alone_without_wal).
+        journal = store.alone_without_wal() if table.size >= LARGE_FILE_BYTES else nullcontext()
         try:
-            with store.transaction():
+            with journal, store.transaction():
                 start = _first_new_ids(conn)
                 if fmt == "generic" and kind == "orders" and table.size >= BULK_MIN_BYTES:
                     counters = _run_bulk(store, table, ctx, report, skip_invalid, at, progress, batch_rows)

@@ -81,6 +81,43 @@ class Store:
             raise
         conn.commit()
 
+    @contextmanager
+    def alone_without_wal(self) -> Iterator[bool]:
+        """For one big write: the rollback journal instead of WAL, if no one else has the file open.
+
+        In WAL mode every page a bulk load writes goes to the ``-wal`` file first and is copied
+        into the store at the checkpoint after the commit; with the rollback journal, pages the
+        file did not have before are written once and need no journal at all (1M orders:
+        ~1 s of ~7, measured by bench/import_bench.py). WAL can only be left while no other
+        connection has the file open, so this tries without waiting and, if someone has (the
+        console, another command), keeps WAL: nothing changes but the speed. Yields whether it
+        switched. WAL comes back afterwards; should that fail (a reader came in meanwhile and
+        holds on past the busy timeout), the next :func:`open_store` of the file sets it again.
+        Outside a transaction only (SQLite cannot change the journal inside one).
+        """
+        conn = self.conn
+        switched = False
+        if not conn.in_transaction:
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                switched = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+            except sqlite3.OperationalError:  # "database is locked": another connection has the file
+                pass
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if switched:
+            # NORMAL is safe with WAL; with the rollback journal only FULL is (one more sync).
+            conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            yield switched
+        finally:
+            if switched:
+                conn.execute("PRAGMA synchronous = NORMAL")
+                try:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                except sqlite3.OperationalError:
+                    pass
+
     def scalar(self, sql: str, params: tuple | dict = ()) -> object:
         row = self.conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
@@ -137,6 +174,14 @@ def open_store(path: str | os.PathLike, *, create: bool = False, migrate: bool =
             conn.execute("PRAGMA synchronous = NORMAL")
             if is_new:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "locked" in str(exc):  # a big import holds it (Store.alone_without_wal)
+                raise StoreError(
+                    f"{path}: the store is busy: another lifecycle command is writing to it (a large import?). "
+                    "Try again when it has finished."
+                ) from None
+            raise NotAStoreError(f"{path}: not a lifecycle store, or the file is damaged ({exc}).") from None
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise NotAStoreError(f"{path}: not a lifecycle store, or the file is damaged ({exc}).") from None
