@@ -16,10 +16,12 @@ from operator import itemgetter
 
 from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, insert_many, is_empty, next_id
 from lifecycle_tui.importers.customers_sink import CustomerResolver
+from lifecycle_tui.importers.errors import ImportRefused
 from lifecycle_tui.importers.generic import order_dict
 
 _INSERT_HEAD = "INSERT INTO orders (id, order_id, customer_id, placed_at, total_cents, currency, status, attributes)"
-_INSERT_PLAIN_HEAD = "INSERT INTO orders (id, order_id, customer_id, placed_at, total_cents, currency, status)"
+_APPEND_HEAD = "INSERT INTO orders (order_id, customer_id, placed_at, total_cents, currency, status, attributes)"
+_APPEND_PLAIN_HEAD = "INSERT INTO orders (order_id, customer_id, placed_at, total_cents, currency, status)"
 _UPDATE = "UPDATE orders SET customer_id = ?, placed_at = ?, total_cents = ?, currency = ?, status = ?, attributes = ? WHERE id = ?"
 _ITEM = "INSERT INTO order_items (order_id, line, product_id, sku, title, quantity, price_cents) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
@@ -28,7 +30,7 @@ class OrderWriter:
     """Writes order rows: :meth:`write` takes dicts, :meth:`write_columns` the bulk path's columns.
 
     ``repeats_flagged``: the caller writes columns only, each batch saying whether an order
-    id repeats (``bulk.order_batches``); the unique index on order ids is then deferred too.
+    id repeats (``bulk.flag_repeats``); the unique index on order ids is then deferred too.
     """
 
     def __init__(self, state: WriteState, resolver: CustomerResolver, *, repeats_flagged: bool = False) -> None:
@@ -77,13 +79,18 @@ class OrderWriter:
         if self.fresh and not repeats:
             customers = self.resolver.resolve_orders(cols)
             n_rows = len(cols[1])
-            ids = range(self.next, self.next + n_rows)
+            # No ids bound: every order in the table is one this writer added, in order, so
+            # SQLite's next rowid (max + 1) is self.next, and appending without a given key
+            # skips a seek per row (1M orders: ~0.4 s less).
+            conn = self.state.conn
             if any(cols[9]):
                 attrs = [dump(a) if a else "{}" for a in cols[9]]
-                insert_many(self.state.conn, _INSERT_HEAD, 8, zip(ids, cols[1], customers, cols[5], cols[6], cols[7], cols[8], attrs))
+                insert_many(conn, _APPEND_HEAD, 7, zip(cols[1], customers, cols[5], cols[6], cols[7], cols[8], attrs))
             else:  # no attributes: the column default ('{}') saves binding one value per row
-                insert_many(self.state.conn, _INSERT_PLAIN_HEAD, 7, zip(ids, cols[1], customers, cols[5], cols[6], cols[7], cols[8]))
+                insert_many(conn, _APPEND_PLAIN_HEAD, 6, zip(cols[1], customers, cols[5], cols[6], cols[7], cols[8]))
             self.next += n_rows
+            if conn.execute("SELECT max(id) FROM orders").fetchone()[0] != self.next - 1:  # a bug guard, O(log n)
+                raise ImportRefused("internal error: order ids out of step; nothing was imported.")
             self.state.counters.inserted += n_rows
             return
         self._leave_fast_path()
