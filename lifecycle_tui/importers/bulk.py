@@ -26,10 +26,9 @@ from lifecycle_tui.importers.generic import order_tuples
 from lifecycle_tui.importers.order_columns import block_converter, repeat_empty
 from lifecycle_tui.importers.reader import Table
 
-# (good rows as columns: one sequence per ORDER_FIELDS entry, rejected rows, rows read, bytes read so far)
-Batch = tuple[list, list[RowError], int, int]
-# A Batch and whether an order id of its rows came before in the file or repeats among them.
-FlaggedBatch = tuple[list, list[RowError], int, int, bool]
+# (good rows as columns: one sequence per ORDER_FIELDS entry, rejected rows, rows read, bytes read
+# so far, whether an order id of these rows came before in the file or repeats among them)
+Batch = tuple[list, list[RowError], int, int, bool]
 _TEXT_COLUMNS = (1, 2, 3, 4, 5, 7, 8)  # order_id .. status: text, sent as one newline-joined string
 _INT_COLUMNS = (0, 6)  # line, total_cents: sent as 64-bit arrays
 
@@ -39,14 +38,16 @@ def order_batches(table: Table, ctx: ReadContext, batch_rows: int) -> Iterator[B
 
     Runs of plain lines in the common shape are converted a run at a time
     (:mod:`~lifecycle_tui.importers.order_columns`), anything else row by row; both give
-    the same columns. :func:`flag_repeats` then says of each batch whether an order id
-    repeats.
+    the same columns. Each batch says whether one of its order ids came before (in it or in
+    an earlier batch): until one does, the writer may insert without looking for existing
+    orders and build the unique index on order ids after the load.
     """
     convert, known, unknown = order_tuples(table, ctx)
     by_block = (
         block_converter(known, len(table.header), table.delimiter, ctx)
         if not unknown and ctx.tz_is_utc and not ctx.decimal_comma else None
     )
+    repeated = _repeat_tracker()
     pending: list = []  # converted rows (tuples or RowErrors) of runs that went row by row
 
     def row_batch(chunk: list) -> Batch:
@@ -56,7 +57,7 @@ def order_batches(table: Table, ctx: ReadContext, batch_rows: int) -> Iterator[B
         else:
             good, bad = chunk, []
         columns = list(zip(*good)) if good else []
-        return columns, bad, len(chunk), table.bytes_read()
+        return columns, bad, len(chunk), table.bytes_read(), repeated(columns[1] if columns else ())
 
     try:
         for start, lines, cells in table.chunks(batch_rows):
@@ -70,7 +71,7 @@ def order_batches(table: Table, ctx: ReadContext, batch_rows: int) -> Iterator[B
             if pending:
                 yield row_batch(pending)
                 pending = []
-            yield columns, [], len(lines), table.bytes_read()
+            yield columns, [], len(lines), table.bytes_read(), repeated(columns[1])
     except ImportRefused:
         # A record the csv module cannot read: the rows before it go first, so that a bad row
         # among them is what the refusal names, as when reading row by row.
@@ -79,24 +80,6 @@ def order_batches(table: Table, ctx: ReadContext, batch_rows: int) -> Iterator[B
         raise
     if pending:
         yield row_batch(pending)
-
-
-def flag_repeats(batches: Iterator[Batch]) -> Iterator[FlaggedBatch]:
-    """Each batch with whether one of its order ids came before (in it or in an earlier batch).
-
-    Until one does, the writer may insert without looking for existing orders and build the
-    unique index on order ids after the load. This runs in the writing process, which waits
-    for the reading one anyway (the set of a million ids costs ~0.3 s). Closing it closes
-    ``batches`` (stopping a reading process).
-    """
-    repeated = _repeat_tracker()
-    try:
-        for columns, *rest in batches:
-            yield (columns, *rest, repeated(columns[1] if columns else ()))
-    finally:
-        close = getattr(batches, "close", None)
-        if close:
-            close()
 
 
 def _repeat_tracker() -> Callable[[Sequence[str]], bool]:

@@ -18,7 +18,7 @@ from typing import Callable
 
 from lifecycle_tui.importers import generic, jsonl, shopify, woocommerce
 from lifecycle_tui.importers.batch import Counters, WriteState
-from lifecycle_tui.importers.bulk import can_fork, flag_repeats, gc_paused, in_child, order_batches
+from lifecycle_tui.importers.bulk import can_fork, gc_paused, in_child, order_batches
 from lifecycle_tui.importers.canonical import ReadContext
 from lifecycle_tui.importers.customers_sink import CustomerResolver, CustomerWriter
 from lifecycle_tui.importers.errors import ImportRefused, RowError
@@ -208,7 +208,7 @@ def _run_bulk(store, table, ctx, report, skip_invalid, at, progress, batch_rows)
     def make():
         return order_batches(table, ctx, batch_rows)
 
-    batches = flag_repeats(in_child(make) if can_fork() else make())
+    batches = in_child(make) if can_fork() else make()
     rows = 0
     try:
         with gc_paused():

@@ -30,7 +30,7 @@ class OrderWriter:
     """Writes order rows: :meth:`write` takes dicts, :meth:`write_columns` the bulk path's columns.
 
     ``repeats_flagged``: the caller writes columns only, each batch saying whether an order
-    id repeats (``bulk.flag_repeats``); the unique index on order ids is then deferred too.
+    id repeats (``bulk.order_batches``); the unique index on order ids is then deferred too.
     """
 
     def __init__(self, state: WriteState, resolver: CustomerResolver, *, repeats_flagged: bool = False) -> None:

@@ -177,7 +177,7 @@ def test_batches_flag_the_first_repeated_order_id_and_every_batch_after(tmp_path
     src = tmp_path / "o.csv"
     src.write_text("\n".join(lines) + "\n")
     with Table(src) as table:
-        flags = [b[4] for b in bulk.flag_repeats(bulk.order_batches(table, ReadContext(), 5))]
+        flags = [b[4] for b in bulk.order_batches(table, ReadContext(), 5)]
     assert flags == [False, False, True, True, True]
 
 
