@@ -238,3 +238,18 @@ def test_a_file_sorted_by_customer_into_a_store_with_customers_matches_row_path(
     by_key = {r[1]: r for r in bulk_tables["customers"]}
     assert by_key["K3"][2] == "old3@example.com"  # a known customer keeps its email
     assert by_key["K1"][2] is None and by_key["K2"][2] == "k2@example.com"
+
+
+def test_a_few_new_customers_among_known_ones_match_row_path(tmp_path, bulk_mode, monkeypatch):
+    # After the first batch most rows' customers are known; each later batch brings two new
+    # ones (the writer then fills in just those rows), one of them twice.
+    lines = ["order_id,customer_id,email,placed_at,total,currency,status"]
+    for i in range(300):
+        c = f"N{i}" if i % 40 in (7, 8) else f"N{i - 1}" if i % 40 == 9 else f"R{i % 10}"
+        lines.append(f"F{i},{c},{c.lower()}@example.com,2025-05-{1 + i % 28:02d} 08:00:00,{i}.00,EUR,paid")
+    src = tmp_path / "o.csv"
+    src.write_text("\n".join(lines) + "\n")
+    bulk_report, bulk_tables = _import(_fresh_db(tmp_path, "bulk.db"), src, batch_rows=40)
+    row_report, row_tables = _row_path_result(tmp_path, src, monkeypatch, batch_rows=40)
+    assert bulk_report.to_json() == row_report.to_json() and bulk_tables == row_tables
+    assert bulk_report.customers_created == 10 + 2 * 8  # R0-R9, and two new ones in each of 8 batches
