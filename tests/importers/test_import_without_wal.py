@@ -108,3 +108,16 @@ def test_a_refused_large_import_without_wal_changes_nothing(store, tmp_path, mon
         import_file(store, _orders_file(tmp_path / "more", 400, bad_line=250), "orders", at=IMPORT_AT, batch_rows=50)
     assert snapshot(store) == before
     assert store.scalar("PRAGMA journal_mode") == "wal"
+
+
+def test_the_cli_meanwhile_exits_1_saying_the_store_is_busy(cli, store, monkeypatch):
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 50)
+    with store.alone_without_wal():
+        store.conn.execute("BEGIN EXCLUSIVE")
+        try:
+            result = cli("customers", "list", "--json")
+        finally:
+            store.conn.execute("ROLLBACK")
+    assert result.exit_code == 1
+    assert "the store is busy" in result.output and "Traceback" not in result.output
+    assert cli("customers", "list", "--json").exit_code == 0  # and fine once the import is done
