@@ -88,7 +88,7 @@ class Store:
         In WAL mode every page a bulk load writes goes to the ``-wal`` file first and is copied
         into the store at the checkpoint after the commit; with the rollback journal, pages the
         file did not have before are written once and need no journal at all (1M orders:
-        ~1 s of ~7, measured by bench/import_bench.py). WAL can only be left while no other
+        ~0.5-1 s of ~7, measured by bench/import_bench.py). WAL can only be left while no other
         connection has the file open, so this tries without waiting and, if someone has (the
         console, another command), keeps WAL: nothing changes but the speed. Yields whether it
         switched. WAL comes back afterwards; should that fail (a reader came in meanwhile and
@@ -106,8 +106,9 @@ class Store:
             finally:
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if switched:
-            # NORMAL is safe with WAL; with the rollback journal only FULL is (one more sync).
-            conn.execute("PRAGMA synchronous = NORMAL")
+            # NORMAL is safe with WAL; with the rollback journal only FULL is (one more sync
+            # of a journal that holds just the pages the store had before).
+            conn.execute("PRAGMA synchronous = FULL")
         try:
             yield switched
         finally:

@@ -25,6 +25,7 @@ def test_alone_the_write_uses_the_rollback_journal_and_wal_comes_back(store):
         assert switched
         assert store.scalar("PRAGMA journal_mode") == "delete"
         assert store.scalar("PRAGMA busy_timeout") == connection.BUSY_TIMEOUT_MS
+        assert store.scalar("PRAGMA synchronous") == 2  # FULL: NORMAL is safe only with WAL
         with store.transaction():
             store.conn.execute("INSERT INTO settings VALUES ('x', '1', 'now')")
     assert store.scalar("PRAGMA journal_mode") == "wal"
