@@ -175,16 +175,14 @@ def open_store(path: str | os.PathLike, *, create: bool = False, migrate: bool =
             conn.execute("PRAGMA synchronous = NORMAL")
             if is_new:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:
             conn.close()
-            if "locked" in str(exc):  # a big import holds it (Store.alone_without_wal)
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                # A large import holds the file (Store.alone_without_wal): busy, not damaged.
                 raise StoreError(
                     f"{path}: the store is busy: another lifecycle command is writing to it (a large import?). "
                     "Try again when it has finished."
                 ) from None
-            raise NotAStoreError(f"{path}: not a lifecycle store, or the file is damaged ({exc}).") from None
-        except sqlite3.DatabaseError as exc:
-            conn.close()
             raise NotAStoreError(f"{path}: not a lifecycle store, or the file is damaged ({exc}).") from None
     finally:
         os.umask(old_umask)
