@@ -96,28 +96,31 @@ class Store:
         Outside a transaction only (SQLite cannot change the journal inside one).
         """
         conn = self.conn
-        switched = False
-        if not conn.in_transaction:
-            conn.execute("PRAGMA busy_timeout = 0")
-            try:
-                switched = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
-            except sqlite3.OperationalError:  # "database is locked": another connection has the file
-                pass
-            finally:
-                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if switched:
-            # NORMAL is safe with WAL; with the rollback journal only FULL is (one more sync
-            # of a journal that holds just the pages the store had before).
-            conn.execute("PRAGMA synchronous = FULL")
+        if conn.in_transaction:
+            yield False
+            return
+        conn.execute("PRAGMA busy_timeout = 0")
         try:
-            yield switched
+            switched = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+        except sqlite3.OperationalError:  # "database is locked": another connection has the file
+            switched = False
         finally:
-            if switched:
-                conn.execute("PRAGMA synchronous = NORMAL")
-                try:
-                    conn.execute("PRAGMA journal_mode = WAL")
-                except sqlite3.OperationalError:
-                    pass
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not switched:
+            yield False
+            return
+        # The store's usual NORMAL is safe with WAL; with the rollback journal only FULL is
+        # (one more sync, of a journal that holds just the pages the store had before).
+        sync = conn.execute("PRAGMA synchronous").fetchone()[0]
+        conn.execute("PRAGMA synchronous = FULL")
+        try:
+            yield True
+        finally:
+            conn.execute(f"PRAGMA synchronous = {int(sync)}")
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError:
+                pass
 
     def scalar(self, sql: str, params: tuple | dict = ()) -> object:
         row = self.conn.execute(sql, params).fetchone()
