@@ -26,6 +26,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+from lifecycle_tui.automation import context as ctxmod
 from lifecycle_tui.automation import message_log as log
 from lifecycle_tui.automation.runlock import run_lock
 from lifecycle_tui.automation.transports import MessageRecord, Transport, TransportError, get_transport
@@ -38,6 +39,7 @@ Progress = Callable[[int, int], None]  # (messages handled, messages to handle)
 CONTACT_COLUMN = {"email": "email", "sms": "phone", "push": "push_token"}
 TEMPLATE_ERROR = "template error"  # the planner's reason prefix for a refused render
 CONTACT_WORD = {"email": "email address", "sms": "phone number", "push": "push token"}
+RENDER_AHEAD = 500  # sends whose customers are read together when their messages are rendered at delivery
 
 
 @dataclass
@@ -204,7 +206,7 @@ def run_plan(store, plan: Any, transport: Transport | str, progress: Progress | 
                 return report
             try:
                 _record_template_errors(store, decisions, report, clock)
-                _send_all(store, sends, transport, report, as_of, progress, clock)
+                _send_all(store, sends, transport, report, as_of, progress, clock, _Messages(store, plan))
             finally:
                 if needed:
                     transport.close()
@@ -230,28 +232,32 @@ def _record_template_errors(store, decisions: list, report: RunReport, clock: Ca
 
 
 def _send_all(store, sends: list, transport: Transport, report: RunReport, as_of: str,
-              progress: Progress | None, clock: Callable) -> None:
+              progress: Progress | None, clock: Callable, messages: "_Messages") -> None:
     limit = int(settings.get(store, "dispatch.max_failures_in_row"))
     contacts = _contacts(store, {d.customer_rowid for d in sends})
     carried = [d for d in sends if d.channel in transport.channels]
     report.not_attempted = len(sends) - len(carried)
     in_row = 0
     for done, d in enumerate(carried, start=1):
+        if (done - 1) % RENDER_AHEAD == 0:
+            messages.announce(carried[done - 1:done - 1 + RENDER_AHEAD])
         if not log.claim(store, run_id=report.run_id, decision=d, claimed_at=to_iso(clock())):
             report.skipped += 1
             report.already_done += 1
         else:
             recipient = (contacts.get(d.customer_rowid) or {}).get(CONTACT_COLUMN.get(d.channel, ""))
-            if d.message is None:
-                # Nothing rendered (e.g. a template error): the message fails, the transport is fine.
-                log.mark_failed(store, d.dedupe_key, report.run_id, d.reason or "nothing was rendered for this message")
-                report.failed += 1
-            elif not recipient:
+            message, error = messages.of(d) if recipient else (None, None)
+            if not recipient:
                 log.mark_failed(store, d.dedupe_key, report.run_id, f"no {CONTACT_WORD.get(d.channel, 'contact point')}")
+                report.failed += 1
+            elif message is None:
+                # Nothing rendered (e.g. the template was broken since the plan): the message
+                # fails, the transport is fine.
+                log.mark_failed(store, d.dedupe_key, report.run_id, error or d.reason or "nothing was rendered for this message")
                 report.failed += 1
             else:
                 ok, reason = _deliver(
-                    store, transport, _record_from_decision(report.run_id, d, recipient), d, report, as_of
+                    store, transport, _record_from_decision(report.run_id, d, recipient), message, report, as_of
                 )
                 in_row = 0 if ok else in_row + 1
                 if in_row >= limit:
@@ -269,10 +275,48 @@ def _send_all(store, sends: list, transport: Transport, report: RunReport, as_of
             progress(done, len(carried))
 
 
-def _deliver(store, transport: Transport, record: MessageRecord, decision: Any, report: RunReport,
+class _Messages:
+    """The message of each send, as it is delivered.
+
+    A plan made with ``keep_messages=False`` (what ``dispatch run`` and the console make) holds
+    no rendered message: a broadcast to 100,000 customers would otherwise keep ~1 GB of email
+    in memory. Each send is then rendered here, just before it goes out, by one renderer for the
+    plan's ``as_of`` (so it is the message the plan rendered and checked, byte for byte, as long
+    as the store did not change in between), and dropped once delivered. The customers of the
+    next :data:`RENDER_AHEAD` sends are announced to the renderer so that their data is read in
+    set-based batches whatever order the sends are in.
+    """
+
+    def __init__(self, store, plan: Any) -> None:
+        self.store = store
+        self.as_of = plan.as_of
+        self.rules = getattr(plan, "rule_defs", None) or {}
+        self.renderer = None
+
+    def announce(self, sends: list) -> None:
+        rowids = [d.customer_rowid for d in sends if d.message is None and getattr(d, "inst", None) is not None]
+        if rowids:
+            if self.renderer is None:
+                self.renderer = ctxmod.make_renderer(self.store, self.as_of)
+            self.renderer.prefetch(rowids)
+
+    def of(self, d) -> tuple[Any, str | None]:
+        """(message, None), or (None, why nothing could be rendered)."""
+        if d.message is not None:
+            return d.message, None
+        rule, inst = self.rules.get(d.rule), getattr(d, "inst", None)
+        if rule is None or inst is None:
+            return None, None
+        if self.renderer is None:
+            self.renderer = ctxmod.make_renderer(self.store, self.as_of)
+        message, error = ctxmod.render(self.store, self.renderer, rule, inst, d)
+        return message, (f"{TEMPLATE_ERROR}: {error}" if error is not None else None)
+
+
+def _deliver(store, transport: Transport, record: MessageRecord, message: Any, report: RunReport,
              as_of: str) -> tuple[bool, str | None]:
     try:
-        result = transport.send(record, decision.message)
+        result = transport.send(record, message)
     except TransportError as exc:
         if exc.outcome_unknown:
             log.mark_unknown(store, record.dedupe_key, record.run_id, str(exc))

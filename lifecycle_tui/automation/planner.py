@@ -28,6 +28,10 @@ from lifecycle_tui.automation.triggers import Instance, find_instances, latest_s
 from lifecycle_tui.store.timeutil import to_iso
 
 DONE = ("sent", "claimed")
+# plan(keep_messages=None) keeps the rendered messages of a plan this small (at most ~50 MB of
+# email); a bigger one (a broadcast to the whole list) is rendered again as it is sent: measured
+# on 100,000 emails, 1.35 GB -> 0.39 GB peak for `dispatch run`, and ~40% more time.
+KEEP_SMALL_PLAN = 5_000
 
 
 @dataclass(slots=True)
@@ -43,9 +47,12 @@ class Decision:
     due_at: str
     trigger_key: str
     dedupe_key: str
-    message: object | None = None  # RenderedMessage for a rendered send
+    message: object | None = None  # RenderedMessage for a rendered send (plan(keep_messages=True))
     defer_until: str | None = None
     priority: int = 0
+    # The trigger instance, so that a send planned without its message can be rendered when it
+    # is delivered (dispatcher.run_plan); not part of the decision's identity or JSON.
+    inst: Instance | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict:
         return {"rule": self.rule, "step": self.step, "customer_id": self.customer_id, "channel": self.channel,
@@ -60,6 +67,7 @@ class Plan:
     rules: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     processes: int = field(default=1, compare=False)  # processes that decided and rendered it (not in to_json)
+    rule_defs: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)  # the planned rules, by name
 
     @property
     def summary(self) -> dict:
@@ -108,7 +116,7 @@ _PRIORITY = attrgetter("priority")
 
 def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *, customer: int | None = None,
          include_disabled: bool = False, include_done: bool = False, refresh: bool = True,
-         processes: int | None = None, unwritten_since: int | None = None, keep_messages: bool = True) -> Plan:
+         processes: int | None = None, unwritten_since: int | None = None, keep_messages: bool | None = True) -> Plan:
     """The plan at ``as_of`` for every enabled rule (or the named one); no message or run is written.
 
     With ``refresh`` (default) the derived metrics cache (``customer_metrics``, stage and RFM
@@ -121,12 +129,14 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     beside other threads); the plan is the same whatever it is. ``unwritten_since`` (from
     :func:`dry_run`): the connection's ``total_changes`` when its transaction began, so that
     workers may still read through their own connections while nothing has been written in it.
-    Without ``keep_messages`` every send is still rendered and checked (a template error still
-    makes it a skip), but its message is not kept: for a caller that shows decisions only, so
-    that a big plan does not hold every email in memory.
+    With ``keep_messages=False`` every send is still rendered and checked (a template error still
+    makes it a skip), but its message is not kept, so that a big plan does not hold every email
+    in memory (~10 KB each); ``dispatcher.run_plan`` renders such a send again as it delivers
+    it. ``keep_messages=None``: kept when at most :data:`KEEP_SMALL_PLAN` customers are
+    rendered (a run then renders nothing twice), else not.
     """
     rules = select_rules(store, rule, include_disabled)
-    result = Plan(as_of=as_of, decisions=[], rules=[r.name for r in rules])
+    result = Plan(as_of=as_of, decisions=[], rules=[r.name for r in rules], rule_defs={r.name: r for r in rules})
     if not rules:
         return result
     refreshed_uncommitted = False
@@ -175,7 +185,8 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     from lifecycle_tui.importers.bulk import gc_paused
 
     with gc_paused():  # the sort too: its key tuples would set off a collection over the whole plan
-        resolve = _resolve if keep_messages else _resolve_unkept
+        keep = keep_messages if keep_messages is not None else len(per_customer) <= KEEP_SMALL_PLAN
+        resolve = _resolve if keep else _resolve_unkept
         result.processes = resolve_all(store, [per_customer[cid] for cid in sorted(per_customer)], policy, renderer,
                                        resolve, processes, unwritten_since)
         decisions = [c.decision for c in cands] + plain
@@ -227,7 +238,7 @@ def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain
         for i, step, due, due_text, late in steps_due:
             key = dedupe_key(r.name, i, cust_text, inst.key)
             d = Decision(r.name, i, inst.customer, cust_text, step.channel, step.template, "send", None,
-                         due_text, inst.key, key, priority=r.priority)
+                         due_text, inst.key, key, priority=r.priority, inst=inst)
             status = done.get(key)
             if status is not None and status[0] in DONE:
                 if include_done:

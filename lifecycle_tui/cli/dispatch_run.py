@@ -46,7 +46,8 @@ def run_command(
                 if recovered and not json_out:
                     _show_recovery(recovered)
                 try:
-                    the_plan = plan(store, as_of, rule=rule)
+                    # A big plan's messages are rendered as they are sent (run_plan), not all held at once.
+                    the_plan = plan(store, as_of, rule=rule, keep_messages=None)
                 except RuleError as exc:
                     fail(str(exc))
                 if rule is not None and not the_plan.rules:

@@ -153,7 +153,8 @@ class DispatchScreen(SectionScreen):
             return
         rule = self._scope()
         self._set_busy(True, f"Planning {'rule ' + rule if rule else 'all enabled rules'} as of {minute(to_iso(as_of))} UTC…")
-        self.run_db(lambda store: plan(store, as_of, rule=rule, include_disabled=True), self._show_plan,
+        # A big plan keeps no messages (previews render the highlighted one; a run renders as it sends).
+        self.run_db(lambda store: plan(store, as_of, rule=rule, include_disabled=True, keep_messages=None), self._show_plan,
                     group="dispatch-plan", on_error=self._failed)
 
     def _show_plan(self, result: Plan) -> None:
