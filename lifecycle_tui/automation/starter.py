@@ -63,9 +63,10 @@ STARTER_RULES: list[tuple[str, bool, int, dict]] = [
         "steps": [_step("0h", "email", "cross_sell")],
         "exits": ["ordered_since_trigger", "unsubscribed"], "reentry": {"after_days": 90}, "catch_up": "7d"}),
     ("winback", True, 30, {
-        "description": "No order for 90 days: an email, then an SMS 7 days later.",
+        "description": "No order for 90 days: an email, a push 3 days later (app users), an SMS 7 days later.",
         "trigger": {"kind": "no_purchase", "days": 90},
-        "steps": [_step("0h", "email", "winback_email"), _step("7d", "sms", "winback_sms")],
+        "steps": [_step("0h", "email", "winback_email"), _step("3d", "push", "winback_push"),
+                  _step("7d", "sms", "winback_sms")],
         "exits": ["ordered_since_trigger", "unsubscribed"], "reentry": {"after_days": 180}, "catch_up": "7d"}),
     ("newsletter_broadcast", False, 20, {
         "description": "A one-off newsletter to repeat buyers; set send_at and enable it to send.",

@@ -113,8 +113,12 @@ def test_no_purchase_for_90_days_starts_winback(store, shop):
     assert due(store, "winback", t + 90 * D - MIN) == []
     assert due(store, "winback", t + 90 * D) == [("lapsing", 1, "send", "lapse:#last")]
     mark_sent(shop, c, "winback", 1, "lapse:#last", t + 90 * D)
+    # step 2 is the push (3 days on), step 3 the SMS (7 days on)
+    assert due(store, "winback", t + 93 * D - MIN) == []
+    assert [x[:3] for x in due(store, "winback", t + 93 * D)] == [("lapsing", 2, "send")]
+    mark_sent(shop, c, "winback", 2, "lapse:#last", t + 93 * D, channel="push")
     assert due(store, "winback", t + 97 * D - MIN) == []
-    assert [x[:3] for x in due(store, "winback", t + 97 * D)] == [("lapsing", 2, "send")]
+    assert [x[:3] for x in due(store, "winback", t + 97 * D)] == [("lapsing", 3, "send")]
 
 
 def test_birthday_at_nine_in_the_customers_time_zone(store, shop):
@@ -183,7 +187,9 @@ def test_only_data_up_to_as_of_is_read(store, shop):
     assert due(store, "winback", t + 90 * D) == [("future", 1, "send", "lapse:#then")]
     # now the later order is visible: the lapse happened, but the customer came back
     later = plan(store, t + 94 * D, rule="winback", render=False).decisions
-    assert [(d.action, d.reason[:26]) for d in later] == [("skip", "exited: ordered #later at ")]
+    # steps 1 and 2 (the push, due at 93 days) were both due; both exit
+    assert [(d.step, d.action, d.reason[:26]) for d in later] == [
+        (1, "skip", "exited: ordered #later at "), (2, "skip", "exited: ordered #later at ")]
 
 
 # ---- the order-based triggers against a brute-force reading of the same orders --------------
