@@ -58,6 +58,12 @@ class Recovery:
         return Recovery(self.runs_closed + other.runs_closed, self.confirmed_sent + other.confirmed_sent,
                         self.released + other.released, self.unknown + other.unknown)
 
+    def describe(self) -> str:
+        """One plain sentence for the shop owner (the CLI and the console both show it)."""
+        runs = ", ".join(str(r) for r in self.runs_closed) or "-"
+        return (f"An earlier run was interrupted (run {runs}): {self.confirmed_sent} messages found delivered, "
+                f"{self.released} to be sent again, {len(self.unknown)} of unknown outcome.")
+
 
 @dataclass
 class RunReport:
@@ -137,6 +143,22 @@ def recover_interrupted(store, *, clock: Callable = utcnow) -> Recovery:
                 )
         found.runs_closed = stale
         return found
+
+
+def plan_to_run(store, as_of, rule: str | None = None, **options) -> tuple[Any, Recovery]:
+    """The plan a run at ``as_of`` carries out, and what resolving interrupted runs found first.
+
+    Recovery comes first so that a message an interrupted run left claimed without a file is
+    released and planned again here, not only by the run after next. Holds ``run_lock`` while
+    it works (raises ``runlock.DispatchBusyError`` if a run is in progress); the plan commits
+    the metrics refresh it needs, as a plan that will be sent must (see ``planner.dry_run``
+    for one that writes nothing). ``options`` go to ``planner.plan``.
+    """
+    from lifecycle_tui.automation.planner import plan  # the planner does not need the dispatcher
+
+    with run_lock(store):
+        recovered = recover_interrupted(store)
+        return plan(store, as_of, rule, **options), recovered
 
 
 def _record_from_row(row) -> MessageRecord:

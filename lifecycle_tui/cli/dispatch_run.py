@@ -14,8 +14,8 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from lifecycle_tui.automation.dispatcher import Recovery, RunReport, recover_interrupted, run_plan
-from lifecycle_tui.automation.planner import RuleError, plan
+from lifecycle_tui.automation.dispatcher import Recovery, RunReport, plan_to_run, run_plan
+from lifecycle_tui.automation.planner import RuleError
 from lifecycle_tui.automation.runlock import DispatchBusyError, run_lock
 from lifecycle_tui.automation.transports import DEFAULT_TRANSPORT, UnknownTransportError, get_transport, outbox_dir
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, err_console, fail, state
@@ -42,14 +42,13 @@ def run_command(
         as_of = st.as_of_for(store)
         try:
             with run_lock(store):
-                recovered = recover_interrupted(store)
-                if recovered and not json_out:
-                    _show_recovery(recovered)
                 try:
                     # A big plan's messages are rendered as they are sent (run_plan), not all held at once.
-                    the_plan = plan(store, as_of, rule=rule, keep_messages=None)
+                    the_plan, recovered = plan_to_run(store, as_of, rule=rule, keep_messages=None)
                 except RuleError as exc:
                     fail(str(exc))
+                if recovered and not json_out:
+                    _show_recovery(recovered)
                 if rule is not None and not the_plan.rules:
                     fail(f"rule {rule!r} is disabled: enable it first (`lifecycle rules enable {rule}`).")
                 sends = [d for d in the_plan.decisions if d.action == "send"]
@@ -97,11 +96,7 @@ def _run(store, the_plan, carrier, total: int, rule: str | None, quiet: bool) ->
 
 
 def _show_recovery(rec: Recovery) -> None:
-    runs = ", ".join(str(r) for r in rec.runs_closed) or "-"
-    err_console.print(
-        f"[yellow]An earlier run was interrupted[/] (run {runs}): {rec.confirmed_sent} messages found delivered, "
-        f"{rec.released} to be sent again, {len(rec.unknown)} of unknown outcome."
-    )
+    err_console.print(rec.describe(), style="yellow", markup=False, highlight=False, soft_wrap=True)
     if rec.unknown:
         err_console.print("  Not resent automatically; see `lifecycle outbox list --status unknown`.")
 

@@ -5,11 +5,14 @@ Importable from the subprocess scripts too (they put this folder on ``sys.path``
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.message import EmailMessage
 
 from lifecycle_tui.automation.planner import Decision, Plan, dedupe_key
+from lifecycle_tui.automation.runlock import run_lock
 from lifecycle_tui.store.timeutil import to_iso
 
 AS_OF = datetime(2026, 6, 30, 12, 0, tzinfo=timezone.utc)
@@ -64,3 +67,25 @@ def decision(rowid: int, customer_id: str, *, rule: str = "welcome", step: int =
 
 def make_plan(customers: list[tuple[int, str]], *, channel: str = "email", **kw) -> Plan:
     return Plan(as_of=AS_OF, decisions=[decision(r, c, channel=channel, **kw) for r, c in customers])
+
+
+@contextmanager
+def lock_held_by_another_run(db_path):
+    """While the body runs, another thread holds the store's dispatch lock (as a busy run would)."""
+    from lifecycle_tui.store import open_store
+
+    holding, release = threading.Event(), threading.Event()
+
+    def other_run() -> None:
+        with open_store(db_path) as store, run_lock(store):
+            holding.set()
+            release.wait(10)
+
+    t = threading.Thread(target=other_run)
+    t.start()
+    try:
+        assert holding.wait(10), "the other run never took the lock"
+        yield
+    finally:
+        release.set()
+        t.join()

@@ -13,6 +13,7 @@ from lifecycle_tui.store import open_store
 from lifecycle_tui.store.settings import set_value
 from lifecycle_tui.tui.screens.dispatch import DispatchScreen
 from lifecycle_tui.tui.widgets.confirm_run import ConfirmRun
+from tests.dispatch.dispatch_helpers import lock_held_by_another_run
 from tests.tui.conftest import FROZEN, settle
 
 
@@ -205,3 +206,44 @@ async def test_the_as_of_field_shows_the_console_time_in_utc_and_plans_at_it(mak
         await pilot.press("d")
         await settle(pilot)
         assert screen.plan is not None and screen.plan.as_of == FROZEN
+
+
+async def test_dry_run_resolves_an_interrupted_run_and_the_run_sends_its_message(make_app, shop_db):
+    """A killed run left a message claimed with no outbox file: `d` resolves it (as `dispatch run`
+    does), says so, plans the message again, and `r` sends it in this run, not the one after."""
+    from lifecycle_tui.automation import message_log as log
+
+    victim = next(d for d in expected_plan(shop_db).decisions if d.action == "send" and d.channel == "email")
+    with open_store(shop_db) as store:
+        with store.transaction() as conn:
+            dead = conn.execute(
+                "INSERT INTO runs (started_at, as_of, who, transport, status) "
+                "VALUES ('2026-06-30T11:00:00+00:00', '2026-06-30T11:00:00+00:00', 'killed', 'outbox', 'running')"
+            ).lastrowid
+        assert log.claim(store, run_id=dead, decision=victim, claimed_at="2026-06-30T11:00:01+00:00")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_dispatch(pilot)
+        await dry_run(pilot, screen)
+        assert f"An earlier run was interrupted (run {dead})" in status(screen)
+        assert any("Interrupted run resolved" in (n.title or "") for n in app._notifications)
+        planned = [d for d in screen.plan.decisions if d.dedupe_key == victim.dedupe_key]
+        assert [d.action for d in planned] == ["send"]
+
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot, rounds=5)
+    with open_store(shop_db) as store:
+        assert log.status_of(store, victim.dedupe_key) == "sent"
+        assert store.scalar("SELECT status FROM runs WHERE id = ?", (dead,)) == "interrupted"
+
+
+def test_while_another_run_holds_the_lock_the_plan_is_shown_with_a_note(shop_db):
+    from lifecycle_tui.tui.screens.dispatch import plan_for_screen
+
+    with lock_held_by_another_run(shop_db), open_store(shop_db) as store:
+        shown, recovered = plan_for_screen(store, FROZEN, None)
+    assert not recovered
+    assert shown.decisions == expected_plan(shop_db).decisions
+    assert any(n.startswith("not sendable now: another dispatch run is in progress") for n in shown.notes)

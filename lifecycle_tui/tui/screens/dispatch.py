@@ -1,10 +1,13 @@
 """The Dispatch section: dry-run the plan, look at each decision and message, then run it.
 
 Pick the rules (all enabled, or one), the as-of time (the console's, editable) and the
-transport. ``d`` computes the plan in a thread worker (nothing is written) and lists it
-grouped by rule and action with the reasons. Highlighting a decision shows its message
-(Enter: full screen) from :func:`lifecycle_tui.automation.preview.preview`, the function
-behind ``lifecycle dispatch preview``, so both show the same bytes. ``r`` asks for confirmation
+transport. ``d`` computes, in a thread worker, the plan a run would send (nothing is sent) and
+lists it grouped by rule and action with the reasons. Like ``lifecycle dispatch run``, it first
+resolves what an interrupted run left behind (:func:`~lifecycle_tui.automation.dispatcher.plan_to_run`),
+so a message released from a dead run's claim is in the plan on screen and is sent by ``r``.
+Highlighting a decision shows its message (Enter: full screen) from
+:func:`lifecycle_tui.automation.preview.preview`, the function behind ``lifecycle dispatch
+preview``, so both show the same bytes. ``r`` asks for confirmation
 (:class:`ConfirmRun`, with the counts) and sends the plan on screen through the transport
 with a progress bar; the run's outcome, and any error, is shown, never swallowed.
 """
@@ -22,10 +25,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, ProgressBar, Select, Static
 
-from lifecycle_tui.automation.dispatcher import RunReport, run_plan
+from lifecycle_tui.automation.dispatcher import RunReport, plan_to_run, run_plan
 from lifecycle_tui.automation.planner import Plan, plan
 from lifecycle_tui.automation.preview import preview
 from lifecycle_tui.automation.rules import list_rules
+from lifecycle_tui.automation.runlock import DispatchBusyError
 from lifecycle_tui.automation.transports import DEFAULT_TRANSPORT, transport_names
 from lifecycle_tui.store.timeutil import parse_datetime, to_iso
 from lifecycle_tui.tui.base import SectionScreen
@@ -49,6 +53,24 @@ def as_of_text(as_of: datetime | None) -> str:
         return ""
     iso = to_iso(as_of)
     return minute(iso) if iso[17:19] == "00" else iso[:19].replace("T", " ")
+
+
+def plan_for_screen(store, as_of: datetime, rule: str | None) -> tuple[Plan, bool]:
+    """The plan to show and run, and whether an interrupted run was resolved first.
+
+    While another process runs dispatch (its lock is held) nothing is resolved: the plan is
+    still shown, with a note, and ``r`` will be refused until that run ends.
+    """
+    options = {"include_disabled": True, "keep_messages": None}  # a big plan keeps no messages
+    try:
+        result, recovered = plan_to_run(store, as_of, rule, **options)
+    except DispatchBusyError as exc:
+        result = plan(store, as_of, rule, **options)
+        result.notes.append(f"not sendable now: {exc}")
+        return result, False
+    if recovered:
+        result.notes.insert(0, recovered.describe())
+    return result, bool(recovered)
 
 
 def grouped(decisions, rule_order: list[str]) -> list[tuple[tuple[str, str], list[tuple[int, object]]]]:
@@ -78,6 +100,7 @@ class DispatchScreen(SectionScreen):
         self.busy = False
         self.stale = False
         self.last_run: str | None = None  # the outcome of the latest run from this screen
+        self.recovery_note: str | None = None  # what the last plan resolved of an interrupted run
         self._preview_timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -154,11 +177,19 @@ class DispatchScreen(SectionScreen):
         rule = self._scope()
         self._set_busy(True, f"Planning {'rule ' + rule if rule else 'all enabled rules'} as of {minute(to_iso(as_of))} UTC…")
         # A big plan keeps no messages (previews render the highlighted one; a run renders as it sends).
-        self.run_db(lambda store: plan(store, as_of, rule=rule, include_disabled=True, keep_messages=None), self._show_plan,
+        self.run_db(lambda store: plan_for_screen(store, as_of, rule), self._show_plan,
                     group="dispatch-plan", on_error=self._failed)
 
-    def _show_plan(self, result: Plan) -> None:
+    def _show_plan(self, planned: tuple[Plan, bool]) -> None:
+        result, recovered = planned
         self._set_busy(False)
+        if recovered:
+            # Kept on the status line until the next run: the plan made again a second later (the
+            # recovery's own commit counts as a change to the store) has nothing left to resolve.
+            self.recovery_note = result.notes[0]
+            self.notify(self.recovery_note, title="Interrupted run resolved", severity="warning", timeout=10)
+        elif self.recovery_note:
+            result.notes.insert(0, self.recovery_note)
         self.plan, self.plan_scope, self.stale = result, self._scope(), False
         table = self.query_one("#plan-table", DataTable)
         table.clear()
@@ -174,7 +205,7 @@ class DispatchScreen(SectionScreen):
             if len(items) > MAX_ROWS_PER_GROUP:
                 table.add_row(f"  … {len(items) - MAX_ROWS_PER_GROUP} more", "", "", "", key=f"m:{rule}:{action}")
         s = result.summary
-        notes = ("   " + "; ".join(result.notes)) if result.notes else ""
+        notes = ("\n" + "; ".join(result.notes)) if result.notes else ""
         self._status((f"{self.last_run}. Now: " if self.last_run else "") + (f"Plan as of {minute(to_iso(result.as_of))} UTC: {s['send']} to send, {s['skip']} skipped, "
                      f"{s['defer']} deferred{notes}" if s["total"] else
                      f"Nothing is due as of {minute(to_iso(result.as_of))} UTC.{notes}"))
@@ -238,6 +269,7 @@ class DispatchScreen(SectionScreen):
         self.app.push_screen(ConfirmRun(summary, sends), lambda ok: ok and self._start_run(the_plan, scope, transport))
 
     def _start_run(self, the_plan: Plan, scope: str | None, transport: str) -> None:
+        self.recovery_note = None
         self._set_busy(True, f"Sending through {transport}…", determinate=True)
 
         def progress(done: int, total: int) -> None:  # called in the worker thread
@@ -280,4 +312,5 @@ class DispatchScreen(SectionScreen):
             self._status(message)
 
     def _status(self, text: str) -> None:
-        self.query_one("#dispatch-status", Static).update(text)
+        # Text, not markup: notes and errors quote rule names, paths and exception messages.
+        self.query_one("#dispatch-status", Static).update(Text(text))
