@@ -25,9 +25,9 @@ from lifecycle_tui.automation.policy import normalise_phone
 from lifecycle_tui.importers.errors import ImportRefused
 from lifecycle_tui.importers.reader import Table, normalise_header
 from lifecycle_tui.messages.unsubscribe import resolve_unsubscribe_token
+from lifecycle_tui.store.addresses import is_email_address
 from lifecycle_tui.store.timeutil import to_iso
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Header names (as normalised by the importers' reader: "E-mail Address" -> e_mail_address).
 _EMAIL_HEADERS = {"email", "e_mail", "email_address", "e_mail_address", "address", "recipient", "mail"}
 _PHONE_HEADERS = {"phone", "phone_number", "mobile", "mobile_phone", "msisdn", "number", "sms"}
@@ -65,7 +65,7 @@ def classify(value: str) -> tuple[str, str]:
     if not text:
         raise SuppressionError("empty value")
     if "@" in text:
-        if not _EMAIL.match(text):
+        if not is_email_address(text):
             raise SuppressionError(f"{text!r} is not an email address")
         return "email", text.lower()
     phone = normalise_phone(text)

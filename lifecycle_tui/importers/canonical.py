@@ -22,6 +22,7 @@ from zoneinfo import available_timezones
 
 from lifecycle_tui.importers import values as V
 from lifecycle_tui.importers.errors import BadValue
+from lifecycle_tui.store.addresses import EMAIL_ADDRESS
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def customer_key(v: dict, col: dict) -> tuple[str | None, str | None]:
     email = v.get("email", "")
     if email:
         email = email.strip()
-        if "@" not in email or " " in email:
+        if not EMAIL_ADDRESS.fullmatch(email):
             email = _parse(V.check_email, email, col.get("email", "email"))
     if not cid and not email:
         raise BadValue(col.get("customer_id") or col.get("email") or "customer_id", "missing customer_id and email")

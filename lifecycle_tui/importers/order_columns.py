@@ -17,6 +17,7 @@ from itertools import repeat
 from typing import Callable
 
 from lifecycle_tui.importers.canonical import STATUS_FAST, ReadContext
+from lifecycle_tui.store.addresses import EMAIL_LINES
 
 # "YYYY-MM-DD HH:MM:SS" or with "T", optionally "+00:00", one per line (ASCII digits only:
 # anything else is for the row converters). The calendar is checked by fromisoformat.
@@ -87,8 +88,8 @@ def block_converter(known: list[tuple[int, str]], width: int, delimiter: str, ct
             blank = emails.count("")
             if blank and i_cid is None:  # a row with neither key: an error, found row by row
                 return None
-            if " " in "\n".join(emails) or sum(map(str.__contains__, emails, repeat("@"))) != n - blank:
-                return None
+            if not EMAIL_LINES.fullmatch("\n".join(emails)):
+                return None  # a cell that is not one address: found (and named) row by row
             norms = list(map(str.lower, emails))
             if blank:
                 emails = [e or None for e in emails]

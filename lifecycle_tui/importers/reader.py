@@ -179,7 +179,9 @@ class Table:
         converts whole runs at once.
         """
         src = _Lines(iter(self._text))
-        reader = csv.reader(src, delimiter=self.delimiter)
+        # strict: a quote that is never closed is an error, not a cell that swallows the rest
+        # of the file (one stray " in a pasted name would import half a shop as one name).
+        reader = csv.reader(src, delimiter=self.delimiter, strict=True)
         limit = csv.field_size_limit()
         n = 1  # the header line was consumed before
         while block := src.take(max_lines):
@@ -204,7 +206,7 @@ class Table:
                 try:
                     cells = next(reader, None)
                 except csv.Error as exc:
-                    raise ImportRefused(f"{self.path}: line {start}: cannot read the CSV ({exc}).") from None
+                    raise self._unreadable(start, line, n + reader.line_num - before, exc) from None
                 if cells is None:
                     return
                 n += reader.line_num - before
@@ -212,6 +214,32 @@ class Table:
             if run:
                 yield n + 1, run, None
                 n += len(run)
+
+    def _unreadable(self, start: int, first: str, at: int, exc: csv.Error) -> ImportRefused:
+        """The refusal for a record the csv module cannot read, which starts on line ``start``
+        (its text ``first``) and failed on line ``at``: where the quoting goes wrong, in words."""
+        where = f"{self.path}: line {start}"
+        if str(exc) == "unexpected end of data":
+            # The quote left open is in the start line's last cell (read leniently, alone).
+            where += self._column_words(len(next(csv.reader([first], delimiter=self.delimiter), [""])) - 1)
+            return ImportRefused(
+                f"{where}: a quote opens in this cell and is never closed, so the rest of the file "
+                'would be read into it. Remove the stray " or close the quote; nothing was imported.'
+            )
+        if "expected after" in str(exc):
+            later = f" (on line {at})" if at > start else ""
+            where += "" if later else self._column_words(_text_after_quote(first, self.delimiter))
+            return ImportRefused(
+                f"{where}: a quoted cell is followed by more text{later}: quote the whole cell and "
+                'write each " inside it twice (""); nothing was imported.'
+            )
+        return ImportRefused(f"{where}: cannot read the CSV ({exc}); nothing was imported.")
+
+    def _column_words(self, i: int | None) -> str:
+        """``, column 'name'`` for the ``i``-th cell, or nothing when the header has no name for it."""
+        if i is None or not 0 <= i < len(self.header) or not self.header[i]:
+            return ""
+        return f", column {self.header[i]!r}"
 
     def text_lines(self) -> Iterator[tuple[int, str]]:
         """``(line, text)`` of every line including the first (for JSON Lines)."""
@@ -227,6 +255,33 @@ class Table:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _text_after_quote(line: str, delimiter: str) -> int | None:
+    """The index of the cell in ``line`` whose closing quote is followed by more text (the
+    csv module's rules: a quote opens quoting only as a cell's first character, ``""`` inside
+    is one quote)."""
+    cell, quoted, start, i = 0, False, True, 0
+    while i < len(line):
+        ch = line[i]
+        if quoted and ch == '"':
+            if line[i + 1:i + 2] == '"':
+                i += 1
+            else:
+                quoted = False
+                if line[i + 1:i + 2] not in (delimiter, "\r", "\n", ""):
+                    return cell
+        elif not quoted:
+            if ch == '"' and start:
+                quoted = True
+            elif ch == delimiter:
+                cell += 1
+                start = True
+                i += 1
+                continue
+        start = False
+        i += 1
+    return None
 
 
 class _Lines:

@@ -12,6 +12,7 @@ import json
 import re
 from datetime import datetime
 
+from lifecycle_tui.store.addresses import is_email_address
 from lifecycle_tui.store.timeutil import parse_datetime, to_iso
 
 _fromiso = datetime.fromisoformat
@@ -183,7 +184,7 @@ def email_norm(text: str) -> str:
 
 def check_email(text: str) -> str:
     s = text.strip()
-    if "@" not in s or " " in s:
+    if not is_email_address(s):
         raise ValueError(f"not an email address: {s!r}")
     return s
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Callable
 from zoneinfo import available_timezones
 
+from lifecycle_tui.store.addresses import is_email_address
 from lifecycle_tui.store.timeutil import parse_datetime, to_iso, utcnow
 
 
@@ -47,7 +48,7 @@ def _int_range(lo: int, hi: int) -> Callable[[str], int]:
 
 def _email(s: str) -> str:
     s = s.strip()
-    if s and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", s):
+    if s and not is_email_address(s):
         raise ValueError("not an email address")
     return s
 

@@ -78,6 +78,7 @@ def test_settings_unknown_key_suggests(cli):
 
 def test_settings_int_range(cli):
     assert cli("settings", "set", "caps.email_hours", "abc").exit_code == 1
+    assert cli("settings", "set", "shop.sender_email", "Kettle & Kiln <hello@kettle.example>").exit_code == 1
     assert cli("settings", "set", "caps.email_hours", "24").exit_code == 0
     assert cli.json("settings", "list")["caps.email_hours"] == 24
 

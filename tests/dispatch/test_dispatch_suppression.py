@@ -19,7 +19,7 @@ def test_classify_normalises(value, expected):
     assert classify(value) == expected
 
 
-@pytest.mark.parametrize("value", ["", "ada@", "hello", "12", "+49 151 abc 0001"])
+@pytest.mark.parametrize("value", ["", "ada@", "hello", "12", "+49 151 abc 0001", "Ada <ada@example.com>"])
 def test_classify_refuses(value):
     with pytest.raises(SuppressionError):
         classify(value)

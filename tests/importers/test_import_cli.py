@@ -40,6 +40,17 @@ def test_bad_row_json_lists_the_rejected_row(cli):
     assert data["inserted"] == 0 and data["rejected"][0]["line"] == 5 and data["rejected"][0]["column"] == "total"
 
 
+def test_a_quote_never_closed_exits_1_even_with_skip_invalid(cli, tmp_path):
+    # Not a bad row to skip: where the rows end is unknown, so the file is refused whole.
+    p = tmp_path / "c.csv"
+    p.write_text('customer_id,first_name,email\nC1,Ann,a@example.com\nC2,"Bob,b@example.com\nC3,Cy,c@example.com\n')
+    result = cli("import", "customers", str(p), "--skip-invalid", "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["inserted"] == 0 and "line 3, column 'first_name': a quote opens in this cell" in data["refused"]
+    assert cli.json("customers", "list") == []
+
+
 def test_skip_invalid_exits_0_and_reports(cli):
     data = cli.json("import", "orders", str(FIXTURES / "bad_orders_multiline.csv"), "--skip-invalid")
     assert data["inserted"] == 1

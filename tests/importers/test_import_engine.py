@@ -44,10 +44,17 @@ def test_skip_invalid_imports_good_rows_and_reports_the_rest(store, run_import):
     assert [r[0] for r in store.conn.execute("SELECT order_id FROM orders")] == ["M1"]
 
 
-def test_missing_key_is_a_bad_row(tmp_path, store, run_import):
+@pytest.mark.parametrize("body, refusal", [
+    (",,Nobody", r"line 3, column 'customer_id': missing customer_id and email"),
+    # What a mail client copies ("Name <address>") is refused where it is, not at send time.
+    ('C2,"Bea Potter <bea@example.com>",Bea', r"line 3, column 'email': not an email address: 'Bea Potter <bea@example.com>'"),
+    # A stray quote: read leniently, the rest of the file would become one name.
+    ('C2,a@example.org,"Bob\nC3,c@example.com,Cy', r"line 3, column 'first_name': a quote opens in this cell and is never closed"),
+])
+def test_a_bad_row_refuses_the_file_naming_line_and_column(tmp_path, store, run_import, body, refusal):
     p = tmp_path / "c.csv"
-    p.write_text("customer_id,email,first_name\nC1,a@example.com,A\n,,Nobody\n")
-    with pytest.raises(ImportRefused, match=r"line 3, column 'customer_id': missing customer_id and email"):
+    p.write_text(f"customer_id,email,first_name\nC1,a@example.com,A\n{body}\n")
+    with pytest.raises(ImportRefused, match=refusal):
         run_import(p, "customers")
     assert store.scalar("SELECT count(*) FROM customers") == 0
 

@@ -26,7 +26,8 @@ from lifecycle_tui.store import open_store
 CELLS = {
     "order_id": ["O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8", " O9", "O10 ", "", "O11"],
     "customer_id": ["C1", "C2", "C3", "", " C4", "'C5", "C6 "],
-    "email": ["a@example.com", "", "B@Example.COM", "no-at", "x y@z.com", "ÉLODIE@example.fr"],
+    "email": ["a@example.com", "", "B@Example.COM", "no-at", "x y@z.com", "ÉLODIE@example.fr", "a@example",
+              "Ann <a@example.com>"],
     "placed_at": ["2025-01-10 12:00:00", "2025-01-10T12:00:00", "2025-01-10T12:00:00+00:00", "2025-01-10 12:00:00+00:00",
                   "2025-02-30 10:00:00", "2025-01-10T12:00:00+02:00", "2025-01-10", "2025-01-10T25:00:00+00:00",
                   "2025-01-10T12:00:00Z", "2025-1-10 12:00:00", "2025-01-10T12:00+01", "2025-W01-1 12:00:00"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lifecycle_tui.importers import values as V
+from lifecycle_tui.store.addresses import EMAIL_LINES, is_email_address
 
 
 @pytest.mark.parametrize(
@@ -74,3 +75,26 @@ def test_flags_tags_status_birthday():
     assert V.birthday("07-01") == "--07-01" and V.birthday("1990-04-12") == "1990-04-12"
     with pytest.raises(ValueError):
         V.birthday("1990-02-30")
+
+
+@pytest.mark.parametrize("text", ["ann@example.com", "Ann.Potter+tea@mail.example.co.uk", "o'neil@example.ie",
+                                  "ÉLODIE@example.fr", "x@b.de"])
+def test_email_addresses_taken(text):
+    assert is_email_address(text) and V.check_email(f" {text} ") == text
+
+
+@pytest.mark.parametrize("text", [
+    "Ann Potter <ann@example.com>",  # a mail client's "name <address>", pasted whole
+    "ann@example.com, bob@example.com", "ann@example.com;bob@example.com",  # two in one cell
+    "ann@example.com\nc3", "ann@exam\tple.com",  # a line break or tab from a misread file
+    "ann@example", "ann@example.", "ann@.com", "@example.com", "ann@@example.com", "ann", "\"ann\"@example.com",
+])
+def test_what_is_not_one_email_address(text):
+    assert not is_email_address(text)
+    with pytest.raises(ValueError, match="not an email address"):
+        V.check_email(text)
+
+
+def test_a_column_of_addresses_is_checked_in_one_call():
+    assert EMAIL_LINES.fullmatch("a@example.com\n\nb@example.org\n")
+    assert not EMAIL_LINES.fullmatch("a@example.com\nAnn <b@example.org>\nc@example.net")
