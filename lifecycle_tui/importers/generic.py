@@ -22,7 +22,7 @@ REQUIRED = {
 }
 
 
-def map_header(kind: str, header: list[str], path) -> tuple[list[tuple[int, str]], list[tuple[int, str]], dict]:
+def map_header(kind: str, header: list[str], path, header_line: int = 1) -> tuple[list[tuple[int, str]], list[tuple[int, str]], dict]:
     """``(known [(index, field)], unknown [(index, attribute key)], {field: header as written})``."""
     known: list[tuple[int, str]] = []
     unknown: list[tuple[int, str]] = []
@@ -33,7 +33,7 @@ def map_header(kind: str, header: list[str], path) -> tuple[list[tuple[int, str]
             continue
         field = canonical_name(kind, h)
         if field in seen:
-            raise ImportRefused(f"{path}: line 1: columns {seen[field]!r} and {h!r} both mean {field!r}.")
+            raise ImportRefused(f"{path}: line {header_line}: columns {seen[field]!r} and {h!r} both mean {field!r}.")
         seen[field] = h
         if field in GENERIC_COLUMNS[kind]:
             known.append((i, field))
@@ -45,7 +45,7 @@ def map_header(kind: str, header: list[str], path) -> tuple[list[tuple[int, str]
         missing.append("customer_id or email")
     if missing:
         raise ImportRefused(
-            f"{path}: line 1: missing column {', '.join(missing)} for {kind} "
+            f"{path}: line {header_line}: missing column {', '.join(missing)} for {kind} "
             f"(expected columns: {', '.join(GENERIC_COLUMNS[kind])})."
         )
     return known, unknown, col
@@ -77,7 +77,7 @@ def _records(pairs, width: int, unknown: list[tuple[int, str]]) -> Iterator[tupl
 
 
 def _converters(table: Table, kind: str, ctx: ReadContext):
-    known, unknown, col = map_header(kind, table.header, table.path)
+    known, unknown, col = map_header(kind, table.header, table.path, table.header_line)
     fast = fast_orders(known, ctx) if kind == "orders" and ctx.tz_is_utc and not ctx.decimal_comma else None
     # dict(zip(names, cells)) runs in C; unknown columns get names no field lookup uses.
     names = [f"\x00{i}" for i in range(len(table.header))]

@@ -16,6 +16,7 @@ import codecs
 import csv
 import io
 import os
+import re
 from collections import deque
 from itertools import islice
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Iterator
 from lifecycle_tui.importers.errors import ImportRefused
 
 _CHUNK = 1 << 20
+_SEP_HINT = re.compile(r"\s*sep=([^\s\"\w])\s*", re.IGNORECASE)  # "sep=;" before the header (Excel)
 DELIMITERS = (",", ";", "\t")
 
 
@@ -128,7 +130,13 @@ class Table:
         self._raw = open(self.path, "rb")
         self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
         first = self._text.readline()
-        self.delimiter = sniff_delimiter(first)
+        self.header_line = 1  # the physical line the header is on
+        hint = _SEP_HINT.fullmatch(first.rstrip("\r\n"))
+        if hint:  # Excel's "sep=;" line: it names the delimiter, the header follows it
+            self.delimiter, self.header_line = hint.group(1), 2
+            first = self._text.readline()
+        else:
+            self.delimiter = sniff_delimiter(first)
         self._first_line = first
         self.header: list[str] = []
         header_rows = list(csv.reader([first], delimiter=self.delimiter)) if first.strip() else []
@@ -183,7 +191,7 @@ class Table:
         # of the file (one stray " in a pasted name would import half a shop as one name).
         reader = csv.reader(src, delimiter=self.delimiter, strict=True)
         limit = csv.field_size_limit()
-        n = 1  # the header line was consumed before
+        n = self.header_line  # the header line (and a "sep=" line) were consumed before
         while block := src.take(max_lines):
             text = "".join(block)
             if '"' not in text and "\0" not in text and max(map(len, block)) < limit:

@@ -49,7 +49,7 @@ def read_customers(table: Table, kind: str, ctx: ReadContext) -> Reading:
     mapped = [(i, CUSTOMER_MAP[n]) for n, i in idx.items() if n in CUSTOMER_MAP]
     col = {CUSTOMER_MAP[n]: table.header[i] for n, i in idx.items() if n in CUSTOMER_MAP}
     if "email" not in col and "customer_id" not in col:
-        raise ImportRefused(f"{table.path}: line 1: a Shopify customer export needs a Customer ID or Email column.")
+        raise ImportRefused(f"{table.path}: line {table.header_line}: a Shopify customer export needs a Customer ID or Email column.")
     extras = [(i, n) for n, i in idx.items() if n not in CUSTOMER_MAP and n not in CUSTOMER_DERIVED]
     unknown = [table.header[i] for i, n in extras if n not in CUSTOMER_KNOWN_EXTRA]
     phone_fallback = idx.get("default_address_phone")
@@ -83,7 +83,7 @@ def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
     idx = _index(table.header)
     for needed in ("name", "created_at", "total"):
         if needed not in idx:
-            raise ImportRefused(f"{table.path}: line 1: a Shopify order export needs the {needed.replace('_', ' ').title()} column.")
+            raise ImportRefused(f"{table.path}: line {table.header_line}: a Shopify order export needs the {needed.replace('_', ' ').title()} column.")
     H = table.header
     width = len(H)
 

@@ -49,7 +49,7 @@ def _split_name(name: str) -> tuple[str, str]:
 def read_customers(table: Table, kind: str, ctx: ReadContext) -> Reading:
     idx = _index(table.header)
     if "email" not in idx:
-        raise ImportRefused(f"{table.path}: line 1: a WooCommerce customer export needs the Email column.")
+        raise ImportRefused(f"{table.path}: line {table.header_line}: a WooCommerce customer export needs the Email column.")
     H = table.header
     col = {"email": H[idx["email"]], "created_at": H[idx["sign_up"]] if "sign_up" in idx else "Sign Up"}
     extras = [(i, n) for n, i in idx.items() if n not in CUSTOMER_KNOWN or n in CUSTOMER_ATTRS]
@@ -94,7 +94,7 @@ def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
     idx = _index(table.header)
     for needed, label in (("order", "Order #"), ("date", "Date")):
         if needed not in idx:
-            raise ImportRefused(f"{table.path}: line 1: a WooCommerce order export needs the {label} column.")
+            raise ImportRefused(f"{table.path}: line {table.header_line}: a WooCommerce order export needs the {label} column.")
     H = table.header
     email_key = next((k for k in ("email", "customer_email", "billing_email") if k in idx), None)
     unknown = [H[i] for n, i in idx.items() if n not in ORDER_KNOWN]

@@ -59,6 +59,16 @@ def test_a_bad_row_refuses_the_file_naming_line_and_column(tmp_path, store, run_
     assert store.scalar("SELECT count(*) FROM customers") == 0
 
 
+def test_a_sep_line_before_the_header_counts_in_line_numbers(tmp_path, store, run_import):
+    p = tmp_path / "c.csv"
+    p.write_text("sep=;\ncustomer_id;email\nC1;a@example.com\nC2;b@example\n")
+    with pytest.raises(ImportRefused, match=r"line 4, column 'email': not an email address"):
+        run_import(p, "customers")
+    p.write_text("sep=;\nname;city\n")
+    with pytest.raises(ImportRefused, match=r"line 2: missing column customer_id or email"):
+        run_import(p, "customers")
+
+
 def test_dry_run_writes_nothing_but_reports(store, run_import):
     before = snapshot(store)
     report = run_import(FIXTURES / "shopify_orders.csv", "orders", dry_run=True)

@@ -49,6 +49,16 @@ def test_delimiters_sniffed():
     assert rows[0][1]["total"] == "12,50"
 
 
+@pytest.mark.parametrize("hint", ["sep=;", "SEP=;\r", " sep=; "])
+def test_an_excel_sep_line_names_the_delimiter_and_line_numbers_stay_physical(tmp_path, hint):
+    # "sep=;" tells Excel the delimiter; the header follows it (here with more commas than ";").
+    p = tmp_path / "x.csv"
+    p.write_text(f"{hint}\nid;note\n1;a,b,c\n2;\"x;y\"\n", encoding="utf-8")
+    with Table(p) as t:
+        assert (t.delimiter, t.header, t.header_line) == (";", ["id", "note"], 2)
+        assert list(t.rows()) == [(3, ["1", "a,b,c"]), (4, ["2", "x;y"])]
+
+
 def test_line_numbers_are_physical_lines_across_quoted_newlines():
     rows = list(read_table(FIXTURES / "bad_orders_multiline.csv"))
     assert [line for line, _ in rows] == [2, 5, 6]
