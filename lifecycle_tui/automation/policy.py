@@ -6,23 +6,12 @@ customer contact rows) so that checking one candidate is a few dict look-ups.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from lifecycle_tui.store import settings
+from lifecycle_tui.store.addresses import normalise_phone
 from lifecycle_tui.store.timeutil import UTC, to_iso, zone
-
-
-def normalise_phone(phone: str | None) -> str:
-    """Digits with a leading ``+`` kept: the form phones are compared in (suppression list)."""
-    if not phone:
-        return ""
-    phone = phone.strip()
-    digits = re.sub(r"\D", "", phone)
-    if phone.startswith("00"):
-        return "+" + digits[2:]
-    return ("+" if phone.startswith("+") else "") + digits
 
 
 @dataclass(slots=True)

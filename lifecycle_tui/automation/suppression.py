@@ -16,16 +16,14 @@ the next plan. Times are passed in (``at``), never read from the clock here.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from lifecycle_tui.automation.policy import normalise_phone
 from lifecycle_tui.importers.errors import ImportRefused
 from lifecycle_tui.importers.reader import Table, normalise_header
 from lifecycle_tui.messages.unsubscribe import resolve_unsubscribe_token
-from lifecycle_tui.store.addresses import is_email_address
+from lifecycle_tui.store.addresses import is_email_address, is_phone_number, normalise_phone
 from lifecycle_tui.store.timeutil import to_iso
 
 # Header names (as normalised by the importers' reader: "E-mail Address" -> e_mail_address).
@@ -68,11 +66,9 @@ def classify(value: str) -> tuple[str, str]:
         if not is_email_address(text):
             raise SuppressionError(f"{text!r} is not an email address")
         return "email", text.lower()
-    phone = normalise_phone(text)
-    digits = phone.lstrip("+")
-    if not re.fullmatch(r"[\d\s()+./-]+", text) or not 6 <= len(digits) <= 15:
+    if not is_phone_number(text):
         raise SuppressionError(f"{text!r} is not an email address or a phone number")
-    return "phone", phone
+    return "phone", normalise_phone(text)
 
 
 def _reason(reason: str | None) -> str:

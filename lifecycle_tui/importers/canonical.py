@@ -22,7 +22,7 @@ from zoneinfo import available_timezones
 
 from lifecycle_tui.importers import values as V
 from lifecycle_tui.importers.errors import BadValue
-from lifecycle_tui.store.addresses import EMAIL_ADDRESS
+from lifecycle_tui.store.addresses import EMAIL_ADDRESS, phone_text
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def customer_key(v: dict, col: dict) -> tuple[str | None, str | None]:
 
 
 STATUS_FAST = {s: s for s in V.STATUSES}
-_TEXT_FIELDS = ("phone", "first_name", "last_name", "push_token")
+_TEXT_FIELDS = ("first_name", "last_name", "push_token")
 _FLAGS = ("accepts_email", "accepts_sms", "accepts_push")
 
 
@@ -79,6 +79,8 @@ def customer_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -
         text = v.get(f, "").strip()
         if text:
             row[f] = text
+    if (text := phone_text(v.get("phone", ""))):
+        row["phone"] = _parse(V.phone, text, col.get("phone", "phone"))
     for f in _FLAGS:
         text = v.get(f, "")
         if text.strip():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from lifecycle_tui.automation.policy import normalise_phone as phone_norm  # the form suppressions hold
+from lifecycle_tui.store.addresses import normalise_phone as phone_norm  # the form suppressions hold
 from lifecycle_tui.importers.batch import IN_JSON, WriteState, fetch_in
 
 CHANNELS = ("email", "sms", "push")

@@ -12,7 +12,7 @@ import json
 import re
 from datetime import datetime
 
-from lifecycle_tui.store.addresses import is_email_address
+from lifecycle_tui.store.addresses import is_email_address, is_phone_number, phone_text
 from lifecycle_tui.store.timeutil import parse_datetime, to_iso
 
 _fromiso = datetime.fromisoformat
@@ -187,6 +187,13 @@ def check_email(text: str) -> str:
     if not is_email_address(s):
         raise ValueError(f"not an email address: {s!r}")
     return s
+
+
+def phone(text: str) -> str:
+    """A phone cell as stored: trimmed, without the text-marker ``'`` of Shopify and Excel exports."""
+    if not is_phone_number(text):
+        raise ValueError(f"not a phone number: {text.strip()!r} (expected e.g. +49 151 2345678)")
+    return phone_text(text)
 
 
 def json_object(text: str) -> dict:

@@ -1,5 +1,6 @@
-"""What counts as an email address, in one place: imports, suppression lists and settings
-all use it, so an address one of them takes is never refused by another.
+"""What counts as an email address or a phone number, in one place: imports, suppression
+lists, settings and the send policy all use it, so an address one of them takes is never
+refused by another, and a number is compared in one form everywhere.
 
 Deliberately simple: one ``@``, something before it, a domain with a dot, and none of the
 characters that show up when a cell was pasted wrong or a file misread (white space, line
@@ -26,3 +27,40 @@ EMAIL_LINES = re.compile(rf"(?:{EMAIL_ADDRESS.pattern})?(?:\n(?:{EMAIL_ADDRESS.p
 def is_email_address(text: str) -> bool:
     """True when ``text`` (already stripped) is one email address."""
     return EMAIL_ADDRESS.fullmatch(text) is not None
+
+
+# ---------------------------------------------------------------- phone numbers
+
+# What a person writes in a phone cell: digits, an optional leading "+", and the usual
+# grouping characters. 6..15 digits (E.164 allows at most 15; after a "00" prefix the rest
+# counts), so "call me maybe", "=1+2" or an order number pasted in the wrong column is refused.
+_PHONE_TEXT = re.compile(r"\+?[\d\s().\-/]+")
+PHONE_DIGITS = (6, 15)
+
+
+def normalise_phone(phone: str | None) -> str:
+    """Digits with a leading ``+`` kept (``00`` read as ``+``): the form phones are compared in."""
+    if not phone:
+        return ""
+    phone = phone_text(phone)
+    digits = re.sub(r"\D", "", phone)
+    if phone.startswith("00"):
+        return "+" + digits[2:]
+    return ("+" if phone.startswith("+") else "") + digits
+
+
+def phone_text(text: str) -> str:
+    """The cell trimmed, without the leading ``'`` with which Shopify and Excel mark a number as text."""
+    s = text.strip()
+    if s.startswith("'"):
+        s = s[1:].strip()
+    return s
+
+
+def is_phone_number(text: str) -> bool:
+    """True when ``text`` reads as one phone number (a leading text-marker ``'`` allowed)."""
+    s = phone_text(text)
+    if not _PHONE_TEXT.fullmatch(s):
+        return False
+    low, high = PHONE_DIGITS
+    return low <= len(normalise_phone(s).lstrip("+")) <= high

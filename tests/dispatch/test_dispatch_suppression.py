@@ -14,6 +14,7 @@ from lifecycle_tui.store.settings import pinned_as_of
     (" Ada@Example.COM ", ("email", "ada@example.com")),
     ("+49 (151) 000-0001", ("phone", "+491510000001")),
     ("0049 151 0000001", ("phone", "+491510000001")),
+    ("'+49 151 0000001", ("phone", "+491510000001")),  # as a spreadsheet marks a number as text
 ])
 def test_classify_normalises(value, expected):
     assert classify(value) == expected

@@ -158,20 +158,20 @@ def _consent_file(tmp_path, rows: str):
 
 
 def test_consent_changes_recorded_with_source_and_time(tmp_path, store, run_import):
-    run_import(_consent_file(tmp_path, "K1,k@example.com,+111,yes,no\n"), "customers")
+    run_import(_consent_file(tmp_path, "K1,k@example.com,+44 7700 900111,yes,no\n"), "customers")
     rows = [dict(r) for r in store.conn.execute("SELECT channel, old_value, new_value, source, changed_at FROM consent_changes")]
     assert rows == [{"channel": "email", "old_value": None, "new_value": 1, "source": "consent.csv",
                      "changed_at": "2026-06-30T12:00:00+00:00"}]
-    report = run_import(_consent_file(tmp_path, "K1,k@example.com,+111,no,no\n"), "customers")
+    report = run_import(_consent_file(tmp_path, "K1,k@example.com,+44 7700 900111,no,no\n"), "customers")
     assert report.consent_changes == 1 and customer(store, "K1")["accepts_email"] == 0
     last = store.conn.execute("SELECT old_value, new_value FROM consent_changes ORDER BY id DESC").fetchone()
     assert tuple(last) == (1, 0)
 
 
 def test_unsubscribed_contact_is_never_resubscribed(tmp_path, store, run_import):
-    run_import(_consent_file(tmp_path, "K1,k@example.com,+111,yes,no\n"), "customers")
-    run_import(_consent_file(tmp_path, "K1,k@example.com,+111,no,no\n"), "customers")
-    report = run_import(_consent_file(tmp_path, "K1,k@example.com,+111,yes,yes\n"), "customers")
+    run_import(_consent_file(tmp_path, "K1,k@example.com,+44 7700 900111,yes,no\n"), "customers")
+    run_import(_consent_file(tmp_path, "K1,k@example.com,+44 7700 900111,no,no\n"), "customers")
+    report = run_import(_consent_file(tmp_path, "K1,k@example.com,+44 7700 900111,yes,yes\n"), "customers")
     k = customer(store, "K1")
     assert k["accepts_email"] == 0  # opted out before: stays out
     assert k["accepts_sms"] == 1  # never opted out of SMS: the file may subscribe it

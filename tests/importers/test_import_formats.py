@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 from import_helpers import FIXTURES, customer
 
+from lifecycle_tui.automation.suppression import suppress
 from lifecycle_tui.importers import ImportRefused, detect_format
 from lifecycle_tui.importers.reader import Table
 
@@ -102,6 +104,25 @@ def test_shopify_customers(store, run_import):
     assert attrs["default_address_city"] == "Berlin" and "total_spent" not in attrs
     leo = customer(store, "7234567891")
     assert (leo["accepts_email"], leo["accepts_sms"]) == (0, 1) and leo["phone"] == "+4940222"
+
+
+def test_shopify_phone_marked_as_text_is_stored_bare_and_stays_suppressed(store, run_import, tmp_path):
+    """Shopify writes ``'+49...`` so that spreadsheets keep the plus; that quote is not part of the number."""
+    suppress(store, "+4915112345678", reason="bounce", at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    f = tmp_path / "customers_export.csv"
+    f.write_text("Customer ID,First Name,Last Name,Email,Accepts Email Marketing,Phone,Accepts SMS Marketing\n"
+                 "'7234567890,Ann,Alm,ann@example.com,yes,'+4915112345678,yes\n", encoding="utf-8")
+    report = run_import(f, "customers")
+    ann = customer(store, "7234567890")
+    assert ann["phone"] == "+4915112345678" and ann["accepts_sms"] == 0 and report.consent_kept_off == 1
+
+
+def test_a_phone_cell_that_is_not_a_number_is_a_bad_row(store, run_import, tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("customer_id,email,phone,accepts_sms\nC1,a@example.com,+44 7700 900123,yes\nC2,b@example.com,call me maybe,yes\n")
+    with pytest.raises(ImportRefused, match=r"line 3, column 'phone': not a phone number: 'call me maybe'"):
+        run_import(f, "customers")
+    assert store.scalar("SELECT count(*) FROM customers") == 0
 
 
 def test_shopify_orders_one_row_per_line_item(store, run_import):

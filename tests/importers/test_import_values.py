@@ -95,6 +95,21 @@ def test_what_is_not_one_email_address(text):
         V.check_email(text)
 
 
+@pytest.mark.parametrize("text, stored", [
+    ("+49 151 2345678", "+49 151 2345678"), ("'+4915112345678", "+4915112345678"),  # Shopify's text marker
+    ("(030) 123-4567", "(030) 123-4567"), ("0049/151.2345678", "0049/151.2345678"), (" 555 0100 ", "555 0100"),
+])
+def test_phone_numbers_taken(text, stored):
+    assert V.phone(text) == stored
+
+
+@pytest.mark.parametrize("text", ["call me maybe", "=1+2", "12345", "+49 151 2345678 ext. 3", "1234567890123456",
+                                  "49+151", "ann@example.com", "'"])
+def test_what_is_not_a_phone_number(text):
+    with pytest.raises(ValueError, match="not a phone number"):
+        V.phone(text)
+
+
 def test_a_column_of_addresses_is_checked_in_one_call():
     assert EMAIL_LINES.fullmatch("a@example.com\n\nb@example.org\n")
     assert not EMAIL_LINES.fullmatch("a@example.com\nAnn <b@example.org>\nc@example.net")
