@@ -68,6 +68,7 @@ def customer_key(v: dict, col: dict) -> tuple[str | None, str | None]:
 
 
 STATUS_FAST = {s: s for s in V.STATUSES}
+NOT_PURCHASES = ("refunded", "cancelled")
 _TEXT_FIELDS = ("first_name", "last_name", "push_token")
 _FLAGS = ("accepts_email", "accepts_sms", "accepts_push")
 
@@ -125,6 +126,10 @@ def order_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> d
     status = STATUS_FAST.get(st) if st else "paid"
     if status:
         st = None
+    status = _parse(V.status, st, c("status", "status")) if st else status
+    if total_cents < 0 and status not in NOT_PURCHASES:
+        raise BadValue(c("total", "total"), f"negative total {total.strip()!r} for a {status} order "
+                       "(only a refunded or cancelled order may be negative)")
     return {
         "line": line,
         "order_id": oid,
@@ -134,7 +139,7 @@ def order_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> d
         "placed_at": placed_at,
         "total_cents": total_cents,
         "currency": _parse(V.currency, cur, c("currency", "currency"), ctx.currency) if cur else currency,
-        "status": _parse(V.status, st, c("status", "status")) if st else status,
+        "status": status,
         "attributes": extra,
         "items": None,
     }

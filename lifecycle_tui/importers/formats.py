@@ -7,6 +7,8 @@ Customers / Orders "Download" exports). :func:`detect_format` looks at the heade
 
 from __future__ import annotations
 
+import re
+
 from lifecycle_tui.importers.errors import ImportRefused
 from lifecycle_tui.importers.reader import normalise_header
 
@@ -70,10 +72,18 @@ def detect_format(header: list[str], first_text: str) -> tuple[str, str | None]:
     return "generic", None
 
 
+_JSON_ARRAY = re.compile(r"\ufeff?\s*\[\s*(?:\{|\[|$)")  # "[{...}, ...]" or "[" alone on the first line
+
+
 def resolve_format(requested: str, kind: str, header: list[str], first_text: str, path) -> str:
     """The format to read ``path`` with; refuses a file that is plainly the other kind."""
     if requested not in FORMATS:
         raise ImportRefused(f"unknown format {requested!r} (expected one of {', '.join(FORMATS)}).")
+    if _JSON_ARRAY.match(first_text) and requested in ("auto", "jsonl"):
+        raise ImportRefused(
+            f"{path}: line 1: this is a JSON array; write one JSON object per line (JSON Lines, "
+            "no [ ] around them and no commas between) or export a CSV."
+        )
     detected, detected_kind = detect_format(header, first_text)
     fmt = detected if requested == "auto" else requested
     if detected_kind and detected_kind != kind and fmt == detected:

@@ -38,6 +38,16 @@ def _check_readable(path: Path) -> None:
         raise ImportRefused(f"{path}: cannot be read (permission denied).")
 
 
+# Files a shop owner picks by mistake, by their first bytes (an .xlsx is a zip archive).
+_NOT_TEXT = (
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx, Numbers or OpenDocument spreadsheet is one)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+)
+_SAVE_AS_CSV = "Open it in your spreadsheet, save it as CSV (UTF-8), and import that file."
+
+
 def sniff_encoding(path: Path) -> str:
     """The text encoding of ``path``: ``utf-8-sig``, ``utf-16``, ``utf-8``, ``cp1252`` or ``latin-1``."""
     try:
@@ -47,6 +57,9 @@ def sniff_encoding(path: Path) -> str:
                 return _all_decodes(path, f, "utf-8-sig")
             if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 return _all_decodes(path, f, "utf-16")
+            for magic, what in _NOT_TEXT:
+                if head.startswith(magic):
+                    raise ImportRefused(f"{path}: this is {what}, not a CSV file. {_SAVE_AS_CSV}")
             if b"\x00" in head:
                 raise ImportRefused(f"{path}: this is not a text file (it contains NUL bytes).")
             f.seek(0)
@@ -165,16 +178,19 @@ class Table:
             yield from self.records(*chunk)
 
     def records(self, start: int, lines: list[str] | None, cells: list[str] | None) -> Iterator[tuple[int, list[str]]]:
-        """The ``(line, cells)`` records of one item of :meth:`chunks`, blank ones left out."""
+        """The ``(line, cells)`` records of one item of :meth:`chunks`, blank ones (no cell with
+        text) left out."""
         if lines is None:
-            if cells and (len(cells) > 1 or cells[0].strip()):
+            if any(map(str.strip, cells)):
                 yield start, cells
             return
         delimiter = self.delimiter
+        # A line of nothing but delimiters and spaces (",,,": what Excel leaves of a row whose
+        # contents were cleared) is blank too.
+        blank = delimiter + " \t\r\n"
         for n, text in enumerate(lines, start):
-            row = text.rstrip("\r\n").split(delimiter)
-            if len(row) > 1 or row[0].strip():
-                yield n, row
+            if text.strip(blank):
+                yield n, text.rstrip("\r\n").split(delimiter)
 
     def chunks(self, max_lines: int) -> Iterator[tuple[int, list[str] | None, list[str] | None]]:
         """The file after the header in file order, as ``(first line, lines, None)`` for runs of

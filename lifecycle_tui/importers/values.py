@@ -231,7 +231,8 @@ _STATUS_MAP = {
     "partially_refunded": "paid", "authorized": "pending", "pending": "pending", "on-hold": "pending",
     "on_hold": "pending", "unpaid": "pending", "cancelled": "cancelled", "canceled": "cancelled",
     "voided": "cancelled", "void": "cancelled", "failed": "cancelled", "expired": "cancelled",
-    "refunded": "refunded", "wc-completed": "fulfilled", "wc-processing": "paid", "wc-on-hold": "pending",
+    "refunded": "refunded", "pending_payment": "pending", "checkout_draft": "pending", "draft": "pending",
+    "wc-checkout-draft": "pending", "wc-completed": "fulfilled", "wc-processing": "paid", "wc-on-hold": "pending",
     "wc-pending": "pending", "wc-cancelled": "cancelled", "wc-refunded": "refunded", "wc-failed": "cancelled",
 }
 

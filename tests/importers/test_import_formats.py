@@ -165,6 +165,33 @@ def test_woocommerce_orders_match_customers_by_name(store, run_import):
     assert items == [("Mug", 2), ("Saucer", 1)]
 
 
+@pytest.mark.parametrize("text", ['[{"customer_id": "C1", "email": "a@example.com"}]\n', '[\n  {"customer_id": "C1"}\n]\n'])
+def test_a_json_array_is_refused_with_what_to_write_instead(store, run_import, tmp_path, text):
+    f = tmp_path / "customers.json"
+    f.write_text(text)
+    with pytest.raises(ImportRefused, match="line 1: this is a JSON array; write one JSON object per line"):
+        run_import(f, "customers")
+
+
+def test_woocommerce_statuses_as_the_export_writes_them(store, run_import, tmp_path):
+    f = tmp_path / "orders.csv"
+    f.write_text("order_id,customer_id,placed_at,total,status\n"
+                 "1,C1,2026-01-01 10:00:00,5.00,Pending payment\n2,C1,2026-01-01 10:00:00,5.00,Checkout draft\n"
+                 "3,C1,2026-01-01 10:00:00,5.00,wc-checkout-draft\n4,C1,2026-01-01 10:00:00,5.00,On hold\n")
+    run_import(f, "orders")
+    assert {r[0] for r in store.conn.execute("SELECT status FROM orders")} == {"pending"}
+
+
+def test_a_negative_total_is_only_taken_for_a_refund_or_cancellation(store, run_import, tmp_path):
+    f = tmp_path / "orders.csv"
+    f.write_text("order_id,customer_id,placed_at,total,status\n"
+                 "R1,C1,2026-01-01 10:00:00,-50.00,refunded\nR2,C1,2026-01-01 10:00:00,-5.00,cancelled\n")
+    assert run_import(f, "orders").inserted == 2
+    f.write_text("order_id,customer_id,placed_at,total,status\nN1,C1,2026-01-01 10:00:00,-50.00,paid\n")
+    with pytest.raises(ImportRefused, match=r"line 2, column 'total': negative total '-50.00' for a paid order"):
+        run_import(f, "orders")
+
+
 def test_bom_latin1_tab_and_semicolon_files(store, run_import):
     run_import(FIXTURES / "bom_customers.csv", "customers")
     assert customer(store, "B1")["first_name"] == "Zoë"

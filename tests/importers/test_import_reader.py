@@ -71,6 +71,15 @@ def test_blank_lines_skipped_but_counted(tmp_path):
     assert [(n, r["a"]) for n, r in read_table(p)] == [(2, "1"), (4, "3")]
 
 
+def test_rows_of_only_delimiters_are_blank_lines(tmp_path):
+    """What Excel leaves of rows whose contents were cleared: ",,," (or ";;" in a ';' file)."""
+    p = tmp_path / "x.csv"
+    p.write_text('a,b,c\n1,2,3\n,,\r\n , ,\n"",,\n4,,\n', encoding="utf-8")
+    assert [(n, r["a"]) for n, r in read_table(p)] == [(2, "1"), (6, "4")]
+    p.write_text("a;b\n1;2\n;\n3;4\n", encoding="utf-8")
+    assert [n for n, _ in read_table(p)] == [2, 4]
+
+
 def test_header_normalisation():
     assert normalise_header("Customer ID") == "customer_id"
     assert normalise_header("  First  Name ") == "first_name"
@@ -89,6 +98,18 @@ def test_binary_file_refused(tmp_path):
     p = tmp_path / "x.csv"
     p.write_bytes(b"a\x00b\x00c")
     with pytest.raises(ImportRefused, match="not a text file"):
+        list(read_table(p))
+
+
+@pytest.mark.parametrize("head, what", [
+    (b"PK\x03\x04\x14\x00\x06\x00", "zip archive .an Excel .xlsx"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old Excel workbook"),
+    (b"%PDF-1.7\n", "PDF document"),
+])
+def test_a_spreadsheet_or_document_picked_by_mistake_is_named(tmp_path, head, what):
+    p = tmp_path / "customers.xlsx"
+    p.write_bytes(head + b"rest of the file")
+    with pytest.raises(ImportRefused, match=f"this is an? {what}.*save it as CSV"):
         list(read_table(p))
 
 
@@ -158,7 +179,7 @@ def _rows_line_by_line(path):
                 if cells is None:
                     break
                 n += reader.line_num - before
-            if cells and (len(cells) > 1 or cells[0].strip()):
+            if any(c.strip() for c in cells):  # a record with no text in any cell is blank
                 out.append((start, cells))
         return out
 
