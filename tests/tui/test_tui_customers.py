@@ -197,6 +197,25 @@ async def test_segment_filter_and_sort(make_app, shop_db):
         assert revenues == sorted(revenues)
 
 
+async def test_choosing_all_customers_again_removes_the_segment_filter(make_app, shop_db):
+    with open_store(shop_db) as store:
+        total = store.scalar("SELECT count(*) FROM customers")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        table = await _open_customers(pilot)
+        app.screen.query_one("#customers-segment", Select).value = "stage: Retention"
+        await settle(pilot)
+        assert table.row_count < total
+        await pilot.press("f", "enter", "home", "enter")  # the filter's first choice: All customers
+        await settle(pilot)
+        assert app.screen.segment_name is None
+        status = str(app.screen.query_one("#customers-status").render())
+        assert f"of {total:,} customers" in status and "segment:" not in status
+        await pilot.press("slash", "a", "enter")  # and the screen still answers searches
+        await settle(pilot)
+        assert app.screen.query_state.search == "a"
+
+
 async def test_enter_opens_the_profile_with_orders(make_app, shop_db):
     with open_store(shop_db) as store:
         cid, rowid, orders = store.conn.execute(

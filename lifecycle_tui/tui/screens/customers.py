@@ -260,7 +260,7 @@ class CustomersScreen(SectionScreen):
 
     @on(Select.Changed, "#customers-segment")
     def _segment_changed(self, event: Select.Changed) -> None:
-        value = None if event.value is Select.BLANK else str(event.value)
+        value = None if event.value is Select.NULL else str(event.value)
         if value != self.segment_name:
             self.segment_name = value
             self._restart()
