@@ -90,6 +90,9 @@ class LifecycleApp(App):
 
     TITLE = "Lifecycle console"
     CSS_PATH = "app.tcss"
+    # Screens under 110 columns get the class "-narrow": the stylesheets stack or shrink the
+    # panels that sit side by side at the 120-column design size (see "narrow terminals").
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     MODES = {key: _section_factory(target) for key, _, target in SECTIONS}
     DEFAULT_MODE = "dashboard"
     BINDINGS = [

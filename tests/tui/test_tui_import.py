@@ -46,12 +46,12 @@ async def test_preview_dry_run_then_import(make_app, shop_db, tmp_path):
         assert commit.disabled  # no import before a dry run
         await pilot.press("ctrl+r")
         await settle(pilot)
-        assert "2 inserted" in widget_text(screen.query_one("#imp-result", Static))
+        assert "2 to insert" in widget_text(screen.query_one("#imp-result", Static))
         assert _count(shop_db) == 0  # the dry run wrote nothing
         assert not commit.disabled
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "Imported." in widget_text(screen.query_one("#imp-result", Static))
+        assert "Imported. 2 inserted" in widget_text(screen.query_one("#imp-result", Static))
         assert _count(shop_db) == 2
         assert _count(shop_db, "SELECT attributes FROM customers WHERE customer_id = 'N-1'") == '{"loyalty_tier":"gold"}'
         # The same file again changes nothing.
@@ -71,6 +71,8 @@ async def test_bad_row_refuses_with_line_then_skip_invalid_imports_the_rest(make
         await settle(pilot)
         result = widget_text(screen.query_one("#imp-result", Static))
         assert "refused" in result and "line 4" in result
+        # The console's own words for skipping, not the CLI's flag.
+        assert "Tick “Skip invalid rows”" in result and "--skip-invalid" not in result
         rejected = screen.query_one("#imp-rejected", DataTable)
         assert [str(c) for c in rejected.get_row_at(0)[:2]] == ["4", "email"]
         assert screen.query_one("#imp-commit", Button).disabled
@@ -91,3 +93,22 @@ async def test_path_suggester_completes_from_the_file_system(tmp_path):
     assert await suggester.get_suggestion(str(tmp_path / "ord")) == str(tmp_path / "orders_2026.csv")
     assert await suggester.get_suggestion(str(tmp_path / "exp")) == str(tmp_path / "exports") + "/"
     assert await suggester.get_suggestion(str(tmp_path / "nothing")) is None
+
+
+async def test_tab_completes_the_path_as_far_as_the_names_agree(make_app, tmp_path):
+    for name in ("customers_a.csv", "customers_b.csv"):
+        (tmp_path / name).write_text(GOOD)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("8", "f", *f"{tmp_path}/cus")
+        await settle(pilot)
+        field = app.screen.query_one("#imp-path", Input)
+        await pilot.press("tab")
+        assert field.value == f"{tmp_path}/customers_" and app.focused is field
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("tab")
+        assert field.value == f"{tmp_path}/customers_b.csv"
+        await settle(pilot)
+        await pilot.press("tab")  # nothing left to complete: on to the next field
+        assert app.focused is app.screen.query_one("#imp-kind")

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Sparkline, Static
 
 from lifecycle_tui.store import settings
@@ -66,27 +66,31 @@ class DashboardScreen(SectionScreen):
 
     SECTION = "Dashboard"
     BINDINGS = [Binding("r", "refresh", "Refresh", show=False)]
+    AUTO_FOCUS = "#dash-body"
     figures: Figures | None = None  # what is on screen (None until the first load)
     sales: Sales | None = None
     plan_summary: dict | None = None
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal(id="dash-top"):
-            with Vertical(id="dash-store", classes="panel"):
-                yield Static("Loading…", id="dash-counts")
-                yield Static("", id="dash-totals")
-            with Vertical(id="dash-sales", classes="panel"):
-                yield Static("Orders per month", id="dash-orders-label", classes="panel-title")
-                yield Sparkline([], id="dash-orders")
-                yield Static("Revenue per month", id="dash-revenue-label", classes="panel-title")
-                yield Sparkline([], id="dash-revenue")
-                yield Static("", id="dash-months", classes="muted")
-        with Horizontal(id="dash-middle"):
-            yield Static("", id="dash-funnel", classes="panel")
-            yield Static("", id="dash-rfm", classes="panel")
-        with Vertical(id="dash-plan", classes="panel"):
-            yield Static("What the rules would send now: working…", id="dash-plan-title", classes="panel-title")
-            yield DataTable(id="dash-plan-table", cursor_type="row", zebra_stripes=True)
+        # One scrolling body: on a narrow terminal the panels stack (app.tcss) and the arrow
+        # keys scroll it; at the design size everything fits and nothing scrolls.
+        with VerticalScroll(id="dash-body", can_focus=True):
+            with Horizontal(id="dash-top"):
+                with Vertical(id="dash-store", classes="panel"):
+                    yield Static("Loading…", id="dash-counts")
+                    yield Static("", id="dash-totals")
+                with Vertical(id="dash-sales", classes="panel"):
+                    yield Static("Orders per month", id="dash-orders-label", classes="panel-title")
+                    yield Sparkline([], id="dash-orders")
+                    yield Static("Revenue per month", id="dash-revenue-label", classes="panel-title")
+                    yield Sparkline([], id="dash-revenue")
+                    yield Static("", id="dash-months", classes="muted")
+            with Horizontal(id="dash-middle"):
+                yield Static("", id="dash-funnel", classes="panel")
+                yield Static("", id="dash-rfm", classes="panel")
+            with Vertical(id="dash-plan", classes="panel"):
+                yield Static("What the rules would send now: working…", id="dash-plan-title", classes="panel-title")
+                yield DataTable(id="dash-plan-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#dash-store").border_title = "Store"

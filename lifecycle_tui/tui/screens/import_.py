@@ -19,7 +19,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, ProgressBar, Sel
 
 from lifecycle_tui.importers import FORMATS, KINDS, ImportRefused, ImportReport, import_file
 from lifecycle_tui.tui.base import SectionScreen
-from lifecycle_tui.tui.widgets.import_preview import FilePreview, PathSuggester, preview_file
+from lifecycle_tui.tui.widgets.import_preview import FilePreview, PathInput, PathSuggester, preview_file
 
 PROGRESS_STEPS = 200  # progress callbacks forwarded to the UI per import, at most
 
@@ -43,7 +43,7 @@ class ImportScreen(SectionScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="imp-bar"):
-            yield Input(placeholder="File to import (tab completes a path; enter previews)", id="imp-path",
+            yield PathInput(placeholder="File to import (tab completes a path; enter previews)", id="imp-path",
                         suggester=PathSuggester())
             yield Select([(k, k) for k in KINDS], value="customers", allow_blank=False, id="imp-kind")
             yield Select([(f, f) for f in FORMATS], value="auto", allow_blank=False, id="imp-format")
@@ -194,9 +194,11 @@ class ImportScreen(SectionScreen):
     def _show_report(self, r: ImportReport, options: tuple) -> None:
         bar = self.query_one("#imp-progress", ProgressBar)
         bar.update(total=1, progress=1)
+        done = "to " if r.dry_run else ""  # a dry run tells what the import would do
         head = Text.assemble(
             ("Dry run: nothing written. " if r.dry_run else "Imported. ", "bold"),
-            (f"{r.inserted:,} inserted", "green"), " · ", (f"{r.updated:,} updated", "cyan"), " · ",
+            (f"{r.inserted:,} {done}insert" + ("" if r.dry_run else "ed"), "green"), " · ",
+            (f"{r.updated:,} {done}update" + ("" if r.dry_run else "d"), "cyan"), " · ",
             f"{r.unchanged:,} unchanged", " · ", (f"{r.rejected_total:,} rejected", "red" if r.rejected_total else ""),
             f"   ({r.rows:,} rows, {r.format})",
         )
@@ -221,8 +223,9 @@ class ImportScreen(SectionScreen):
     def _refused(self, exc: BaseException, dry_run: bool) -> None:
         self.query_one("#imp-progress", ProgressBar).display = False
         verb = "The dry run refused the file" if dry_run else "The import was refused"
+        hint = "\nTick “Skip invalid rows” to import the other rows." if getattr(exc, "skippable", False) else ""
         self.query_one("#imp-result", Static).update(
-            Text.assemble((f"{verb}; nothing was written.\n", "bold red"), str(exc)))
+            Text.assemble((f"{verb}; nothing was written.\n", "bold red"), str(exc), hint))
         self._show_rejected(getattr(exc, "rejected", []) if isinstance(exc, ImportRefused) else [])
         self.lifecycle.report_error(exc, title="Import")
 

@@ -11,7 +11,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from textual.binding import Binding
 from textual.suggester import Suggester
+from textual.widgets import Input
 
 from lifecycle_tui.importers import Table, detect_format
 from lifecycle_tui.importers.formats import GENERIC_COLUMNS, canonical_name
@@ -100,7 +102,9 @@ def _cell(value) -> str:
 
 
 class PathSuggester(Suggester):
-    """Completes a file path from the file system (the rest of the first matching name)."""
+    """Completes a file path from the file system, the way a shell does: as far as every
+    matching name agrees (``customers_`` for ``customers_a.csv`` and ``customers_b.csv``), and
+    from there the first matching name."""
 
     def __init__(self) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
@@ -114,9 +118,24 @@ class PathSuggester(Suggester):
             names = sorted(os.listdir(folder or "."))
         except OSError:
             return None
-        for name in names:
-            if name.startswith(stem) and not (name.startswith(".") and not stem.startswith(".")):
-                full = os.path.join(folder, name)
-                suffix = name[len(stem):] + ("/" if os.path.isdir(full) else "")
-                return value + suffix if suffix else None
-        return None
+        matches = [n for n in names if n.startswith(stem) and not (n.startswith(".") and not stem.startswith("."))]
+        if not matches:
+            return None
+        shared = os.path.commonprefix(matches)
+        name = shared if len(matches) > 1 and len(shared) > len(stem) else matches[0]
+        suffix = name[len(stem):] + ("/" if name in matches and os.path.isdir(os.path.join(folder, name)) else "")
+        return value + suffix if suffix else None
+
+
+class PathInput(Input):
+    """The file field: Tab takes the grey completion the suggester shows (as a shell's Tab
+    does), and moves on to the next field when there is none."""
+
+    BINDINGS = [Binding("tab", "complete", "Complete path", show=False)]
+
+    def action_complete(self) -> None:
+        # _suggestion is the completion Input draws in grey; right-arrow takes it too.
+        if self.cursor_at_end and len(self._suggestion) > len(self.value):
+            self.action_cursor_right()
+        else:
+            self.screen.focus_next()

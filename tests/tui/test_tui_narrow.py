@@ -1,0 +1,67 @@
+"""The console at 80x24: the panels that sit side by side at 120 columns stack or shrink, so
+every section still shows what it is for (the funnel, an editor wide enough to type in, the
+plan's reasons, the import's file field)."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Static
+
+from tests.tui.conftest import settle, widget_text
+
+NARROW = (80, 24)
+
+
+async def test_dashboard_stacks_the_funnel_above_the_rfm_grid_and_scrolls(make_app):
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.has_class("-narrow")
+        funnel, rfm = screen.query_one("#dash-funnel"), screen.query_one("#dash-rfm")
+        assert funnel.size.width >= 70 and rfm.region.y >= funnel.region.bottom
+        assert "Awareness" in widget_text(screen.query_one("#dash-funnel", Static))
+        body = screen.query_one("#dash-body")
+        assert app.focused is body and body.max_scroll_y > 0
+        await pilot.press("end")  # the plan summary at the bottom is reachable from the keyboard
+        await settle(pilot)
+        plan = screen.query_one("#dash-plan-table", DataTable)
+        assert plan.row_count > 0 and body.scroll_y == body.max_scroll_y
+
+
+async def test_templates_editor_keeps_room_to_type(make_app):
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        editor = app.screen.query_one("#tpl-editor")
+        assert editor.size.width >= 25
+
+
+async def test_dispatch_shows_the_message_below_the_plan(make_app):
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.press("6", "d")
+        await settle(pilot)
+        table, message = app.screen.query_one("#plan-table", DataTable), app.screen.query_one("#plan-message")
+        assert table.row_count > 0 and message.region.y >= table.region.bottom
+        assert table.size.width >= 70  # every column, the action and its reason too
+        rule = app.screen.query_one("#dispatch-rule")
+        assert rule.size.height == 3  # the rule picker stays one line high ("All enabled …")
+
+
+async def test_import_gives_the_file_field_the_whole_width(make_app):
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.press("8")
+        await settle(pilot)
+        assert app.screen.query_one("#imp-path", Input).size.width >= 70
+
+
+async def test_at_the_design_size_nothing_stacks(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.has_class("-wide") and not screen.has_class("-narrow")
+        funnel, rfm = screen.query_one("#dash-funnel"), screen.query_one("#dash-rfm")
+        assert rfm.region.y == funnel.region.y and screen.query_one("#dash-body").max_scroll_y == 0
