@@ -45,15 +45,28 @@ def _run(ctx: typer.Context, kind: str, file: Path, fmt: str, dry_run: bool, ski
                 report = import_file(store, file, kind, fmt, at=at, dry_run=dry_run, skip_invalid=skip_invalid)
         except ImportRefused as exc:
             if json_out:
-                emit_json({"file": str(file), "kind": kind, "refused": str(exc), "inserted": 0, "updated": 0,
-                           "unchanged": 0, "rejected": exc.rejected})
-            fail(str(exc))
+                emit_json(refusal_json(exc, file, kind, dry_run))
+            fail(str(exc) + (SKIP_HINT if exc.skippable else ""))
         if not dry_run and report.changed:
             _refresh_metrics(store, at)
     if json_out:
         emit_json(report.to_json())
     else:
         _print(report)
+
+
+SKIP_HINT = " Use --skip-invalid to import the other rows."
+
+
+def refusal_json(exc: ImportRefused, file: Path, kind: str, dry_run: bool) -> dict:
+    """A refused import in the shape of a report (every key a script reads is there), plus
+    ``refused``: the message. Nothing was written, so every count is 0."""
+    report = exc.report or ImportReport(file=str(file), kind=kind, format="", dry_run=dry_run)
+    data = report.to_json()
+    data.update(inserted=0, updated=0, unchanged=0, customers_created=0, products_created=0, consent_changes=0,
+                consent_kept_off=0, rejected=exc.rejected, rejected_total=len(exc.rejected),
+                refused=str(exc) + (SKIP_HINT if exc.skippable else ""))
+    return data
 
 
 def _refresh_metrics(store, at) -> None:

@@ -112,11 +112,15 @@ def import_file(
             tz=settings.get(store, "shop.timezone"),
             decimal_comma=table.delimiter == ";",
         )
-        reading = READERS[fmt](table, kind, ctx)
         report = ImportReport(
             file=str(path), kind=kind, format=fmt, encoding=table.encoding,
             delimiter="" if fmt == "jsonl" else table.delimiter, dry_run=dry_run,
         )
+        try:
+            reading = READERS[fmt](table, kind, ctx)
+        except ImportRefused as exc:  # the header: the report says what the file was read as
+            exc.report = report
+            raise
         conn = store.conn
         old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
         old_fk = conn.execute("PRAGMA foreign_keys").fetchone()[0]
@@ -143,9 +147,14 @@ def import_file(
                     raise _Rollback
         except _Rollback:
             pass
+        except ImportRefused as exc:
+            exc.report = report
+            raise
         except sqlite3.OperationalError as exc:
             # e.g. another process held the write lock past the busy timeout, or the disk is full.
-            raise ImportRefused(f"{path}: the store could not be written ({exc}); nothing was imported.") from None
+            refused = ImportRefused(f"{path}: the store could not be written ({exc}); nothing was imported.")
+            refused.report = report
+            raise refused from None
         finally:
             conn.execute(f"PRAGMA cache_size = {old_cache}")
             conn.execute(f"PRAGMA threads = {int(old_threads)}")
@@ -268,7 +277,6 @@ def _reject(report: ImportReport, err: RowError, skip_invalid: bool) -> None:
         report.rejected.append(err)
     if not skip_invalid:
         raise ImportRefused(
-            f"{report.file}: line {err.line}, column {err.column!r}: {err.reason}. "
-            "Nothing was imported (use --skip-invalid to import the other rows).",
-            rejected=[err.to_json()],
+            f"{report.file}: line {err.line}, column {err.column!r}: {err.reason}. Nothing was imported.",
+            rejected=[err.to_json()], skippable=True,
         )

@@ -38,6 +38,23 @@ def test_bad_row_json_lists_the_rejected_row(cli):
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["inserted"] == 0 and data["rejected"][0]["line"] == 5 and data["rejected"][0]["column"] == "total"
+    assert "Use --skip-invalid" in data["refused"] and "Use --skip-invalid" in result.stderr
+
+
+def test_a_refusal_in_json_has_every_key_of_a_report(cli, tmp_path):
+    """A script reads the same keys whether the import went through or was refused."""
+    keys = set(cli.json("import", "customers", str(FIXTURES / "generic_customers.csv"), "--dry-run"))
+    bad_row = cli("import", "orders", str(FIXTURES / "bad_orders_multiline.csv"), "--json")
+    p = tmp_path / "c.csv"
+    p.write_text("first_name\nAnn\n")  # no key column: refused at the header
+    bad_header = cli("import", "customers", str(p), "--json")
+    empty = tmp_path / "e.csv"
+    empty.write_text("")
+    for result, fmt in ((bad_row, "generic"), (bad_header, "generic"), (cli("import", "customers", str(empty), "--json"), "")):
+        assert result.exit_code == 1
+        data = json.loads(result.stdout)
+        assert keys | {"refused"} == set(data) and data["format"] == fmt
+        assert data["rejected_total"] == len(data["rejected"]) and data["inserted"] == data["updated"] == 0
 
 
 def test_a_quote_never_closed_exits_1_even_with_skip_invalid(cli, tmp_path):
