@@ -24,7 +24,9 @@ from lifecycle_tui.automation.entries import allowed_entries, done_messages, ent
 from lifecycle_tui.automation.exits import ExitFinder
 from lifecycle_tui.automation.parallel import resolve_all
 from lifecycle_tui.automation.policy import Policy
-from lifecycle_tui.automation.rules import Rule, RuleError, describe_duration, list_rules, require_rule
+from lifecycle_tui.automation.rules import (
+    Rule, RuleError, describe_duration, list_rules, reference_problems, require_rule, template_channels,
+)
 from lifecycle_tui.automation.triggers import Instance, find_instances, latest_step_delay
 from lifecycle_tui.store.timeutil import to_iso
 
@@ -156,12 +158,23 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     cands: list[_Cand] = []
     plain: list[Decision] = []  # already decided without policy (too late, already sent, unknown)
     names = _names(store, customer)
+    templates = template_channels(store)
+    planned = []
     for r in rules:
-        _collect(store, r, as_of, customer, done, entered, names, cands, plain, include_done)
+        # A template deleted or changed to another channel, or a broadcast's segment removed,
+        # after the rule was saved: that step (or the whole rule) is skipped with the reason,
+        # never sent with the wrong template or left to fail in the transport.
+        problems = reference_problems(store, r, templates)
+        whole = [p for step, p in problems if step is None]
+        if whole:
+            result.notes.append(f"rule {r.name!r} was not planned: {whole[0]} (fix the rule or disable it)")
+            continue
+        planned.append(r)
+        _collect(store, r, as_of, customer, done, entered, names, cands, plain, include_done, dict(problems))
     customers = {c.inst.customer for c in cands}
     policy = Policy(store, as_of, customers if customer is None else {customer})
     exits = ExitFinder(store, as_of, cands)
-    filters = _filters(store, rules, as_of, customers)
+    filters = _filters(store, planned, as_of, customers)
     per_customer: dict[int, list[_Cand]] = defaultdict(list)
     for c in cands:
         d = c.decision
@@ -217,7 +230,7 @@ def dry_run(store, as_of: datetime, rule: str | None = None, **options) -> Plan:
         conn.rollback()
 
 
-def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain, include_done) -> None:
+def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain, include_done, broken) -> None:
     catch_up = r.catch_up_td
     window = 2 * catch_up
     since = None if customer is not None else to_iso(as_of - latest_step_delay(r) - window)
@@ -258,6 +271,10 @@ def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain
                     d.reason = (f"too late: due {d.due_at[:16].replace('T', ' ')}, more than "
                                 f"{describe_duration(catch_up)} ago (catch-up limit)")
                     plain.append(d)
+                continue
+            if i in broken:  # the step's template is missing or of another channel
+                d.action, d.reason = "skip", f"rule needs fixing: {broken[i]}"
+                plain.append(d)
                 continue
             cands.append(_Cand(r, inst, i, due, d))
 

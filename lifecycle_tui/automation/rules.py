@@ -197,32 +197,55 @@ def _build(name, d, *, enabled, priority, version) -> Rule:
 
 
 def check_references(store, rule: Rule) -> None:
-    """Check what the rule refers to in the store: templates (and channels) and the filter."""
-    have_templates = store.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='templates'")
-    known = {r[0]: r[1] for r in store.conn.execute("SELECT name, channel FROM templates")} if have_templates else {}
+    """Check what the rule refers to in the store: templates (and channels), the filter and a
+    broadcast's segment; raises :class:`RuleError` for the first problem."""
+    problems = reference_problems(store, rule)
+    if problems:
+        raise RuleError(f"rule {rule.name!r}: {problems[0][1]}")
+
+
+def reference_problems(store, rule: Rule, templates: dict[str, str] | None = None) -> list[tuple[int | None, str]]:
+    """``[(step number or None for the whole rule, problem)]``: what ``rule`` refers to that is
+    missing or does not fit (a template deleted or changed to another channel after the rule was
+    saved, a segment removed). The planner skips such steps with the problem as the reason.
+    ``templates`` (name -> channel) saves reading them once per rule."""
+    if templates is None:
+        templates = template_channels(store)
+    out: list[tuple[int | None, str]] = []
     for i, step in enumerate(rule.steps, start=1):
-        if step.template not in known:
-            close = difflib.get_close_matches(step.template, list(known), n=1)
+        if step.template not in templates:
+            close = difflib.get_close_matches(step.template, list(templates), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise RuleError(f"rule {rule.name!r}: step {i}.template: unknown template {step.template!r}.{hint}")
-        if known[step.template] != step.channel:
-            raise RuleError(f"rule {rule.name!r}: step {i}: channel mismatch: the step sends {step.channel} "
-                            f"but template {step.template!r} is a {known[step.template]} template")
-    texts = [("filter", rule.filter)] if rule.filter else []
-    for where, text in texts:
+            out.append((i, f"step {i}.template: unknown template {step.template!r}.{hint}"))
+        elif templates[step.template] != step.channel:
+            out.append((i, f"step {i}: channel mismatch: the step sends {step.channel} "
+                           f"but template {step.template!r} is {_a(templates[step.template])} template"))
+    if rule.filter:
         from lifecycle_tui.segments import SegmentRuleError, validate_rule
 
         try:
-            validate_rule(text)
+            validate_rule(rule.filter)
         except SegmentRuleError as exc:
-            raise RuleError(f"rule {rule.name!r}: {where}: {exc}") from None
+            out.append((None, f"filter: {exc}"))
     if rule.kind == "broadcast":
         from lifecycle_tui.segments import SegmentRuleError, resolve_segment
 
         try:
             resolve_segment(store, rule.trigger["segment"])
         except (SegmentRuleError, KeyError, LookupError, ValueError) as exc:
-            raise RuleError(f"rule {rule.name!r}: trigger.segment: {exc}") from None
+            out.append((None, f"trigger.segment: {exc}"))
+    return out
+
+
+def template_channels(store) -> dict[str, str]:
+    """Template name -> channel, for every template in the store."""
+    if not store.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='templates'"):
+        return {}
+    return {r[0]: r[1] for r in store.conn.execute("SELECT name, channel FROM templates")}
+
+
+def _a(channel: str) -> str:
+    return f"an {channel}" if channel[:1] in "aeiou" else f"a {channel}"
 
 
 # ---- storage -------------------------------------------------------------------------------

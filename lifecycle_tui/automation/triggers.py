@@ -266,7 +266,11 @@ def _broadcast(store, t, as_of, since, customer, as_of_dt):
         return []
     from lifecycle_tui.segments import matching_customer_ids, resolve_segment
 
-    ids = matching_customer_ids(store, resolve_segment(store, t["segment"]), as_of_dt)
+    try:
+        audience = resolve_segment(store, t["segment"])
+    except LookupError:  # the segment was removed: nobody (the planner says so in its notes)
+        return []
+    ids = matching_customer_ids(store, audience, as_of_dt)
     if customer is not None:
         ids = [i for i in ids if i == customer]
     key = f"broadcast:{send_at}"

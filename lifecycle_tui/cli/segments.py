@@ -109,8 +109,14 @@ def segments_add(
 def segments_remove(ctx: typer.Context, name: str = typer.Argument(..., help="Saved segment to delete.")) -> None:
     """Delete a saved segment (built-in segments cannot be removed)."""
     with state(ctx).open() as store:
-        if not seg.remove_segment(store, name):
-            fail(escape(f"no saved segment named {name!r}."))
+        try:
+            removed = seg.remove_segment(store, name)
+        except seg.SegmentInUse as exc:
+            fail(escape(str(exc)))
+        if not removed:
+            builtin = any(s.builtin and s.name.lower() == name.strip().lower() for s in seg.builtin_segments(store))
+            fail(escape(f"{name!r} is a built-in segment; built-in segments cannot be removed." if builtin
+                        else f"no saved segment named {name!r}."))
     console.print(f"Removed segment {escape(name)}.")
 
 

@@ -87,6 +87,16 @@ def save_template(store, text: str, *, name: str | None = None, filename: str | 
         current = get_template(store, parsed.name)
         if current is not None and current.source_text == parsed.source:
             return SaveResult(current, created=False, changed=False)
+        if current is not None and current.channel != parsed.channel:
+            # A rule step names its template and its channel; a template that changed channel
+            # under it would be skipped at every run ("rule needs fixing"), so say it here.
+            steps = [f"{rule!r} step {step}" for rule, step, channel in template_users(store, parsed.name)
+                     if channel != parsed.channel]
+            if steps:
+                raise TemplateError(
+                    f"is {_a(current.channel)} template used by rule {', '.join(steps)}; it cannot become "
+                    f"{_a(parsed.channel)} template. Import it under another name, or change those steps first.",
+                    template=parsed.name)
         if current is None:
             cur = conn.execute(
                 "INSERT INTO templates (name, channel, description, marketing, source, version, origin, created_at, updated_at)"
@@ -108,6 +118,21 @@ def save_template(store, text: str, *, name: str | None = None, filename: str | 
         )
         saved = get_template(store, parsed.name)
     return SaveResult(saved, created=current is None, changed=True)
+
+
+def _a(channel: str) -> str:
+    return f"an {channel}" if channel[:1] in "aeiou" else f"a {channel}"
+
+
+def template_users(store, name: str) -> list[tuple[str, int, str]]:
+    """``(rule, step number, channel)`` of every rule step that sends template ``name``."""
+    if not store.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rules'"):
+        return []
+    rows = store.conn.execute(
+        "SELECT r.name, s.key + 1, json_extract(s.value, '$.channel') FROM rules r, "
+        "json_each(r.definition, '$.steps') s WHERE json_extract(s.value, '$.template') = ? ORDER BY r.name, s.key",
+        (name,))
+    return [(r[0], int(r[1]), r[2]) for r in rows]
 
 
 def list_versions(store, name: str) -> list[dict]:

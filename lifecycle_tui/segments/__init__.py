@@ -16,7 +16,7 @@ Public API (used by the CLI, the console, templates and automation):
 """
 
 from lifecycle_tui.segments.compiler import SEGMENT_FROM
-from lifecycle_tui.segments.errors import SegmentNameError, SegmentNotFound, SegmentRuleError
+from lifecycle_tui.segments.errors import SegmentInUse, SegmentNameError, SegmentNotFound, SegmentRuleError
 from lifecycle_tui.segments.export import export_csv
 from lifecycle_tui.segments.metrics import RefreshReport, ensure_metrics, is_fresh, refresh_metrics
 from lifecycle_tui.segments.reports import rfm_report, stage_counts
@@ -31,14 +31,15 @@ from lifecycle_tui.segments.saved import (
     remove_segment,
     resolve_segment,
     segment_counts,
+    segment_users,
     segment_where,
     validate_rule,
 )
 from lifecycle_tui.segments.stages import STAGES
 
 __all__ = [
-    "SEGMENT_FROM", "STAGES", "RefreshReport", "Segment", "SegmentNameError", "SegmentNotFound",
+    "SEGMENT_FROM", "STAGES", "RefreshReport", "Segment", "SegmentInUse", "SegmentNameError", "SegmentNotFound",
     "SegmentRuleError", "add_segment", "builtin_segments", "count_segment", "ensure_metrics", "export_csv",
     "find_segment", "is_fresh", "list_segments", "matching_customer_ids", "refresh_metrics", "remove_segment",
-    "resolve_segment", "rfm_report", "segment_counts", "segment_where", "stage_counts", "validate_rule",
+    "resolve_segment", "rfm_report", "segment_counts", "segment_users", "segment_where", "stage_counts", "validate_rule",
 ]

@@ -47,3 +47,7 @@ class SegmentNotFound(LookupError):
 
 class SegmentNameError(ValueError):
     """A segment name was refused (empty, or taken by a built-in)."""
+
+
+class SegmentInUse(ValueError):
+    """A saved segment a rule still sends to (a broadcast's audience) cannot be removed."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lifecycle_tui.segments.compiler import SEGMENT_FROM, compile_rule
-from lifecycle_tui.segments.errors import SegmentNameError, SegmentNotFound, SegmentRuleError
+from lifecycle_tui.segments.errors import SegmentInUse, SegmentNameError, SegmentNotFound, SegmentRuleError
 from lifecycle_tui.segments.metrics import ensure_metrics
 from lifecycle_tui.segments.parser import parse
 from lifecycle_tui.segments.rfm import segment_names
@@ -127,9 +127,25 @@ def add_segment(store, name: str, rule: str, description: str = "", *, replace: 
 
 
 def remove_segment(store, name: str) -> bool:
-    """Delete a saved segment; False when there was none by that name."""
+    """Delete a saved segment; False when there was none by that name. Raises
+    :class:`SegmentInUse` while a rule sends to it (a broadcast's audience is a segment by name:
+    removing it would leave the rule sending to nobody, found out only at the next run)."""
     with store.transaction() as conn:
+        users = segment_users(store, name)
+        if users:
+            raise SegmentInUse(f"segment {name.strip()!r} is the audience of rule(s) {', '.join(map(repr, users))}; "
+                               "change or remove those rules first.")
         return conn.execute("DELETE FROM segments WHERE name = ?", (name.strip(),)).rowcount > 0
+
+
+def segment_users(store, name: str) -> list[str]:
+    """Names of the rules whose trigger names segment ``name`` (broadcasts), by name."""
+    if not store.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rules'"):
+        return []
+    rows = store.conn.execute(
+        "SELECT name FROM rules WHERE lower(trim(json_extract(definition, '$.trigger.segment'))) = lower(?) "
+        "ORDER BY name", (name.strip(),))
+    return [r[0] for r in rows]
 
 
 def matching_customer_ids(store, text: str, as_of: datetime) -> list[int]:
@@ -172,6 +188,6 @@ def segment_counts(store, segs: list[Segment], as_of: datetime) -> dict[str, int
 
 __all__ = [
     "Segment", "SegmentRuleError", "validate_rule", "segment_where", "builtin_segments", "saved_segments",
-    "list_segments", "find_segment", "resolve_segment", "add_segment", "remove_segment",
+    "list_segments", "find_segment", "resolve_segment", "add_segment", "remove_segment", "segment_users",
     "matching_customer_ids", "count_segment", "segment_counts", "quote",
 ]

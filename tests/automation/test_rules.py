@@ -49,7 +49,7 @@ def test_bad_rule_name():
 def test_references_unknown_template_and_channel_mismatch(store):
     with pytest.raises(RuleError, match=r"step 1.template: unknown template 'welcome_01'. Did you mean 'welcome_1'\?"):
         check_references(store, make({"steps": [{**EMAIL, "template": "welcome_01"}]}))
-    with pytest.raises(RuleError, match="channel mismatch: the step sends sms but template 'welcome_1' is a email"):
+    with pytest.raises(RuleError, match="channel mismatch: the step sends sms but template 'welcome_1' is an email"):
         check_references(store, make({"steps": [{**EMAIL, "channel": "sms"}]}))
 
 

@@ -214,7 +214,8 @@ class SegmentsScreen(SectionScreen):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.run_db(lambda store: segments.remove_segment(store, seg.name), lambda _: self._deleted(seg.name),
-                            group="seg-write", exclusive=False)
+                            group="seg-write", exclusive=False,
+                            on_error=lambda exc: self.notify(str(exc), title="Not deleted", severity="warning"))
 
         self.app.push_screen(ConfirmDialog(f"Delete the segment {seg.name!r}? Its rule is lost.", "Delete"), answered)
 
