@@ -7,17 +7,15 @@ Why each guard exists:
   can reach attributes) and leave out the ``format`` and ``random`` filters.
 - Templates cannot loop forever or blow up memory: every ``{% for %}`` is wrapped in a guard
   counting iterations and checking the clock; attribute access, item access and calls check
-  the clock too; ``range()`` is capped; ``~``, ``*``, ``**`` and ``+`` refuse huge results;
-  filters and str methods refuse huge widths, joins and replacements before building them;
+  the clock too; ``range()`` is capped; ``~``, ``*``, ``**``, ``+`` and ``%`` refuse huge results;
+  filters and str methods refuse huge widths, joins and replacements before building them
+  (the guards are :mod:`lifecycle_tui.messages.limits`);
   rendering streams through ``generate()`` and stops at the rendered-size cap.
 - ``StrictUndefined``: a misspelt variable is an error, never an empty string in a sent email.
 """
 
 from __future__ import annotations
 
-import functools
-import threading
-import time
 from itertools import islice
 
 import jinja2
@@ -26,18 +24,17 @@ from jinja2 import nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.runtime import markup_join, str_join
-from jinja2.utils import Namespace
 from jinja2.visitor import NodeTransformer
 
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.filters import make_filters
+from lifecycle_tui.messages.limits import (  # noqa: F401 - the MAX_* limits and render_budget re-exported
+    MAX_INT_BITS, MAX_LOOP_ITERATIONS, MAX_RANGE, MAX_RENDER_BYTES, MAX_RENDER_SECONDS, WIDTH_METHODS,
+    CappedNamespace, LimitExceeded, budget, capped_range, check_printf, check_size, concat_guard, guard_filter,
+    loop_guard, now, precheck, render_budget, tick,
+)
 from lifecycle_tui.messages.records import Record
 
-MAX_RENDER_BYTES = 256 * 1024
-MAX_RENDER_SECONDS = 2.0
-MAX_RANGE = 10_000
-MAX_LOOP_ITERATIONS = 200_000
-MAX_INT_BITS = 4096
 LOOP_GUARD = "_loop_guard"
 CONCAT_GUARD = "_concat_guard"
 
@@ -49,141 +46,6 @@ ALLOWED_FILTERS = {
     "safe", "select", "selectattr", "slice", "sort", "string", "striptags", "sum", "title", "tojson", "trim",
     "truncate", "unique", "upper", "urlencode", "urlize", "wordcount", "wordwrap",
 }
-# str methods whose integer argument is an output width.
-_WIDTH_METHODS = {"center", "ljust", "rjust", "zfill", "expandtabs"}
-
-
-class LimitExceeded(SecurityError):
-    """A render went past a size, time or iteration limit."""
-
-
-class _Budget(threading.local):
-    deadline: float = float("inf")
-    iterations: int = 0
-    seconds: float = MAX_RENDER_SECONDS
-
-
-_budget = _Budget()
-
-
-class render_budget:  # noqa: N801 - used as ``with render_budget(s):``, like a function
-    """Time and iteration budget for rendering one message (all its parts); the previous budget
-    is restored afterwards. (A class, not @contextmanager: no generator per message.)"""
-
-    __slots__ = ("seconds", "previous")
-
-    def __init__(self, seconds: float = MAX_RENDER_SECONDS):
-        self.seconds = seconds
-
-    def __enter__(self) -> None:
-        b = _budget
-        self.previous = (b.deadline, b.iterations, b.seconds)
-        b.deadline, b.iterations, b.seconds = time.monotonic() + self.seconds, 0, self.seconds
-
-    def __exit__(self, *exc) -> bool:
-        _budget.deadline, _budget.iterations, _budget.seconds = self.previous
-        return False
-
-
-def _tick() -> None:
-    if time.monotonic() > _budget.deadline:
-        raise LimitExceeded(f"rendering took longer than {_budget.seconds:g} s (a loop that runs too long?)")
-
-
-# The hot hooks (attribute lookups, filters) test the clock inline, ``if _now() > _budget.deadline:
-# _tick()``, and call _tick (which checks again and raises) only when the budget is spent: the
-# same refusal without a Python call per lookup (~30 lookups per email).
-_now = time.monotonic
-
-
-def _check_size(value) -> None:
-    if isinstance(value, (str, list, tuple, bytes)) and len(value) > MAX_RENDER_BYTES:
-        raise LimitExceeded(f"a value grew past {MAX_RENDER_BYTES // 1024} KB")
-
-
-def loop_guard(iterable):
-    """Wraps every for-loop's iterable: counts iterations and checks the clock."""
-    budget = _budget
-    for item in iterable:
-        budget.iterations += 1
-        if budget.iterations > MAX_LOOP_ITERATIONS:
-            raise LimitExceeded(f"loops ran more than {MAX_LOOP_ITERATIONS:,} times")
-        if time.monotonic() > budget.deadline:
-            raise LimitExceeded(f"rendering took longer than {budget.seconds:g} s (a loop that runs too long?)")
-        yield item
-
-
-def capped_range(*args: int) -> range:
-    rng = range(*args)
-    if len(rng) > MAX_RANGE:
-        raise LimitExceeded(f"range() is limited to {MAX_RANGE:,} items")
-    return rng
-
-
-class CappedNamespace(Namespace):
-    """``namespace()`` whose attributes cannot grow past the size cap (doubling in a loop)."""
-
-    def __setitem__(self, name, value):  # type: ignore[override]
-        _check_size(value)
-        if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-            raise LimitExceeded("a number grew too large")
-        super().__setitem__(name, value)
-
-
-def _precheck(name: str, value, params) -> None:
-    """Refuse calls whose result would be huge *before* Python builds it (the size check after
-    the call cannot stop ``s|replace('x', s)`` or ``big_list|join`` allocating gigabytes).
-
-    ``value`` is what is filtered, ``params`` the filter's arguments. Only a parameter can be a
-    size (a width, a count); a big number being filtered is just a number (an order total of
-    300000 cents formatted by ``money``)."""
-    if isinstance(value, (list, tuple)) and sum(len(x) for x in value if isinstance(x, str)) > MAX_RENDER_BYTES:
-        raise LimitExceeded(f"{name}: the joined text would be larger than {MAX_RENDER_BYTES // 1024} KB")
-    for a in params:
-        if isinstance(a, int) and not isinstance(a, bool) and abs(a) > MAX_RENDER_BYTES:
-            raise LimitExceeded(f"{name}: an argument is too large ({a})")
-        if isinstance(a, (list, tuple)) and sum(len(x) for x in a if isinstance(x, str)) > MAX_RENDER_BYTES:
-            raise LimitExceeded(f"{name}: the joined text would be larger than {MAX_RENDER_BYTES // 1024} KB")
-    if name != "replace" and name != "indent":
-        return
-    strs = [a for a in (value, *params) if isinstance(a, str)]
-    if name == "replace" and len(strs) >= 3:
-        text, old, new = strs[0], strs[1], strs[2]
-        if len(new) > len(old) and len(text) + (text.count(old) if old else len(text) + 1) * (len(new) - len(old)) > MAX_RENDER_BYTES:
-            raise LimitExceeded(f"replace: the result would be larger than {MAX_RENDER_BYTES // 1024} KB")
-    if name == "indent" and len(strs) >= 2 and len(strs[0]) + strs[0].count("\n") * len(strs[1]) > MAX_RENDER_BYTES:
-        raise LimitExceeded(f"indent: the result would be larger than {MAX_RENDER_BYTES // 1024} KB")
-
-
-def _guard_filter(name: str, func):
-    @functools.wraps(func)
-    def guarded(*args, **kwargs):
-        if _now() > _budget.deadline:
-            _tick()
-        if kwargs:
-            if args:
-                _precheck(name, args[0], (*args[1:], *kwargs.values()))
-            else:
-                _precheck(name, None, tuple(kwargs.values()))
-        elif len(args) != 1 or isinstance(args[0], (list, tuple)):  # one plain value: nothing to precheck
-            _precheck(name, args[0] if args else None, args[1:])
-        result = func(*args, **kwargs)
-        _check_size(result)
-        return result
-
-    return guarded
-
-
-def _concat_guard(join):
-    """``a ~ b ~ ...`` sums the parts' sizes before joining them."""
-    def concat(*parts):
-        if sum(len(p) for p in parts if isinstance(p, str)) > MAX_RENDER_BYTES:
-            raise LimitExceeded(f"joined text would be larger than {MAX_RENDER_BYTES // 1024} KB")
-        return join(parts)
-
-    return concat
-
-
 class _GuardConcat(NodeTransformer):
     def visit_Concat(self, node):
         self.generic_visit(node)
@@ -207,16 +69,16 @@ class StrictShopUndefined(jinja2.StrictUndefined):
 class ShopSandbox(ImmutableSandboxedEnvironment):
     """The sandbox with our limits (see the module docstring)."""
 
-    intercepted_binops = frozenset({"*", "**", "+"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def __init__(self, *, autoescape: bool, currency: str = "EUR", tz_name: str = "UTC"):
         super().__init__(autoescape=autoescape, undefined=StrictShopUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.filters = {k: _guard_filter(k, v) for k, v in self.filters.items() if k in ALLOWED_FILTERS}
-        self.filters.update({k: _guard_filter(k, v) for k, v in make_filters(currency, tz_name).items()})
+        self.filters = {k: guard_filter(k, v) for k, v in self.filters.items() if k in ALLOWED_FILTERS}
+        self.filters.update({k: guard_filter(k, v) for k, v in make_filters(currency, tz_name).items()})
         self.globals = {
             "range": capped_range, "dict": dict, "namespace": CappedNamespace,
             "joiner": self.globals["joiner"], LOOP_GUARD: loop_guard,
-            CONCAT_GUARD: _concat_guard(markup_join if autoescape else str_join),
+            CONCAT_GUARD: concat_guard(markup_join if autoescape else str_join),
         }
 
     # -- attribute and call hooks ------------------------------------------------------
@@ -229,8 +91,8 @@ class ShopSandbox(ImmutableSandboxedEnvironment):
         return None  # str.format is refused outright (is_safe_attribute), never wrapped
 
     def getattr(self, obj, attribute):
-        if _now() > _budget.deadline:
-            _tick()
+        if now() > budget.deadline:
+            tick()
         if type(obj) is Record:  # fast path: a Record field is plain data, never a Python attribute
             try:
                 return obj._data[attribute]
@@ -239,8 +101,8 @@ class ShopSandbox(ImmutableSandboxedEnvironment):
         return super().getattr(obj, attribute)
 
     def getitem(self, obj, argument):
-        if _now() > _budget.deadline:
-            _tick()
+        if now() > budget.deadline:
+            tick()
         if type(obj) is Record and isinstance(argument, str):
             try:
                 return obj._data[argument]
@@ -249,21 +111,21 @@ class ShopSandbox(ImmutableSandboxedEnvironment):
         return super().getitem(obj, argument)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (jinja's signature)
-        _tick()
+        tick()
         if __obj is loop_guard and len(args) == 1 and not kwargs:  # every {% for %}: a safe, plain function
             return loop_guard(args[0])
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):  # str methods: refuse huge widths, joins and replacements up front
             name = getattr(__obj, "__name__", "")
-            if name in _WIDTH_METHODS and any(isinstance(a, int) and a > MAX_RENDER_BYTES for a in args):
+            if name in WIDTH_METHODS and any(isinstance(a, int) and a > MAX_RENDER_BYTES for a in args):
                 raise LimitExceeded(f"str.{name}() width is too large")
-            _precheck(name, owner, (*args, *kwargs.values()))
+            precheck(name, owner, (*args, *kwargs.values()))
         result = super().call(__context, __obj, *args, **kwargs)
-        _check_size(result)
+        check_size(result)
         return result
 
     def call_binop(self, context, operator, left, right):
-        _tick()
+        tick()
         if operator == "**":
             if isinstance(right, int) and (right > 256 or (isinstance(left, int) and left.bit_length() * max(right, 0) > MAX_INT_BITS)):
                 raise LimitExceeded("a power is too large")
@@ -273,8 +135,10 @@ class ShopSandbox(ImmutableSandboxedEnvironment):
                     raise LimitExceeded(f"a repeated value would be larger than {MAX_RENDER_BYTES // 1024} KB")
             if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
                 raise LimitExceeded("a number grew too large")
+        elif operator == "%" and isinstance(left, str):  # printf-style: "%999999999s" would build ~1 GB first
+            check_printf(left, right)
         result = self.binop_table[operator](left, right)
-        _check_size(result)
+        check_size(result)
         return result
 
     # -- every for-loop iterates through loop_guard, every `~` through the concat guard --
@@ -354,8 +218,8 @@ def render_part(tpl: jinja2.Template, context: dict, *, template: str, field: st
                 size = (sum(_utf8_len(c) for c in out) if size < 0 else size + sum(_utf8_len(c) for c in batch))
                 if size > MAX_RENDER_BYTES:
                     raise LimitExceeded(f"the rendered {field} is larger than {MAX_RENDER_BYTES // 1024} KB")
-            _tick()  # loops, calls and lookups check the clock too
-        _tick()
+            tick()  # loops, calls and lookups check the clock too
+        tick()
     except TemplateError:
         raise
     except Exception:  # noqa: BLE001 - every template fault becomes a readable refusal

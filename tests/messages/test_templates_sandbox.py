@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lifecycle_tui.messages import sandbox
+from lifecycle_tui.messages import limits, sandbox
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.sandbox import compile_part, environments, render_budget, render_part
 
@@ -51,10 +51,21 @@ def test_runaway_nested_loops_stop():
 
 def test_time_limit_stops_a_slow_loop(monkeypatch):
     # Lift the iteration cap so only the clock can stop this loop of ~10^12 iterations.
-    monkeypatch.setattr(sandbox, "MAX_LOOP_ITERATIONS", 10**15)
+    monkeypatch.setattr(limits, "MAX_LOOP_ITERATIONS", 10**15)
     with pytest.raises(TemplateError, match="longer than"):
         render("{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}"
                "{% endfor %}{% endfor %}{% endfor %}", seconds=0.2)
+
+
+@pytest.mark.parametrize("src", ["{{ '%-9999999s' % 'a' }}", "{{ '%*s' % (9999999, 'a') }}"])
+def test_a_printf_width_is_refused_before_the_string_is_built(src):
+    with pytest.raises(TemplateError, match="a % format width is too large"):
+        render(src)
+
+
+def test_printf_style_formatting_still_works():
+    assert render("{{ '%05.1f|%-4s|%d%%' % (3.14159, 'ab', 7) }}") == "003.1|ab  |7%"
+    assert render("{{ 7 % 3 }}") == "1"
 
 
 def test_range_is_capped():
@@ -76,6 +87,9 @@ def test_range_is_capped():
     "{% set s = 'x' * 200000 %}{{ [s, s]|join }}",
     "{% set s = 'x' * 20000 %}{{ ''.join([s] * 20) }}",
     "{% set s = 'x\n' * 1000 %}{{ s|indent('y' * 1000) }}",
+    # printf-style widths and precisions (a width of 10^9 would build a gigabyte string first):
+    "{{ '%999999999s' % 'a' }}", "{{ '%-99999999s' % 'a' }}", "{{ '%.999999999f' % 1.5 }}",
+    "{{ '%(x)0999999999d' % {'x': 1} }}", "{{ '%*s' % (999999999, 'a') }}",
 ])
 def test_size_limits(src):
     with pytest.raises(TemplateError, match="refused"):
