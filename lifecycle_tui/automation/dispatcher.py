@@ -96,6 +96,15 @@ def current_user() -> str:
         return os.environ.get("USER") or str(os.getuid())
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a run; ``report`` (recorded in the store as ``interrupted``) says what it
+    sent before. Every message stays claimed or sent exactly once; the next run sends the rest."""
+
+    def __init__(self, report: "RunReport") -> None:
+        super().__init__(f"run {report.run_id} interrupted after {report.sent} sent")
+        self.report = report
+
+
 def recover_interrupted(store, *, clock: Callable = utcnow) -> Recovery:
     """Resolve what killed runs left behind. Call while holding ``run_lock`` (``run_plan`` does)."""
     with run_lock(store):
@@ -238,6 +247,8 @@ def run_plan(store, plan: Any, transport: Transport | str, progress: Progress | 
         except BaseException as exc:  # Ctrl-C or a bug: leave an honest record, then let it propagate
             report.status = "interrupted"
             report.stopped_reason = f"interrupted: {type(exc).__name__}"
+            if isinstance(exc, KeyboardInterrupt):  # the caller can still say what got sent
+                raise RunInterrupted(report) from exc
             raise
         finally:
             _finish(store, report, clock)

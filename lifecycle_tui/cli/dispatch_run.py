@@ -9,12 +9,12 @@ refused, not confirmed, could not start its transport, or stopped after failures
 from __future__ import annotations
 
 from collections import Counter
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from lifecycle_tui.automation.dispatcher import Recovery, RunReport, plan_to_run, run_plan
+from lifecycle_tui.automation.dispatcher import Recovery, RunInterrupted, RunReport, plan_to_run, run_plan
 from lifecycle_tui.automation.planner import RuleError
 from lifecycle_tui.automation.runlock import DispatchBusyError, run_lock
 from lifecycle_tui.automation.transports import DEFAULT_TRANSPORT, UnknownTransportError, get_transport, outbox_dir
@@ -54,7 +54,10 @@ def run_command(
                 sends = [d for d in the_plan.decisions if d.action == "send"]
                 if sends and not yes:
                     _confirm(the_plan, sends, carrier.name)
-                report = _run(store, the_plan, carrier, len(sends), rule, quiet=json_out)
+                try:
+                    report = _run(store, the_plan, carrier, len(sends), rule, quiet=json_out)
+                except RunInterrupted as stop:
+                    _interrupted(stop.report, len(sends), json_out)
                 report.recovered = recovered + report.recovered
         except DispatchBusyError as exc:
             fail(str(exc))
@@ -67,6 +70,17 @@ def run_command(
         if json_out:
             err_console.print(f"[bold red]Error:[/] {report.stopped_reason}", soft_wrap=True)
         raise typer.Exit(1)
+
+
+def _interrupted(r: RunReport, total: int, json_out: bool) -> NoReturn:
+    """Ctrl-C during the sends: what went out, and that running again sends the rest (exit 130)."""
+    if json_out:
+        emit_json(r.to_json())
+    err_console.print(
+        f"[bold yellow]Interrupted:[/] run {r.run_id} stopped after {r.sent} of {total} sent"
+        + (f", {r.failed} failed" if r.failed else "") + ". Nothing is sent twice: "
+        "`lifecycle dispatch run` again sends the rest.", soft_wrap=True)
+    raise typer.Exit(130)
 
 
 def _confirm(the_plan, sends, transport_name: str) -> None:

@@ -139,3 +139,27 @@ def test_cli_run_killed_midway_then_rerun_over_the_real_plan(sample_store, sampl
     files = sorted(p.name for p in outbox_dir(sample_store).iterdir())
     assert files == sorted(Path(r["path"]).name for r in rows.values())
     assert files == sorted(file_name(key, r["channel"]) for key, r in rows.items())
+
+
+def test_ctrl_c_during_a_cli_run_says_what_was_sent_and_the_rerun_sends_the_rest(sample_store, sample_plan):
+    """SIGINT (Ctrl-C) is not a crash: the run is recorded as interrupted, the owner is told how
+    many went out (on stderr, and the run's report as JSON on stdout), and exit code is 130."""
+    db = Path(sample_store.path)
+    due = [d for d in sample_plan.decisions if d.action == "send"]
+    proc = _start(db, before=0.15, after=0.05, mode="cli")
+    _wait_for(db, "SELECT count(*) FROM messages WHERE status = 'sent'", 3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    report = json.loads(out)
+    sent = _count(db, "SELECT count(*) FROM messages WHERE status = 'sent'")
+    assert report["status"] == "interrupted" and report["sent"] == sent and 3 <= sent < len(due)
+    assert f"stopped after {sent} of {len(due)} sent" in " ".join(err.split()) and "again sends the rest" in err
+    assert "Traceback" not in err
+    assert _count(db, "SELECT count(*) FROM runs WHERE status = 'interrupted'") == 1
+
+    rerun = _start(db, mode="cli")
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    rows = {r["dedupe_key"]: r["status"] for r in sample_store.conn.execute("SELECT dedupe_key, status FROM messages")}
+    assert all(rows[d.dedupe_key] == "sent" for d in due) and len(rows) == len(set(rows))
