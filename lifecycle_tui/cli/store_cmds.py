@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from lifecycle_tui.bootstrap import init_store
-from lifecycle_tui.cli.common import JsonOption, console, emit_json, fail, state
+from lifecycle_tui.cli.common import JsonOption, console, emit_json, err_console, fail, state
 from lifecycle_tui.store import StoreError
 from lifecycle_tui.store.settings import SETTINGS, SettingError, get_all, set_value
 
@@ -37,13 +37,18 @@ def init(ctx: typer.Context, json_out: bool = JsonOption) -> None:
     )
 
 
+def printable(key: str, value):
+    """A setting's value as printed: secrets (they sign unsubscribe links) never, so that no
+    screen or log keeps them."""
+    return ("(set)" if value else "") if key.startswith("secret.") else value
+
+
 @settings_app.command("list")
 def settings_list(ctx: typer.Context, json_out: bool = JsonOption) -> None:
     """Every setting with its value and what it does."""
     with state(ctx).open() as store:
         values = get_all(store)
-    # Secrets sign unsubscribe links: never print them where a screen or a log could keep them.
-    values = {k: ("(set)" if v else "") if k.startswith("secret.") else v for k, v in values.items()}
+    values = {k: printable(k, v) for k, v in values.items()}
     if json_out:
         emit_json(values)
         return
@@ -54,7 +59,8 @@ def settings_list(ctx: typer.Context, json_out: bool = JsonOption) -> None:
     console.print(table)
 
 
-@settings_app.command("set")
+# "settings set caps.email_hours -1": a negative value is a value, not an unknown option.
+@settings_app.command("set", context_settings={"ignore_unknown_options": True})
 def settings_set(
     ctx: typer.Context,
     key: str = typer.Argument(..., help="Setting key, e.g. shop.timezone."),
@@ -64,13 +70,17 @@ def settings_set(
     """Change one setting (the value is checked first)."""
     with state(ctx).open() as store:
         try:
+            before = get_all(store).get(key)
             stored = set_value(store, key, value)
         except SettingError as exc:
             fail(str(exc))
+    note = SETTINGS[key].on_change if stored != before else ""
     if json_out:
-        emit_json({"key": key, "value": stored})
+        emit_json({"key": key, "value": printable(key, stored), **({"note": note} if note else {})})
     else:
-        console.print(f"{key} = {stored}")
+        console.print(f"{key} = {printable(key, stored)}")
+        if note:
+            err_console.print(f"[yellow]Note:[/] {note}", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ from datetime import datetime
 from lifecycle_tui.segments.compiler import SEGMENT_FROM, compile_rule
 from lifecycle_tui.segments.errors import SegmentInUse, SegmentNameError, SegmentNotFound, SegmentRuleError
 from lifecycle_tui.segments.metrics import ensure_metrics
+from lifecycle_tui.segments.nodes import And, Compare, InList, Not, Or
 from lifecycle_tui.segments.parser import parse
 from lifecycle_tui.segments.rfm import segment_names
 from lifecycle_tui.segments.stages import STAGES
@@ -42,6 +43,32 @@ def quote(text: str) -> str:
 def validate_rule(text: str) -> None:
     """Raise :class:`SegmentRuleError` (position, caret, closest field) when ``text`` is not a valid rule."""
     parse(text)
+
+
+def check_names(store, text: str) -> None:
+    """Raise :class:`SegmentRuleError` when the rule compares ``rfm_segment`` with a name the
+    store's RFM grid does not have ("Champs", "Cant Lose Them"): it would match nobody, silently.
+    (Stage names are fixed and checked by the parser; RFM names are a setting.)"""
+    names = segment_names(settings.get(store, "rfm.grid"))
+    for value in _rfm_values(parse(text)):
+        if value in names:
+            continue
+        exact = [n for n in names if n.lower() == value.lower()]
+        close = exact or difflib.get_close_matches(value, names, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; RFM segments are: {', '.join(names)}"
+        at = max(text.find(f'"{value}"'), text.find(f"'{value}'"))
+        raise SegmentRuleError(f"unknown RFM segment {value!r}{hint}", max(at, 0), text)
+
+
+def _rfm_values(node) -> list[str]:
+    """The names an ``rfm_segment = ...`` / ``rfm_segment in [...]`` anywhere in the tree compares with."""
+    if isinstance(node, (Compare, InList)) and node.field.name == "rfm_segment":
+        return [str(v) for v in (node.values if isinstance(node, InList) else (node.value,))]
+    if isinstance(node, Not):
+        return _rfm_values(node.item)
+    if isinstance(node, (And, Or)):
+        return [v for item in node.items for v in _rfm_values(item)]
+    return []
 
 
 def segment_where(text: str, as_of: datetime) -> tuple[str, list]:
@@ -112,6 +139,7 @@ def add_segment(store, name: str, rule: str, description: str = "", *, replace: 
     if name.lower() in taken or name.lower().startswith((STAGE_PREFIX, RFM_PREFIX)):
         raise SegmentNameError(f"{name!r} is a built-in segment name; choose another name.")
     validate_rule(rule)
+    check_names(store, rule)
     now = to_iso(utcnow())
     with store.transaction() as conn:
         exists = conn.execute("SELECT 1 FROM segments WHERE name = ?", (name,)).fetchone()
@@ -188,6 +216,6 @@ def segment_counts(store, segs: list[Segment], as_of: datetime) -> dict[str, int
 
 __all__ = [
     "Segment", "SegmentRuleError", "validate_rule", "segment_where", "builtin_segments", "saved_segments",
-    "list_segments", "find_segment", "resolve_segment", "add_segment", "remove_segment", "segment_users",
+    "list_segments", "find_segment", "resolve_segment", "add_segment", "remove_segment", "segment_users", "check_names",
     "matching_customer_ids", "count_segment", "segment_counts", "quote",
 ]

@@ -30,6 +30,7 @@ class Setting:
     doc: str
     parse: Callable[[str], Any]  # text from the command line -> typed value (raises ValueError)
     form: str  # the allowed form, shown when a value is refused
+    on_change: str = ""  # what changing it does beyond the setting itself, said when it changes
 
 
 def _text(s: str) -> str:
@@ -38,12 +39,36 @@ def _text(s: str) -> str:
 
 def _int_range(lo: int, hi: int) -> Callable[[str], int]:
     def parse(s: str) -> int:
-        v = int(str(s).strip())
+        text = str(s).strip()
+        if not re.fullmatch(r"[+-]?\d+", text):
+            raise ValueError(f"not a whole number: {text!r}")
+        v = int(text)
         if not lo <= v <= hi:
             raise ValueError(f"must be between {lo} and {hi}")
         return v
 
     return parse
+
+
+def _host(s: str) -> str:
+    s = s.strip()
+    if not re.fullmatch(r"[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]", s):
+        raise ValueError("not a host name (e.g. smtp.example.com, without http:// or a port)" if s else "empty")
+    return s
+
+
+# Unsubscribe links are signed with this key: a short or empty one can be guessed, and links
+# forged with it would unsubscribe anyone.
+MIN_SECRET = 16
+
+
+def _secret(s: str) -> str:
+    s = s.strip()
+    if any(c.isspace() for c in s):
+        raise ValueError("contains spaces")
+    if len(s) < MIN_SECRET:
+        raise ValueError(f"only {len(s)} characters" if s else "empty")
+    return s
 
 
 def _email(s: str) -> str:
@@ -146,14 +171,16 @@ _SPECS = [
     Setting("quiet.end", "09:00", "Quiet hours end (SMS and push), customer's local time.", _hhmm, "HH:MM"),
     # Transports.
     Setting("outbox.dir", "", "Folder for the outbox transport; empty: '<store name>.outbox' beside the store.", _text, "a folder path"),
-    Setting("smtp.host", "localhost", "SMTP server host.", _text, "a host name"),
+    Setting("smtp.host", "localhost", "SMTP server host.", _host, "a host name"),
     Setting("smtp.port", 587, "SMTP server port.", _int_range(1, 65535), "1-65535"),
     Setting("smtp.security", "starttls", "SMTP connection security.", _choice("starttls", "ssl", "none"), "starttls, ssl or none"),
     Setting("smtp.user", "", "SMTP user name (the password comes from $LIFECYCLE_SMTP_PASSWORD).", _text, "any text"),
     Setting("webhook.url", "", "URL the webhook transport POSTs SMS and push messages to.", _url, "an http(s) URL"),
     Setting("dispatch.max_failures_in_row", 5, "A run stops after this many transport failures in a row.", _int_range(1, 1000), "1-1000"),
     # Messages (templates engineer): the key that signs unsubscribe links.
-    Setting("secret.unsubscribe", "", "Key that signs unsubscribe links (made by init; changing it voids links already sent).", _text, "any text"),
+    Setting("secret.unsubscribe", "", "Key that signs unsubscribe links (made by init; changing it voids links already sent).",
+            _secret, f"at least {MIN_SECRET} characters, no spaces",
+            on_change="Unsubscribe links in messages already sent no longer work; only new messages carry working links."),
 ]
 
 SETTINGS: dict[str, Setting] = {s.key: s for s in _SPECS}
@@ -185,7 +212,8 @@ def validate(key: str, text: Any) -> Any:
     try:
         return s.parse(text)
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise SettingError(f"{key}: {str(exc).rstrip('.')}. Allowed: {s.form}.") from None
+        reason = str(exc).rstrip(".")
+        raise SettingError(f"{key}: {reason}{'' if reason.endswith('?') else '.'} Allowed: {s.form}.") from None
 
 
 def set_value(store, key: str, text: Any) -> Any:

@@ -83,6 +83,32 @@ def test_settings_int_range(cli):
     assert cli.json("settings", "list")["caps.email_hours"] == 24
 
 
+def test_settings_refusals_say_what_is_wrong_in_words(cli):
+    cases = {
+        ("caps.email_hours", "-1"): "caps.email_hours: must be between 0 and 720.",  # a value, not an option
+        ("caps.email_hours", "1.5"): "caps.email_hours: not a whole number: '1.5'.",
+        ("shop.timezone", "Europe/Berln"): "Did you mean 'Europe/Berlin'? Allowed:",
+        ("smtp.host", ""): "smtp.host: empty.",
+        ("smtp.host", "https://mail.example.com"): "smtp.host: not a host name",
+        ("secret.unsubscribe", "abc"): "secret.unsubscribe: only 3 characters.",
+        ("secret.unsubscribe", ""): "secret.unsubscribe: empty.",
+    }
+    before = cli.json("settings", "list")
+    for (key, value), words in cases.items():
+        result = cli("settings", "set", key, value)
+        assert result.exit_code == 1 and words in " ".join(result.stderr.split()), (key, value, result.stderr)
+        assert "invalid literal" not in result.stderr and "No such option" not in result.stderr
+    assert cli.json("settings", "list") == before
+
+
+def test_a_new_unsubscribe_secret_warns_that_old_links_break_and_is_not_echoed(cli):
+    result = cli("settings", "set", "secret.unsubscribe", "a-new-secret-of-32-characters-ok")
+    assert result.exit_code == 0 and "a-new-secret" not in result.output
+    assert "Unsubscribe links in messages already sent no longer work" in " ".join(result.stderr.split())
+    again = cli.json("settings", "set", "secret.unsubscribe", "a-new-secret-of-32-characters-ok")
+    assert again == {"key": "secret.unsubscribe", "value": "(set)"}  # unchanged: nothing to warn about
+
+
 def test_every_command_has_help():
     import typer.main
 

@@ -90,6 +90,28 @@ def test_segments_add_list_show(shopcli):
     assert shopcli.json("segments", "show", "At Risk")["name"] == "rfm: At Risk"
 
 
+@pytest.mark.parametrize("rule, words", [
+    ('rfm_segment = "Champs"', "unknown RFM segment 'Champs'; did you mean 'Champions'? (column 15)"),
+    ('orders > 1 and rfm_segment in ["At Risk", "Cant Lose Them"]',
+     "unknown RFM segment 'Cant Lose Them'; did you mean \"Can't Lose Them\"?"),
+    ('not rfm_segment = "champions"', "did you mean 'Champions'?"),  # names compare exactly
+])
+def test_an_rfm_segment_name_the_grid_does_not_have_is_refused(shopcli, rule, words):
+    """A misspelt RFM name would match nobody, silently (stage names are checked by the parser)."""
+    result = shopcli("segments", "add", "typo", rule)
+    assert result.exit_code == 1 and words in result.stderr
+    assert shopcli("segments", "add", "ok", 'rfm_segment in ["At Risk", "Can\'t Lose Them"]').exit_code == 0
+
+
+def test_a_rule_filter_with_an_unknown_rfm_name_is_refused(shopcli, store):
+    from lifecycle_tui.automation.rules import RuleError, get_rule, save_rule
+
+    rule = get_rule(store, "welcome")
+    rule.filter = 'rfm_segment = "Champs"'
+    with pytest.raises(RuleError, match="filter: unknown RFM segment 'Champs'"):
+        save_rule(store, rule)
+
+
 def test_segments_add_refusals_exit_1_and_change_nothing(shopcli):
     bad = shopcli("segments", "add", "x", "ordrs > 1")
     assert bad.exit_code == 1
