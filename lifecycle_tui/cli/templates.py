@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from lifecycle_tui.cli.common import JsonOption, console, emit_json, fail, state
+from lifecycle_tui.cli.common import JsonOption, console, emit_json, err_console, fail, state
 from lifecycle_tui.messages import (
     TemplateError, get_template, get_version, lint_all, lint_template, list_templates, list_versions,
     preview, restore_version, save_template,
@@ -105,12 +105,21 @@ def templates_import(
         except TemplateError as exc:
             line = f"line {exc.line}: " if exc.line else ""
             fail(f"{file}: {line}{exc.reason} (nothing imported)")
-    t = result.template
+        t = result.template
+        # Saved either way (the text parses); what lint finds is what every run would hit.
+        lint = lint_template(store, t.name, state(ctx).as_of_for(store)) if result.changed else None
     status = "added" if result.created else ("updated" if result.changed else "unchanged")
     if json_out:
-        emit_json({"name": t.name, "channel": t.channel, "version": t.version, "status": status})
-    else:
-        _out(f"{t.name}: {status} (version {t.version}, {t.channel}).")
+        emit_json({"name": t.name, "channel": t.channel, "version": t.version, "status": status,
+                   **({"lint": lint.to_json()} if lint else {})})
+        return
+    _out(f"{t.name}: {status} (version {t.version}, {t.channel}).")
+    if lint and lint.findings:
+        err_console.print(f"[yellow]Lint:[/] {len(lint.errors)} error(s), {len(lint.warnings)} warning(s)"
+                          + (" - messages from this template fail until it is fixed:" if lint.errors else ":"),
+                          soft_wrap=True)
+        for f in lint.findings:
+            err_console.print(f"  {f}", markup=False, highlight=False, soft_wrap=True)
 
 
 @templates_app.command("render")

@@ -61,7 +61,10 @@ def test_render_without_customer_is_a_usage_error(shop_cli):
 def test_import_versions_restore(shop_cli, tmp_path):
     f = tmp_path / "shipped.sms.jinja"
     f.write_text("---\nchannel: sms\nmarketing: false\n---\nYour order is on its way.\n")
-    assert shop_cli.json("templates", "import", str(f)) == {"name": "shipped", "channel": "sms", "version": 1, "status": "added"}
+    added = shop_cli.json("templates", "import", str(f))
+    assert {k: added[k] for k in ("name", "channel", "version", "status")} == {
+        "name": "shipped", "channel": "sms", "version": 1, "status": "added"}
+    assert added["lint"]["ok"] is True
     assert shop_cli.json("templates", "import", str(f))["status"] == "unchanged"
     f.write_text("---\nchannel: sms\nmarketing: false\n---\nYour order has left our workshop.\n")
     assert shop_cli.json("templates", "import", str(f))["version"] == 2
@@ -110,3 +113,17 @@ def test_show_version_and_html(shop_cli, tmp_path):
     assert shop_cli("templates", "show", "note", "--version", "5").exit_code == 1
     html = shop_cli("--as-of", AS_OF, "templates", "render", "welcome_1", "--customer", "C1", "--html")
     assert "<!doctype html>" in html.stdout
+
+
+def test_import_says_what_lint_finds_in_what_it_saved(shop_cli, tmp_path):
+    """Saved (the text parses), but a marketing email without an unsubscribe link would fail
+    every message at send time: the import says so now."""
+    f = tmp_path / "promo.email.jinja"
+    f.write_text("---\nchannel: email\nsubject: Hi\nmarketing: true\n---\n<p>Hello {{ customer.first_name }}</p>\n")
+    result = shop_cli("templates", "import", str(f))
+    assert result.exit_code == 0 and "promo: added" in result.stdout
+    err = " ".join(result.stderr.split())
+    assert "Lint: 1 error(s)" in err and "must link to {{ unsubscribe_url }}" in err
+    f.write_text("---\nchannel: email\nsubject: Hi\nmarketing: true\n---\n<p>Hi</p><a href=\"{{ unsubscribe_url }}\">x</a>\n")
+    data = shop_cli.json("templates", "import", str(f))
+    assert data["version"] == 2 and data["lint"]["ok"] is True and data["lint"]["errors"] == []

@@ -105,6 +105,20 @@ async def test_a_broken_template_shows_its_error_instead_of_crashing(make_app):
         assert any(n.severity == "error" for n in app._notifications)
 
 
+async def test_saving_a_template_lint_fails_saves_it_and_warns(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_templates(pilot)
+        await type_at_end_of_body(pilot, screen, "{{ customer.frist_name }}")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with open_store(shop_db) as store:
+            assert "frist_name" in get_template(store, screen.current).source_text  # saved: it parses
+        warned = [n for n in app._notifications if n.severity == "warning"]
+        assert warned and "lint finds 1 error(s)" in str(warned[-1].message)
+        assert "frist_name" in str(warned[-1].message) and "fail until it is fixed" in str(warned[-1].message)
+
+
 async def test_restore_an_older_version(make_app, shop_db):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
@@ -129,6 +143,8 @@ async def test_restore_an_older_version(make_app, shop_db):
         assert restored.version == original.version + 2
         assert versions[-1]["note"] == f"restored from version {original.version}"
         assert screen.query_one("#tpl-editor", TemplateEditor).text == original.source_text
+        assert f"Restored version {original.version} of {name} as version {restored.version}" in [
+            str(n.message) for n in app._notifications]
 
 
 async def test_templates_are_listed_by_channel(make_app, shop_db):

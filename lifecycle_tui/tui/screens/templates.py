@@ -18,7 +18,7 @@ from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from lifecycle_tui.messages import TemplateError, parse_source
-from lifecycle_tui.messages.lint import sample_customers
+from lifecycle_tui.messages.lint import lint_template, sample_customers
 from lifecycle_tui.messages.repository import get_template, list_templates, list_versions, restore_version, save_template
 from lifecycle_tui.store import console_queries as q
 from lifecycle_tui.tui.base import SectionScreen
@@ -42,6 +42,13 @@ def preview_customers(store) -> list[tuple[int, str]]:
     first = [(rowid, f"{labels[rowid]} · {segment}") for rowid, segment in samples if rowid in labels]
     seen = {rowid for rowid, _ in first}
     return first + [(rowid, label) for rowid, label in q.customer_choices(store, limit=30) if rowid not in seen]
+
+
+def saved_and_linted(store, result, as_of) -> tuple:
+    """``(save result, lint errors of what was saved)`` (none when nothing changed)."""
+    if not result.changed:
+        return result, []
+    return result, [f.message for f in lint_template(store, result.template.name, as_of).errors]
 
 
 class TemplatesScreen(SectionScreen):
@@ -187,17 +194,25 @@ class TemplatesScreen(SectionScreen):
                 if get_template(store, new_name) is not None:
                     raise TemplateError("a template with this name exists: change `name:` in the front matter",
                                         template=new_name)
-            return save_template(store, text, name=name, origin="edit")
+            return saved_and_linted(store, save_template(store, text, name=name, origin="edit"), as_of)
 
+        as_of = self.as_of
         self.run_db(save, self._saved, group="tpl-save")
 
-    def _saved(self, result) -> None:
+    def _saved(self, saved: tuple, restored_from: int | None = None) -> None:
+        result, errors = saved
         tpl = result.template
         self._load_editor(tpl)  # a restore replaces the text; a save keeps it (the editor holds it already)
-        if result.changed:
-            self.notify(f"Saved {tpl.name} as version {tpl.version}")
-        else:
+        if not result.changed:
             self.notify(f"{tpl.name}: no changes to save")
+        elif errors:
+            # Saved (the text parses), but every message from it would fail: say so, not just "Saved".
+            self.notify(f"Saved {tpl.name} as version {tpl.version}, but lint finds {len(errors)} error(s): "
+                        f"{errors[0]}. Messages from it fail until it is fixed.", severity="warning", timeout=10)
+        elif restored_from is not None:
+            self.notify(f"Restored version {restored_from} of {tpl.name} as version {tpl.version}")
+        else:
+            self.notify(f"Saved {tpl.name} as version {tpl.version}")
         self._update_status()
         self.reload()
 
@@ -216,7 +231,9 @@ class TemplatesScreen(SectionScreen):
         if self.modified:
             self.notify("Save or undo your changes before restoring a version", severity="warning")
             return
-        self.run_db(lambda store: restore_version(store, name, version), self._saved, group="tpl-save")
+        as_of = self.as_of
+        self.run_db(lambda store: saved_and_linted(store, restore_version(store, name, version), as_of),
+                    lambda saved: self._saved(saved, restored_from=version), group="tpl-save")
 
     def action_new(self) -> None:
         if self.modified:
