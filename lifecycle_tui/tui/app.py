@@ -173,8 +173,29 @@ class LifecycleApp(App):
         return self._shutting_down
 
     async def action_quit(self) -> None:
+        unsaved = self.unsaved_changes()
+        if unsaved:
+            from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
+
+            question = f"Quit and lose the unsaved changes to {' and '.join(unsaved)}?"
+            self.push_screen(ConfirmDialog(question, "Quit"), self._quit_if)
+            return
+        await self._quit_now()
+
+    async def _quit_if(self, yes: bool | None) -> None:
+        if yes:
+            await self._quit_now()
+
+    async def _quit_now(self) -> None:
         self._shutting_down = True
         await super().action_quit()
+
+    def unsaved_changes(self) -> list[str]:
+        """What the open sections hold that is not saved (each section's ``unsaved_changes()``)."""
+        # Every mode's screens, not just the current one: a template edited in Templates is
+        # still unsaved after switching to the Dashboard.
+        screens = [s for stack in self._screen_stacks.values() for s in stack]
+        return [what for s in screens if (what := getattr(s, "unsaved_changes", lambda: None)())]
 
     def on_unmount(self) -> None:
         self._shutting_down = True

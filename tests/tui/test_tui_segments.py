@@ -92,3 +92,44 @@ async def test_builtin_segments_cannot_be_deleted(make_app):
         await settle(pilot)
         await pilot.press("d")
         assert any("built in" in n.message for n in app._notifications)
+
+
+async def test_an_unsaved_rule_is_not_replaced_without_asking(make_app, shop_db):
+    from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
+
+    with open_store(shop_db) as store:
+        segments.add_segment(store, "big", "revenue > 100")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#seg-list", DataTable)
+        table.focus()
+        table.move_cursor(row=0)  # saved segments come first: "big"
+        await pilot.press("enter")
+        await settle(pilot)
+        rule = screen.query_one("#seg-rule", TextArea)
+        assert rule.text == "revenue > 100" and not screen.modified
+        rule.text = "revenue > 200"  # an edit, not saved
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # keep the edit
+        await settle(pilot)
+        assert app.screen is screen and rule.text == "revenue > 200"
+        assert app.unsaved_changes() == ["the segment in the editor"]
+        await pilot.press("q")  # quitting asks too
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.is_running and app.screen is screen
+        table.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")  # discard: the chosen segment is loaded
+        await settle(pilot)
+        assert rule.text != "revenue > 200" and not screen.modified

@@ -231,3 +231,21 @@ async def test_a_new_template_is_saved_as_version_one_and_cannot_take_a_used_nam
             saved = get_template(store, "summer_note")
         assert saved is not None and saved.version == 1 and saved.channel == "email"
         assert screen.current == "summer_note"
+
+
+async def test_quitting_with_an_unsaved_template_asks_first(make_app):
+    from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
+
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_templates(pilot)
+        await type_at_end_of_body(pilot, screen, "\nnot saved yet")
+        await pilot.press("escape", "1")  # leave the editor, go to another section: still unsaved
+        await settle(pilot)
+        assert app.unsaved_changes() == [f"the template {screen.current}"]
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog) and screen.current in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        assert not app.is_running

@@ -44,6 +44,7 @@ class SegmentsScreen(SectionScreen):
     def __init__(self) -> None:
         super().__init__()
         self.editing: str | None = None  # the saved segment loaded into the editor
+        self.loaded: tuple[str, str] = ("", "")  # (name, rule) as loaded or last saved: what "unsaved" compares with
         self.rule_error = ""  # why the rule in the editor is refused ("" when it is valid)
         self._debounce: Timer | None = None
         self._segments: dict[str, segments.Segment] = {}
@@ -111,11 +112,34 @@ class SegmentsScreen(SectionScreen):
         seg = self._segments.get(str(event.row_key.value))
         if seg is None:
             return
+        self._unless_unsaved(lambda: self._load(seg))
+
+    def _load(self, seg) -> None:
         # A built-in is a starting point: saving it needs a new name.
         self.editing = None if seg.builtin else seg.name
         self.query_one("#seg-name", Input).value = "" if seg.builtin else seg.name
         self.query_one("#seg-rule", TextArea).text = seg.rule
+        self.loaded = ("" if seg.builtin else seg.name, seg.rule)
         self.query_one("#seg-rule", TextArea).focus()
+
+    @property
+    def modified(self) -> bool:
+        """The editor holds a name or rule that was not saved."""
+        now = (self.query_one("#seg-name", Input).value.strip(), self.query_one("#seg-rule", TextArea).text.strip())
+        return now != (self.loaded[0].strip(), self.loaded[1].strip())
+
+    def unsaved_changes(self) -> str | None:
+        """What quitting now would lose (the app asks before it quits)."""
+        return "the segment in the editor" if self.modified else None
+
+    def _unless_unsaved(self, then) -> None:
+        """Run ``then`` (which replaces the editor's text) at once, or after the owner agreed to
+        lose the unsaved edit."""
+        if not self.modified:
+            then()
+            return
+        self.app.push_screen(ConfirmDialog("The segment in the editor has unsaved changes. Discard them?", "Discard"),
+                             lambda yes: then() if yes else None)
 
     # -- the editor ----------------------------------------------------------------------------
 
@@ -173,7 +197,11 @@ class SegmentsScreen(SectionScreen):
     # -- actions -------------------------------------------------------------------------------
 
     def action_new(self) -> None:
+        self._unless_unsaved(self._clear)
+
+    def _clear(self) -> None:
         self.editing = None
+        self.loaded = ("", "")
         self.query_one("#seg-name", Input).value = ""
         self.query_one("#seg-rule", TextArea).text = ""
         self.query_one("#seg-name", Input).focus()
@@ -198,6 +226,7 @@ class SegmentsScreen(SectionScreen):
 
         def saved(seg) -> None:
             self.editing = seg.name
+            self.loaded = (seg.name, seg.rule)
             self.notify(f"Saved segment {seg.name!r}.")
             self.reload()
 
@@ -222,7 +251,7 @@ class SegmentsScreen(SectionScreen):
     def _deleted(self, name: str) -> None:
         self.notify(f"Deleted segment {name!r}.")
         if self.editing == name:
-            self.action_new()
+            self._clear()
         self.reload()
 
     def action_export(self) -> None:

@@ -146,6 +146,10 @@ class TemplatesScreen(SectionScreen):
     def modified(self) -> bool:
         return self.query_one("#tpl-editor", TemplateEditor).text != self.saved_text
 
+    def unsaved_changes(self) -> str | None:
+        """What quitting now would lose (the app asks before it quits)."""
+        return f"the template {self.current or '(new)'}" if self.modified else None
+
     def _update_status(self) -> None:
         name = self.current or "new template"
         state = "modified (ctrl+s saves a new version)" if self.modified else "saved"
