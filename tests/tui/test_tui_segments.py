@@ -16,6 +16,13 @@ def _list(screen) -> dict[str, str]:
     return {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)}
 
 
+async def _open_segments(pilot):
+    """Press 3; the Segments screen and its list once loaded."""
+    await pilot.press("3")
+    await settle(pilot)
+    return pilot.app.screen, pilot.app.screen.query_one("#seg-list", DataTable)
+
+
 async def test_list_shows_builtin_segments_with_live_counts(make_app, shop_db):
     with open_store(shop_db) as store:
         expected = {s.name: segments.count_segment(store, s.rule, FROZEN) for s in segments.list_segments(store)}
@@ -63,10 +70,7 @@ async def test_delete_and_export_a_saved_segment(make_app, shop_db, tmp_path):
         members = len(segments.matching_customer_ids(store, "orders >= 2", FROZEN))
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        screen = app.screen
-        table = screen.query_one("#seg-list", DataTable)
+        screen, table = await _open_segments(pilot)
         assert str(table.get_row_at(0)[0]) == "★ Repeat"  # saved segments come first
         table.move_cursor(row=0)
         out = tmp_path / "repeat.csv"
@@ -101,10 +105,7 @@ async def test_an_unsaved_rule_is_not_replaced_without_asking(make_app, shop_db)
         segments.add_segment(store, "big", "revenue > 100")
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.press("3")
-        await settle(pilot)
-        screen = app.screen
-        table = screen.query_one("#seg-list", DataTable)
+        screen, table = await _open_segments(pilot)
         table.focus()
         table.move_cursor(row=0)  # saved segments come first: "big"
         await pilot.press("enter")
