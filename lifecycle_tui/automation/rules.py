@@ -221,11 +221,10 @@ def reference_problems(store, rule: Rule, templates: dict[str, str] | None = Non
             out.append((i, f"step {i}: channel mismatch: the step sends {step.channel} "
                            f"but template {step.template!r} is {_a(templates[step.template])} template"))
     if rule.filter:
-        from lifecycle_tui.segments import SegmentRuleError, check_names, validate_rule
+        from lifecycle_tui.segments import SegmentRuleError, check_rule
 
         try:
-            validate_rule(rule.filter)
-            check_names(store, rule.filter)
+            check_rule(store, rule.filter)
         except SegmentRuleError as exc:
             out.append((None, f"filter: {exc}"))
     if rule.kind == "broadcast":

@@ -44,9 +44,10 @@ def _run(ctx: typer.Context, kind: str, file: Path, fmt: str, dry_run: bool, ski
             else:
                 report = import_file(store, file, kind, fmt, at=at, dry_run=dry_run, skip_invalid=skip_invalid)
         except ImportRefused as exc:
+            message = str(exc) + (SKIP_HINT if exc.skippable else "")
             if json_out:
-                emit_json(refusal_json(exc, file, kind, dry_run))
-            fail(str(exc) + (SKIP_HINT if exc.skippable else ""))
+                emit_json(refusal_json(exc, message, file, kind, dry_run))
+            fail(message)
         if not dry_run and report.changed:
             _refresh_metrics(store, at)
     if json_out:
@@ -58,15 +59,11 @@ def _run(ctx: typer.Context, kind: str, file: Path, fmt: str, dry_run: bool, ski
 SKIP_HINT = " Use --skip-invalid to import the other rows."
 
 
-def refusal_json(exc: ImportRefused, file: Path, kind: str, dry_run: bool) -> dict:
+def refusal_json(exc: ImportRefused, message: str, file: Path, kind: str, dry_run: bool) -> dict:
     """A refused import in the shape of a report (every key a script reads is there), plus
-    ``refused``: the message. Nothing was written, so every count is 0."""
+    ``refused``: the message. Its counts are 0: the engine fills them in only once it committed."""
     report = exc.report or ImportReport(file=str(file), kind=kind, format="", dry_run=dry_run)
-    data = report.to_json()
-    data.update(inserted=0, updated=0, unchanged=0, customers_created=0, products_created=0, consent_changes=0,
-                consent_kept_off=0, rejected=exc.rejected, rejected_total=len(exc.rejected),
-                refused=str(exc) + (SKIP_HINT if exc.skippable else ""))
-    return data
+    return {**report.to_json(), "rejected": exc.rejected, "rejected_total": len(exc.rejected), "refused": message}
 
 
 def _refresh_metrics(store, at) -> None:

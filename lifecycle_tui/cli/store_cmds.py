@@ -8,7 +8,7 @@ from rich.table import Table
 from lifecycle_tui.bootstrap import init_store
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, err_console, fail, state
 from lifecycle_tui.store import StoreError
-from lifecycle_tui.store.settings import SETTINGS, SettingError, get_all, set_value
+from lifecycle_tui.store.settings import SETTINGS, SettingError, get, get_all, set_value
 
 settings_app = typer.Typer(help="Show and change store settings.", no_args_is_help=True)
 
@@ -70,7 +70,7 @@ def settings_set(
     """Change one setting (the value is checked first)."""
     with state(ctx).open() as store:
         try:
-            before = get_all(store).get(key)
+            before = get(store, key)
             stored = set_value(store, key, value)
         except SettingError as exc:
             fail(str(exc))

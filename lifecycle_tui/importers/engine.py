@@ -117,48 +117,11 @@ def import_file(
             delimiter="" if fmt == "jsonl" else table.delimiter, dry_run=dry_run,
         )
         try:
-            reading = READERS[fmt](table, kind, ctx)
-        except ImportRefused as exc:  # the header: the report says what the file was read as
+            reading, counters = _read_and_write(store, table, kind, fmt, ctx, report, skip_invalid, dry_run, at,
+                                                progress, batch_rows)
+        except ImportRefused as exc:  # the report says what the file was read as (format, encoding)
             exc.report = report
             raise
-        conn = store.conn
-        old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-        old_fk = conn.execute("PRAGMA foreign_keys").fetchone()[0]
-        conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-        old_threads = conn.execute("PRAGMA threads").fetchone()[0]
-        conn.execute(f"PRAGMA threads = {SORT_THREADS}")  # index (re)builds sort on the other core too
-        # Per-row foreign-key checks cost ~40% of a bulk insert. The writers only ever use
-        # customer/order ids they looked up or inserted, and _check_references verifies the
-        # new rows in one set-based pass before commit. (The pragma only works outside a
-        # transaction, hence here.)
-        conn.execute("PRAGMA foreign_keys = OFF")
-        # A large file writes pages by the thousand: written once, not through the WAL and
-        # again at the checkpoint, when no one else has the store open (Store.alone_without_wal).
-        journal = store.alone_without_wal() if table.size >= LARGE_FILE_BYTES else nullcontext()
-        try:
-            with journal, store.transaction():
-                start = _first_new_ids(conn)
-                if fmt == "generic" and kind == "orders" and table.size >= BULK_MIN_BYTES:
-                    counters = _run_bulk(store, table, ctx, report, skip_invalid, at, progress, batch_rows)
-                else:
-                    counters = _run(store, table, kind, reading, report, skip_invalid, at, progress, batch_rows)
-                _check_references(conn, start)
-                if dry_run:
-                    raise _Rollback
-        except _Rollback:
-            pass
-        except ImportRefused as exc:
-            exc.report = report
-            raise
-        except sqlite3.OperationalError as exc:
-            # e.g. another process held the write lock past the busy timeout, or the disk is full.
-            refused = ImportRefused(f"{path}: the store could not be written ({exc}); nothing was imported.")
-            refused.report = report
-            raise refused from None
-        finally:
-            conn.execute(f"PRAGMA cache_size = {old_cache}")
-            conn.execute(f"PRAGMA threads = {int(old_threads)}")
-            conn.execute(f"PRAGMA foreign_keys = {int(old_fk)}")
         report.unknown_columns = list(reading.unknown_columns)
         report.notes = list(reading.notes)
         for name in ("inserted", "updated", "unchanged", "customers_created", "products_created", "consent_changes", "consent_kept_off"):
@@ -169,6 +132,46 @@ def import_file(
                 "the contact unsubscribed or is suppressed."
             )
         return report
+
+
+def _read_and_write(store, table, kind, fmt, ctx, report, skip_invalid, dry_run, at, progress, batch_rows):
+    """Read the file with its format's reader and write its rows in one transaction (rolled back
+    for a dry run), with the import's pragmas set around it; ``(reading, counters)``."""
+    reading = READERS[fmt](table, kind, ctx)
+    conn = store.conn
+    old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    old_fk = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    old_threads = conn.execute("PRAGMA threads").fetchone()[0]
+    conn.execute(f"PRAGMA threads = {SORT_THREADS}")  # index (re)builds sort on the other core too
+    # Per-row foreign-key checks cost ~40% of a bulk insert. The writers only ever use
+    # customer/order ids they looked up or inserted, and _check_references verifies the
+    # new rows in one set-based pass before commit. (The pragma only works outside a
+    # transaction, hence here.)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    # A large file writes pages by the thousand: written once, not through the WAL and
+    # again at the checkpoint, when no one else has the store open (Store.alone_without_wal).
+    journal = store.alone_without_wal() if table.size >= LARGE_FILE_BYTES else nullcontext()
+    try:
+        with journal, store.transaction():
+            start = _first_new_ids(conn)
+            if fmt == "generic" and kind == "orders" and table.size >= BULK_MIN_BYTES:
+                counters = _run_bulk(store, table, ctx, report, skip_invalid, at, progress, batch_rows)
+            else:
+                counters = _run(store, table, kind, reading, report, skip_invalid, at, progress, batch_rows)
+            _check_references(conn, start)
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    except sqlite3.OperationalError as exc:
+        # e.g. another process held the write lock past the busy timeout, or the disk is full.
+        raise ImportRefused(f"{table.path}: the store could not be written ({exc}); nothing was imported.") from None
+    finally:
+        conn.execute(f"PRAGMA cache_size = {old_cache}")
+        conn.execute(f"PRAGMA threads = {int(old_threads)}")
+        conn.execute(f"PRAGMA foreign_keys = {int(old_fk)}")
+    return reading, counters
 
 
 def _run(store, table, kind, reading, report, skip_invalid, at, progress, batch_rows) -> Counters:

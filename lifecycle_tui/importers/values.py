@@ -225,6 +225,7 @@ def quantity(text: str) -> int:
 # Order statuses: ours are paid, fulfilled, pending, cancelled, refunded. Cancelled and
 # refunded never count as purchases, so anything that means "no money kept" maps there.
 STATUSES = ("paid", "fulfilled", "pending", "cancelled", "refunded")
+NOT_PURCHASES = ("refunded", "cancelled")
 _STATUS_MAP = {
     "paid": "paid", "complete": "fulfilled", "completed": "fulfilled", "fulfilled": "fulfilled",
     "shipped": "fulfilled", "delivered": "fulfilled", "processing": "paid", "partially_paid": "paid",

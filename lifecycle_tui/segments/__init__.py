@@ -24,7 +24,7 @@ from lifecycle_tui.segments.saved import (
     Segment,
     add_segment,
     builtin_segments,
-    check_names,
+    check_rule,
     count_segment,
     find_segment,
     list_segments,
@@ -40,7 +40,7 @@ from lifecycle_tui.segments.stages import STAGES
 
 __all__ = [
     "SEGMENT_FROM", "STAGES", "RefreshReport", "Segment", "SegmentInUse", "SegmentNameError", "SegmentNotFound",
-    "SegmentRuleError", "add_segment", "builtin_segments", "check_names", "count_segment", "ensure_metrics", "export_csv",
+    "SegmentRuleError", "add_segment", "builtin_segments", "check_rule", "count_segment", "ensure_metrics", "export_csv",
     "find_segment", "is_fresh", "list_segments", "matching_customer_ids", "refresh_metrics", "remove_segment",
     "resolve_segment", "rfm_report", "segment_counts", "segment_users", "segment_where", "stage_counts", "validate_rule",
 ]

@@ -45,10 +45,11 @@ def validate_rule(text: str) -> None:
     parse(text)
 
 
-def check_names(store, text: str) -> None:
-    """Raise :class:`SegmentRuleError` when the rule compares ``rfm_segment`` with a name the
-    store's RFM grid does not have ("Champs", "Cant Lose Them"): it would match nobody, silently.
-    (Stage names are fixed and checked by the parser; RFM names are a setting.)"""
+def check_rule(store, text: str) -> None:
+    """:func:`validate_rule`, and also raise :class:`SegmentRuleError` when the rule compares
+    ``rfm_segment`` with a name the store's RFM grid does not have ("Champs", "Cant Lose Them"):
+    it would match nobody, silently. (Stage names are fixed and checked by the parser; RFM
+    names are a setting.)"""
     names = segment_names(settings.get(store, "rfm.grid"))
     for value in _rfm_values(parse(text)):
         if value in names:
@@ -138,8 +139,7 @@ def add_segment(store, name: str, rule: str, description: str = "", *, replace: 
     taken |= {s.name.split(": ", 1)[1].lower() for s in builtin_segments(store)}
     if name.lower() in taken or name.lower().startswith((STAGE_PREFIX, RFM_PREFIX)):
         raise SegmentNameError(f"{name!r} is a built-in segment name; choose another name.")
-    validate_rule(rule)
-    check_names(store, rule)
+    check_rule(store, rule)
     now = to_iso(utcnow())
     with store.transaction() as conn:
         exists = conn.execute("SELECT 1 FROM segments WHERE name = ?", (name,)).fetchone()
@@ -216,6 +216,6 @@ def segment_counts(store, segs: list[Segment], as_of: datetime) -> dict[str, int
 
 __all__ = [
     "Segment", "SegmentRuleError", "validate_rule", "segment_where", "builtin_segments", "saved_segments",
-    "list_segments", "find_segment", "resolve_segment", "add_segment", "remove_segment", "segment_users", "check_names",
+    "list_segments", "find_segment", "resolve_segment", "add_segment", "remove_segment", "segment_users", "check_rule",
     "matching_customer_ids", "count_segment", "segment_counts", "quote",
 ]

@@ -24,6 +24,7 @@ from textual.screen import Screen
 
 from lifecycle_tui.store import Store, StoreError, open_store
 from lifecycle_tui.store import settings as store_settings
+from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.widgets.help import HelpScreen
 
 # (mode key, title, "module:ClassName" under lifecycle_tui.tui.screens). A section's module is
@@ -194,8 +195,8 @@ class LifecycleApp(App):
         """What the open sections hold that is not saved (each section's ``unsaved_changes()``)."""
         # Every mode's screens, not just the current one: a template edited in Templates is
         # still unsaved after switching to the Dashboard.
-        screens = [s for stack in self._screen_stacks.values() for s in stack]
-        return [what for s in screens if (what := getattr(s, "unsaved_changes", lambda: None)())]
+        screens = [s for stack in self._screen_stacks.values() for s in stack if isinstance(s, SectionScreen)]
+        return [what for s in screens if (what := s.unsaved_changes())]
 
     def on_unmount(self) -> None:
         self._shutting_down = True

@@ -104,6 +104,11 @@ class SectionScreen(Screen):
     def reload(self) -> None:
         """Read what the screen shows (start workers with :meth:`run_db`). Override."""
 
+    def unsaved_changes(self) -> str | None:
+        """What leaving the console now would lose ("the template welcome_1"), else None. Override
+        in a section with an editor; the app asks before it quits."""
+        return None
+
     def run_db(self, fn: Callable[["Store"], T], done: Callable[[T], Any] | None = None, **kw) -> Worker:
         """Run ``fn(store)`` in a thread worker; see :func:`run_db`."""
         return run_db(self, fn, done, **kw)
