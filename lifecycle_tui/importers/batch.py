@@ -23,6 +23,7 @@ class Counters:
     products_created: int = 0
     consent_changes: int = 0
     consent_kept_off: int = 0  # a file said "yes" for a contact who unsubscribed or is suppressed
+    repeats: int = 0  # rows applied over a row an earlier line of the same file had written
 
 
 @dataclass

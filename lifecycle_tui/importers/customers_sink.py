@@ -12,6 +12,7 @@ import json
 
 from lifecycle_tui.importers import consent
 from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, insert_many, is_empty, next_id
+from lifecycle_tui.importers.revisits import Revisits
 
 COLUMNS = (
     "customer_id", "email", "email_norm", "phone", "first_name", "last_name", "birthday", "created_at",
@@ -20,6 +21,7 @@ COLUMNS = (
 _INSERT_HEAD = f"INSERT INTO customers (id, {', '.join(COLUMNS)}, updated_at)"
 _UPDATE = f"UPDATE customers SET {', '.join(c + ' = ?' for c in COLUMNS)}, updated_at = ? WHERE id = ?"
 _SELECT = f"SELECT id, {', '.join(COLUMNS)} FROM customers"
+_STATE = f"SELECT id, updated_at, {', '.join(COLUMNS)} FROM customers WHERE id {IN_JSON}"
 # Customers an orders/events file brings in: only what such a file knows (defaults do the rest).
 _CREATE_HEAD = "INSERT INTO customers (id, customer_id, email, email_norm, first_name, last_name, created_at, updated_at)"
 
@@ -146,6 +148,8 @@ class CustomerWriter:
     def __init__(self, state: WriteState) -> None:
         self.state = state
         self.next = next_id(state.conn, "customers")
+        self.first_consent_change = next_id(state.conn, "consent_changes")
+        self.revisits = Revisits(self._state_of, self.next)
 
     @staticmethod
     def key(row: dict) -> str:
@@ -190,6 +194,7 @@ class CustomerWriter:
         ) if wants_on else (set(), set(), set())
         inserts, updates, changes = [], [], []
         c = state.counters
+        self.revisits.note(ex["id"] for ex in existing if ex)
         for r, ex in zip(rows, existing):
             new = self._merge(r, ex)
             rowid = ex["id"] if ex else self.next
@@ -214,11 +219,26 @@ class CustomerWriter:
         if inserts:
             insert_many(state.conn, _INSERT_HEAD, len(COLUMNS) + 2, inserts)
         if updates:
+            self.revisits.updating([u[-1] for u in updates])
             state.conn.executemany(_UPDATE, updates)
         consent.record(state, changes)
 
     def finish(self) -> None:
-        pass
+        """Rows of one customer that left it as it was count as unchanged (see :mod:`.revisits`):
+        its ``updated_at`` is put back and the consent changes they recorded are taken back."""
+        back = self.revisits.settle(self.state.counters)
+        if not back:
+            return
+        conn = self.state.conn
+        conn.executemany("UPDATE customers SET updated_at = ? WHERE id = ?", [(at, rowid) for rowid, at in back.items()])
+        undone = conn.execute(
+            f"DELETE FROM consent_changes WHERE id >= ? AND customer_id {IN_JSON}",
+            (self.first_consent_change, json.dumps(list(back))),
+        ).rowcount
+        self.state.counters.consent_changes -= undone
+
+    def _state_of(self, rowids: list[int]) -> dict[int, tuple[int, object]]:
+        return {r[0]: (hash(_canonical(r)), r[1]) for r in fetch_in(self.state.conn, _STATE, rowids)}
 
     def _merge(self, r: dict, ex: dict | None) -> dict:
         new = dict(zip(COLUMNS, _canonical(ex))) if ex else {k: None for k in COLUMNS}

@@ -38,6 +38,8 @@ SORT_THREADS = min(os.cpu_count() or 1, 4) - 1  # helper threads SQLite may use 
 
 READERS = {"generic": generic.read_generic, "jsonl": jsonl.read_jsonl, "shopify": shopify.read, "woocommerce": woocommerce.read}
 
+_A_KEY = {"customers": "a customer", "orders": "an order", "events": "an event"}
+
 Progress = Callable[[int, int], None]  # (bytes read, file size)
 
 
@@ -126,6 +128,11 @@ def import_file(
         report.notes = list(reading.notes)
         for name in ("inserted", "updated", "unchanged", "customers_created", "products_created", "consent_changes", "consent_kept_off"):
             setattr(report, name, getattr(counters, name))
+        if counters.repeats:
+            report.notes.append(
+                f"{counters.repeats} row(s) repeated {_A_KEY[kind]} of an earlier row of this file: the rows were "
+                "applied in turn, so a later value wins (and an opt-out in an earlier row keeps a later yes off)."
+            )
         if counters.consent_kept_off:
             report.notes.append(
                 f"{counters.consent_kept_off} consent flag(s) in the file were not applied: "

@@ -13,8 +13,10 @@ import json
 from lifecycle_tui.importers import consent
 from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, dump, fetch_in, insert_many, is_empty, next_id
 from lifecycle_tui.importers.customers_sink import CustomerResolver
+from lifecycle_tui.importers.revisits import Revisits
 
 _INSERT_HEAD = "INSERT INTO events (id, event_id, event_key, customer_id, type, occurred_at, properties)"
+_STATE = f"SELECT id, event_id, customer_id, type, occurred_at, properties FROM events WHERE id {IN_JSON}"
 _UPDATE = "UPDATE events SET event_id = ?, customer_id = ?, type = ?, occurred_at = ?, properties = ? WHERE id = ?"
 
 
@@ -32,6 +34,7 @@ class EventWriter:
         self.next = next_id(state.conn, "events")
         fresh = is_empty(state.conn, "events")
         self.deferred = DeferredIndexes(state.conn, "events") if fresh and state.large else None
+        self.revisits = Revisits(self._state_of, self.next)
 
     @staticmethod
     def key(row: dict) -> str:
@@ -49,6 +52,7 @@ class EventWriter:
                 [r["event_key"] for r in rows],
             )
         }
+        self.revisits.note(ex["id"] for ex in existing.values())
         inserts, updates = [], []
         unsubscribes: set[tuple[int, str]] = set()
         for r, cust in zip(rows, customers):
@@ -71,6 +75,7 @@ class EventWriter:
         if inserts:
             insert_many(conn, _INSERT_HEAD, 7, inserts)
         if updates:
+            self.revisits.updating([u[-1] for u in updates])
             conn.executemany(_UPDATE, updates)
         consent.apply_unsubscribes(self.state, unsubscribes)
 
@@ -78,3 +83,10 @@ class EventWriter:
         self.resolver.finish()
         if self.deferred:
             self.deferred.restore()
+        self.revisits.settle(self.state.counters)  # rows of one event that left it as it was
+
+    def _state_of(self, rowids: list[int]) -> dict[int, tuple[int, None]]:
+        return {
+            r[0]: (hash((*r[1:5], dump(json.loads(r[5] or "{}")))), None)
+            for r in fetch_in(self.state.conn, _STATE, rowids)
+        }

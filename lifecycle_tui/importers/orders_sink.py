@@ -18,11 +18,14 @@ from lifecycle_tui.importers.batch import IN_JSON, DeferredIndexes, WriteState, 
 from lifecycle_tui.importers.customers_sink import CustomerResolver
 from lifecycle_tui.importers.errors import ImportRefused
 from lifecycle_tui.importers.generic import order_dict
+from lifecycle_tui.importers.revisits import Revisits
 
 _INSERT_HEAD = "INSERT INTO orders (id, order_id, customer_id, placed_at, total_cents, currency, status, attributes)"
 _APPEND_HEAD = "INSERT INTO orders (order_id, customer_id, placed_at, total_cents, currency, status, attributes)"
 _APPEND_PLAIN_HEAD = "INSERT INTO orders (order_id, customer_id, placed_at, total_cents, currency, status)"
 _UPDATE = "UPDATE orders SET customer_id = ?, placed_at = ?, total_cents = ?, currency = ?, status = ?, attributes = ? WHERE id = ?"
+_STATE = f"SELECT id, customer_id, placed_at, total_cents, currency, status, attributes FROM orders WHERE id {IN_JSON}"
+_STATE_ITEMS = f"SELECT order_id, sku, title, quantity, price_cents FROM order_items WHERE order_id {IN_JSON} ORDER BY order_id, line"
 _ITEM = "INSERT INTO order_items (order_id, line, product_id, sku, title, quantity, price_cents) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
@@ -42,6 +45,7 @@ class OrderWriter:
         self.deferred = DeferredIndexes(conn, "orders", unique=repeats_flagged) if self.fresh and state.large else None
         self.products: dict[str, int] = {}
         self.next_product = next_id(conn, "products")
+        self.revisits = Revisits(self._state_of, self.next)
 
     key = staticmethod(itemgetter("order_id"))  # C-level: called once per row
 
@@ -136,6 +140,7 @@ class OrderWriter:
                 [r["order_id"] for r in rows],
             )
         }
+        self.revisits.note(ex["id"] for ex in existing.values())
         old_items: dict[int, list[tuple]] = {}
         with_items = [existing[r["order_id"]]["id"] for r in rows if r["items"] is not None and r["order_id"] in existing]
         for it in fetch_in(conn, f"SELECT order_id, sku, title, quantity, price_cents FROM order_items WHERE order_id {IN_JSON} ORDER BY order_id, line", with_items):
@@ -168,6 +173,7 @@ class OrderWriter:
         if inserts:
             insert_many(conn, _INSERT_HEAD, 8, inserts)
         if updates:
+            self.revisits.updating([u[-1] for u in updates])
             conn.executemany(_UPDATE, updates)
         if replaced:
             conn.execute(f"DELETE FROM order_items WHERE order_id {IN_JSON}", (json.dumps(replaced),))
@@ -206,3 +212,14 @@ class OrderWriter:
         self.resolver.finish()
         if self.deferred:
             self.deferred.restore()
+        self.revisits.settle(self.state.counters)  # rows of one order that left it as it was
+
+    def _state_of(self, rowids: list[int]) -> dict[int, tuple[int, None]]:
+        conn = self.state.conn
+        items: dict[int, list[tuple]] = {}
+        for it in fetch_in(conn, _STATE_ITEMS, rowids):
+            items.setdefault(it[0], []).append(tuple(it[1:]))
+        return {
+            r[0]: (hash((*r[1:6], dump(json.loads(r[6] or "{}")), tuple(items.get(r[0], ())))), None)
+            for r in fetch_in(conn, _STATE, rowids)
+        }
