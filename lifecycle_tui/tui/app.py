@@ -24,7 +24,6 @@ from textual.screen import Screen
 
 from lifecycle_tui.store import Store, StoreError, open_store
 from lifecycle_tui.store import settings as store_settings
-from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.widgets.help import HelpScreen
 
 # (mode key, title, "module:ClassName" under lifecycle_tui.tui.screens). A section's module is
@@ -195,7 +194,9 @@ class LifecycleApp(App):
         """What the open sections hold that is not saved (each section's ``unsaved_changes()``)."""
         # Every mode's screens, not just the current one: a template edited in Templates is
         # still unsaved after switching to the Dashboard.
-        screens = [s for stack in self._screen_stacks.values() for s in stack if isinstance(s, SectionScreen)]
+        # Sections, and a form open over one (the rule form), answer the same question.
+        screens = [s for stack in self._screen_stacks.values() for s in stack
+                   if callable(getattr(s, "unsaved_changes", None))]
         return [what for s in screens if (what := s.unsaved_changes())]
 
     def on_unmount(self) -> None:

@@ -165,3 +165,41 @@ async def test_last_run_counts_come_from_the_message_record(make_app, shop_db):
                 assert total == str(sent[name])
             else:
                 assert (last_run, total) == ("never", "0")
+
+
+async def test_cancelling_an_edited_rule_form_asks_before_it_loses_the_edit(make_app, shop_db):
+    from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
+
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_rules(pilot)
+        _, name = first_row(screen)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RuleForm) and form.unsaved_changes() is None
+        assert "ctrl+s" in str(form.query_one("#save").label)  # the form hides the footer's keys
+        await pilot.press("escape")  # nothing changed: closes at once
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        await pilot.press("end", "!", "escape")  # the description gets a "!"
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog) and f"rule {name}" in app.screen.question
+        await pilot.press("n")  # keep editing: the text is still there
+        await settle(pilot)
+        assert app.screen is form and form.query_one("#description", Input).value.endswith("!")
+        await pilot.press("ctrl+q")  # quitting asks too
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog) and f"rule {name}" in app.screen.question
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")  # discard
+        await settle(pilot)
+        assert app.screen is screen
+        with open_store(shop_db) as store:
+            assert not get_rule(store, name).description.endswith("!")

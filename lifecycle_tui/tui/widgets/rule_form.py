@@ -5,7 +5,8 @@ The form turns its fields into the rule's JSON definition and asks
 trigger parameters, step order, durations) on every keystroke. Save (ctrl+s) runs
 ``save_rule`` in a thread worker, which also checks the store's templates and the segment
 filter; a refusal stays in the form under the fields, so nothing typed is lost. Dismisses
-with the saved :class:`Rule`, or None when cancelled.
+with the saved :class:`Rule`, or None when cancelled; cancelling a form whose fields were
+changed asks first, and so does quitting the console while it is open.
 
 Steps are typed one per line, ``DELAY CHANNEL TEMPLATE`` (``0h email welcome_1``), which is
 quicker at the keyboard than a grid of inputs and reads like the rule itself.
@@ -22,6 +23,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Text
 
 from lifecycle_tui.automation.rules import EXITS, TRIGGERS, Rule, RuleError, get_rule, save_rule
 from lifecycle_tui.tui.base import run_db
+from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
 
 # Trigger parameters that take a list of names (typed comma-separated in the form).
 LIST_PARAMS = {"events", "segments"}
@@ -88,6 +90,7 @@ class RuleForm(ModalScreen[Rule | None]):
         self.rule = rule
         self.templates = templates or []
         self._kind = rule.kind if rule else "signup"
+        self._opened_with: tuple | None = None  # the fields as the form opened (see unsaved_changes)
 
     def compose(self) -> ComposeResult:
         r = self.rule
@@ -136,14 +139,29 @@ class RuleForm(ModalScreen[Rule | None]):
                     yield Checkbox("switched on", value=r.enabled if r else False, id="enabled", compact=True)
             yield Static("", id="form-error", markup=False)
             with Horizontal(id="form-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Save", id="save", variant="primary")
+                # The form covers the footer, so the buttons name their keys.
+                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
 
-    def on_mount(self) -> None:
-        self._show_params(self._kind, self.rule.trigger if self.rule else {})
+    async def on_mount(self) -> None:
+        await self._show_params(self._kind, self.rule.trigger if self.rule else {})
         self.query_one("#description" if self.rule else "#name", Input).focus()
+        self._opened_with = self._fields()
 
-    def _show_params(self, kind: str, values: dict) -> None:
+    def _fields(self) -> tuple:
+        """Every field's value, in order (the trigger's parameters change with the trigger)."""
+        return tuple(
+            (w.id, w.text if isinstance(w, TextArea) else w.value)
+            for w in self.query("Input, TextArea, Checkbox, Select")
+        )
+
+    def unsaved_changes(self) -> str | None:
+        """What cancelling or quitting now would lose, or None."""
+        if self._opened_with is None or self._fields() == self._opened_with:
+            return None
+        return f"rule {self.rule.name}" if self.rule else "the new rule"
+
+    def _show_params(self, kind: str, values: dict):
         box = self.query_one("#trigger-params", Vertical)
         box.remove_children()
         rows = []
@@ -154,7 +172,7 @@ class RuleForm(ModalScreen[Rule | None]):
             row = Horizontal(Label(f"  {key}"), Input(_param_text(values.get(key)), id=f"param-{key}",
                                                       placeholder=hint, compact=True), classes="row")
             rows.append(row)
-        box.mount_all(rows)
+        return box.mount_all(rows)
 
     @on(Select.Changed, "#kind")
     def _kind_changed(self, event: Select.Changed) -> None:
@@ -237,4 +255,9 @@ class RuleForm(ModalScreen[Rule | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        what = self.unsaved_changes()
+        if what is None:
+            self.dismiss(None)
+            return
+        self.app.push_screen(ConfirmDialog(f"Discard the unsaved changes to {what}?", "Discard"),
+                             lambda yes: self.dismiss(None) if yes else None)
