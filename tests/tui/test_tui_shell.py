@@ -59,6 +59,18 @@ async def test_question_mark_lists_every_section_key(make_app):
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_help_says_where_a_key_applies_in_words_not_widget_ids(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("2")  # Customers: the table has the focus
+        await pilot.pause()
+        await pilot.press("question_mark")
+        table = app.screen.query_one(DataTable)
+        where = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        assert "table" in where
+        assert not [w for w in where if "-" in w or "_" in w], where  # no ids like customers-table
+
+
 async def test_palette_offers_every_section(make_app):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -58,6 +60,15 @@ class HelpScreen(ModalScreen[None]):
         table.focus()
 
 
+# Where a key applies, in the owner's words (a widget id such as dash-plan-table means nothing to them).
+_WIDGET_WORDS = {
+    "DataTable": "table", "Input": "text field", "TextArea": "editor", "Select": "choice list",
+    "SelectOverlay": "choice list", "OptionList": "list", "ListView": "list", "Tree": "list",
+    "Button": "button", "Checkbox": "checkbox", "RadioSet": "choice", "TabbedContent": "tabs",
+    "Tabs": "tabs", "VerticalScroll": "scrolling panel", "ScrollableContainer": "scrolling panel",
+}
+
+
 def _where(node, screen: Screen) -> str:
     from textual.app import App
 
@@ -65,4 +76,7 @@ def _where(node, screen: Screen) -> str:
         return "global"
     if node is screen:
         return "section"
-    return node.id or type(node).__name__
+    for cls in type(node).__mro__:  # a subclass of DataTable is still a table
+        if cls.__name__ in _WIDGET_WORDS:
+            return _WIDGET_WORDS[cls.__name__]
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", type(node).__name__).lower()  # CustomerTable -> customer table
