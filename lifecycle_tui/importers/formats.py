@@ -89,9 +89,31 @@ def resolve_format(requested: str, kind: str, header: list[str], first_text: str
     if detected_kind and detected_kind != kind and fmt == detected:
         label = {"shopify": "Shopify", "woocommerce": "WooCommerce"}[detected]
         raise ImportRefused(
-            f"{path}: this looks like a {label} {detected_kind[:-1]} export; "
-            f"import it with `lifecycle import {detected_kind} {path}`."
+            f"{path}: this looks like a {label} {detected_kind[:-1]} export, not {kind}; "
+            f"import it as {detected_kind} instead."
         )
     if fmt in ("shopify", "woocommerce") and kind == "events":
         raise ImportRefused(f"{path}: {fmt} exports have no events; use --format generic or jsonl.")
     return fmt
+
+
+# Columns that only an orders or events file has (a customers import would keep them as
+# attributes, so an orders file imported as customers would be "accepted"). Written-out
+# names only: the kind-specific aliases ("id", "created_at") fit a customers file too.
+_OTHER_KIND_COLUMNS = {
+    "orders": ({"order_id", "orderid", "order_number"}, {"placed_at", "order_date", "total", "total_price", "amount"}),
+    "events": ({"type", "event_type", "event"}, {"occurred_at", "event_time", "timestamp"}),
+}
+
+
+def refuse_other_kind(header: list[str], path, header_line: int) -> None:
+    """Refuse a customers import of a file whose header is plainly an orders or events file's."""
+    names = {normalise_header(h): h for h in header}
+    for other, (ids, details) in _OTHER_KIND_COLUMNS.items():
+        has_id = [names[n] for n in names if n in ids]
+        has_detail = [names[n] for n in names if n in details]
+        if has_id and has_detail:
+            raise ImportRefused(
+                f"{path}: line {header_line}: this looks like an {other} file, not customers (it has the columns "
+                f"{has_id[0]!r} and {has_detail[0]!r}); import it as {other} instead."
+            )

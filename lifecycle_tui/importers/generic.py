@@ -12,7 +12,7 @@ from typing import Iterator
 
 from lifecycle_tui.importers.canonical import CONVERTERS, STATUS_FAST, Reading, ReadContext
 from lifecycle_tui.importers.errors import BadValue, ImportRefused, RowError
-from lifecycle_tui.importers.formats import GENERIC_COLUMNS, canonical_name
+from lifecycle_tui.importers.formats import GENERIC_COLUMNS, canonical_name, refuse_other_kind
 from lifecycle_tui.importers.reader import Table, normalise_header
 
 REQUIRED = {
@@ -24,6 +24,8 @@ REQUIRED = {
 
 def map_header(kind: str, header: list[str], path, header_line: int = 1) -> tuple[list[tuple[int, str]], list[tuple[int, str]], dict]:
     """``(known [(index, field)], unknown [(index, attribute key)], {field: header as written})``."""
+    if kind == "customers":
+        refuse_other_kind(header, path, header_line)
     known: list[tuple[int, str]] = []
     unknown: list[tuple[int, str]] = []
     col: dict[str, str] = {}

@@ -93,6 +93,8 @@ def test_missing_and_unreadable_files_exit_1(cli, tmp_path):
     empty.write_text("")
     result = cli("import", "customers", str(empty))
     assert result.exit_code == 1 and "empty" in result.stderr
+    result = cli("import", "customers", str(FIXTURES / "generic_orders.csv"))
+    assert result.exit_code == 1 and "import it as orders instead" in result.stderr
 
 
 def test_usage_errors_exit_2(cli):

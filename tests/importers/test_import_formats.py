@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from import_helpers import FIXTURES, customer
+from import_helpers import FIXTURES, customer, snapshot
 
 from lifecycle_tui.automation.suppression import suppress
 from lifecycle_tui.importers import ImportRefused, detect_format
@@ -207,8 +207,26 @@ def test_bom_latin1_tab_and_semicolon_files(store, run_import):
 
 
 def test_export_of_the_other_kind_is_refused_with_a_hint(run_import):
-    with pytest.raises(ImportRefused, match="lifecycle import orders"):
+    with pytest.raises(ImportRefused, match="Shopify order export, not customers; import it as orders"):
         run_import(FIXTURES / "shopify_orders.csv", "customers")
+
+
+@pytest.mark.parametrize("name, kind, columns", [
+    ("generic_orders.csv", "orders", "'order_id' and 'placed_at'"),
+    ("events.csv", "events", "'type' and 'occurred_at'"),
+])
+def test_an_orders_or_events_file_imported_as_customers_is_refused(store, run_import, name, kind, columns):
+    before = snapshot(store)
+    with pytest.raises(ImportRefused, match=f"line 1: this looks like an {kind} file, not customers "
+                                            f"\\(it has the columns {columns}\\); import it as {kind} instead"):
+        run_import(FIXTURES / name, "customers")
+    assert snapshot(store) == before
+
+
+def test_a_customers_file_with_an_order_count_or_a_type_is_still_customers(tmp_path, run_import):
+    p = tmp_path / "c.csv"
+    p.write_text("id,email,created_at,type,orders,total_spent\nC1,a@example.com,2025-01-01,b2b,3,9.50\n")
+    assert run_import(p, "customers").inserted == 1
 
 
 def test_missing_required_column_refused(tmp_path, run_import):
