@@ -143,19 +143,30 @@ def order_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> d
     }
 
 
+# What the stages read of these events' properties (segments/stages.py): the keys and their top.
+_SCORES = {"review_submitted": (("rating",), 5), "nps_response": (("score", "nps"), 10)}
+
+
 def event_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> dict:
     cid, email = customer_key(v, col)
-    etype = v.get("type", "").strip().lower()
-    if not etype:
+    written = v.get("type", "").strip().lower()
+    if not written:
         raise BadValue(col.get("type", "type"), "missing type")
+    etype = V.event_type(written)
     occurred = v.get("occurred_at", "")
     if not occurred.strip():
         raise BadValue(col.get("occurred_at", "occurred_at"), "missing occurred_at")
     occurred_at = _parse(V.utc_iso, occurred, col.get("occurred_at", "occurred_at"), ctx.tz, ctx.tz_is_utc)
     props = _parse(V.json_object, v.get("properties", ""), col.get("properties", "properties"))
+    if etype in _SCORES:
+        keys, top = _SCORES[etype]
+        for key in keys:
+            value = props.get(key, extra.get(key))
+            if value is not None and value != "":
+                _parse(V.score, value, col.get("properties", "properties") if key in props else key, top)
     if extra:
         props = {**extra, **props}
-    return {
+    row = {
         "line": line,
         "event_id": v.get("event_id", "").strip() or None,
         "customer_id": cid,
@@ -165,6 +176,11 @@ def event_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> d
         "occurred_at": occurred_at,
         "properties": props,
     }
+    if written != etype:
+        # Event keys without an event_id digest the type as files spell it (lowercased), as
+        # they did before types were normalised: re-importing an old file finds its events.
+        row["type_as_written"] = written
+    return row
 
 
 CONVERTERS = {"customers": customer_row, "orders": order_row, "events": event_row}

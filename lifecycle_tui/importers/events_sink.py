@@ -23,7 +23,7 @@ _UPDATE = "UPDATE events SET event_id = ?, customer_id = ?, type = ?, occurred_a
 def event_key(row: dict) -> str:
     if row["event_id"]:
         return row["event_id"]
-    basis = dump([row["customer_id"] or row["email_norm"], row["type"], row["occurred_at"], row["properties"]])
+    basis = dump([row["customer_id"] or row["email_norm"], row.get("type_as_written") or row["type"], row["occurred_at"], row["properties"]])
     return "sha1:" + hashlib.sha1(basis.encode("utf-8")).hexdigest()
 
 

@@ -209,6 +209,29 @@ def json_object(text: str) -> dict:
     return value
 
 
+_TYPE_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+def event_type(text: str) -> str:
+    """``Review Submitted`` / ``review-submitted`` -> ``review_submitted``: the names rules and
+    stages look for, however an export spells them."""
+    return _TYPE_SEPARATORS.sub("_", text.strip().lower())
+
+
+def score(value, top: int) -> float:
+    """A review rating or NPS answer as a number from 0 to ``top`` (``"4,5"`` too; the stages
+    read it as a number, so ``"five"`` would silently never count)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{value!r} is not a number from 0 to {top}")
+    try:
+        number = float(value.strip().replace(",", ".")) if isinstance(value, str) else float(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number from 0 to {top}") from None
+    if not 0 <= number <= top:  # NaN fails this too
+        raise ValueError(f"{value!r} is not a number from 0 to {top}")
+    return number
+
+
 def quantity(text: str) -> int:
     s = text.strip()
     if not s:
