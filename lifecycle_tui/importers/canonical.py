@@ -17,12 +17,11 @@ them) and raise :class:`BadValue` naming the source column.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from zoneinfo import available_timezones
 
 from lifecycle_tui.importers import values as V
 from lifecycle_tui.importers.errors import BadValue
 from lifecycle_tui.store.addresses import EMAIL_ADDRESS, phone_text
+from lifecycle_tui.store.timeutil import zone_name
 
 
 @dataclass(frozen=True)
@@ -37,10 +36,6 @@ class ReadContext:
     def tz_is_utc(self) -> bool:
         return self.tz in ("UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z")
 
-
-@lru_cache(maxsize=1)
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
 
 
 def _parse(fn, text: str, column: str, *args):
@@ -90,9 +85,10 @@ def customer_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -
     if (text := v.get("created_at", "").strip()):
         row["created_at"] = _parse(V.utc_iso, text, col.get("created_at", "created_at"), ctx.tz, ctx.tz_is_utc)
     if (text := v.get("timezone", "").strip()):
-        if text not in _zones():
+        name = zone_name(text)
+        if name is None:
             raise BadValue(col.get("timezone", "timezone"), f"unknown time zone {text!r} (expected e.g. Europe/Berlin)")
-        row["timezone"] = text
+        row["timezone"] = name
     if (text := v.get("tags", "").strip()):
         row["tags"] = _parse(V.tags, text, col.get("tags", "tags"))
     if extra:

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from zoneinfo import available_timezones
 
 from lifecycle_tui.store.addresses import is_email_address
-from lifecycle_tui.store.timeutil import parse_datetime, to_iso, utcnow
+from lifecycle_tui.store.timeutil import parse_datetime, to_iso, utcnow, zone_name
 
 
 class SettingError(ValueError):
@@ -87,11 +87,12 @@ def _url(s: str) -> str:
 
 def _timezone(s: str) -> str:
     s = s.strip()
-    if s not in available_timezones():
+    name = zone_name(s)
+    if name is None:
         close = difflib.get_close_matches(s, sorted(available_timezones()), n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"unknown time zone {s!r}.{hint}")
-    return s
+    return name
 
 
 def _currency(s: str) -> str:

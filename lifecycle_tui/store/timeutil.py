@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 UTC = timezone.utc
 
@@ -17,6 +18,17 @@ def to_iso(dt: datetime) -> str:
     if dt.tzinfo is None:
         raise ValueError("naive datetime: give it a zone before storing")
     return dt.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def zone_name(text: str) -> str | None:
+    """The IANA name ``text`` means, whatever its case (``utc`` -> ``UTC``, ``europe/berlin`` ->
+    ``Europe/Berlin``), or None when there is no such zone."""
+    return _zone_names().get(text.strip().lower())
 
 
 def zone(name: str | None) -> ZoneInfo:

@@ -71,6 +71,13 @@ def test_settings_set_validates_and_stores(cli):
     assert cli.json("settings", "list")["shop.timezone"] == "Europe/Berlin"
 
 
+def test_a_time_zone_in_any_case_is_stored_by_its_real_name(cli):
+    assert cli("settings", "set", "shop.timezone", "europe/london").exit_code == 0
+    assert cli.json("settings", "list")["shop.timezone"] == "Europe/London"
+    assert cli("settings", "set", "shop.timezone", "utc").exit_code == 0
+    assert cli.json("settings", "list")["shop.timezone"] == "UTC"
+
+
 def test_settings_unknown_key_suggests(cli):
     result = cli("settings", "set", "shop.nam", "X")
     assert result.exit_code == 1 and "shop.name" in result.stderr

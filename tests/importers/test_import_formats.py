@@ -234,3 +234,11 @@ def test_missing_required_column_refused(tmp_path, run_import):
     p.write_text("order_id,customer_id,total\nO1,C1,5\n")
     with pytest.raises(ImportRefused, match="line 1: missing column placed_at"):
         run_import(p, "orders")
+
+
+def test_a_customer_time_zone_in_any_case_is_stored_by_its_real_name(tmp_path, store, run_import):
+    p = tmp_path / "c.csv"
+    p.write_text("customer_id,timezone\nC1,europe/berlin\nC2,utc\nC3,Mars/Olympus\n")
+    report = run_import(p, "customers", skip_invalid=True)
+    assert customer(store, "C1")["timezone"] == "Europe/Berlin" and customer(store, "C2")["timezone"] == "UTC"
+    assert [(e.line, e.column) for e in report.rejected] == [(4, "timezone")]
