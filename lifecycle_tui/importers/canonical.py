@@ -115,9 +115,12 @@ def order_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> d
     cur = v.get("currency")
     st = v.get("status")
     if cur and len(cur) == 3 and cur.isupper() and cur.isalpha() and cur.isascii():
-        currency, cur = cur, None  # fast path; the slow path below validates anything else
+        currency = cur  # fast path; V.currency validates anything else
     else:
-        currency = ctx.currency
+        currency = _parse(V.currency, cur, c("currency", "currency"), ctx.currency) if cur and cur.strip() else None
+    if not total.strip().isdigit():  # a symbol or code in the amount must agree with the currency
+        currency = _parse(V.amount_currency, total, c("total", "total"), currency, ctx.currency)
+    currency = currency or ctx.currency
     status = STATUS_FAST.get(st) if st else "paid"
     if status is None:  # not one of ours as written: the slow path maps or refuses it
         status = _parse(V.status, st, c("status", "status"))
@@ -132,7 +135,7 @@ def order_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> d
         "email_norm": email.lower() if email else None,
         "placed_at": placed_at,
         "total_cents": total_cents,
-        "currency": _parse(V.currency, cur, c("currency", "currency"), ctx.currency) if cur else currency,
+        "currency": currency,
         "status": status,
         "attributes": extra,
         "items": None,

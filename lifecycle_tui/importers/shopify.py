@@ -111,9 +111,14 @@ def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
         except ValueError as exc:
             raise BadValue(head_col("total"), str(exc)) from None
         try:
-            currency = V.currency(cell(cells, "currency"), ctx.currency)
+            given = cell(cells, "currency")
+            currency = V.currency(given, ctx.currency) if given.strip() else None
         except ValueError as exc:
             raise BadValue(head_col("currency"), str(exc)) from None
+        try:
+            currency = V.amount_currency(cell(cells, "total"), currency, ctx.currency)
+        except ValueError as exc:
+            raise BadValue(head_col("total"), str(exc)) from None
         try:
             status = order_status(cell(cells, "financial_status"), cell(cells, "cancelled_at"), cell(cells, "fulfillment_status"))
         except ValueError as exc:

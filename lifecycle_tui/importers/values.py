@@ -128,6 +128,34 @@ def _cents_slow(s: str, decimal_comma: bool) -> int:
     return -value if neg else value
 
 
+_SYMBOL_CODES = {"€": "EUR", "£": "GBP"}
+# A "$" (or "¥") names no one currency: it fits any of these, and only these.
+_SYMBOL_FAMILIES = {"$": {"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "TWD", "ARS", "CLP", "COP"}, "¥": {"JPY", "CNY"}}
+_MARKED = re.compile(r"[$€£¥]|^\s*-?\s*[A-Za-z]{3}|[A-Za-z]{3}\s*$")
+
+
+def amount_currency(text: str, currency: str | None, default: str) -> str:
+    """The currency of an amount cell (``€12.50``, ``12.50 GBP``, ``$5``) given the order's
+    currency cell (None when it has none) and the shop's currency; raises ValueError when the
+    two disagree, where taking either would book the order in the wrong money."""
+    if not _MARKED.search(text):  # a plain number: the currency cell's, or the shop's
+        return currency or default
+    s = text.strip()
+    code = next((c for sym, c in _SYMBOL_CODES.items() if sym in s), None)
+    if code is None and (m := _CODE.search(s.strip(_SYMBOLS + "-"))):
+        code = m.group(0).strip().upper()
+    if code is not None:
+        if currency and currency != code:
+            raise ValueError(f"the amount {s!r} is in {code} but the order's currency is {currency}")
+        return code
+    chosen = currency or default
+    for sym, family in _SYMBOL_FAMILIES.items():
+        if sym in s and chosen not in family:
+            raise ValueError(f"the amount {s!r} has a {sym} sign but the order's currency is {chosen}; "
+                             "give the order its currency (a currency column, or the shop.currency setting)")
+    return chosen
+
+
 def currency(text: str, default: str) -> str:
     if len(text) == 3 and text.isupper() and text.isalpha() and text.isascii():  # fast path: "EUR"
         return text

@@ -129,6 +129,7 @@ def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
         total_col = "net_sales" if get(cells, "net_sales").strip() else "n_revenue_formatted"
         try:
             total_cents = V.cents(get(cells, total_col), ctx.decimal_comma)
+            currency = V.amount_currency(get(cells, total_col), None, ctx.currency)  # "£12.50" in a EUR shop
         except ValueError as exc:
             raise BadValue(column(total_col), str(exc)) from None
         try:
@@ -144,7 +145,7 @@ def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
             "line": line, "order_id": oid,
             "customer_id": None if email else f"name:{name.lower()}",
             "email": email or None, "email_norm": email.lower() if email else None,
-            "placed_at": placed_at, "total_cents": total_cents, "currency": ctx.currency, "status": status,
+            "placed_at": placed_at, "total_cents": total_cents, "currency": currency, "status": status,
             "attributes": attributes, "items": parse_products(products) if products.strip() else None,
         }
         if first:

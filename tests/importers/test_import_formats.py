@@ -242,3 +242,33 @@ def test_a_customer_time_zone_in_any_case_is_stored_by_its_real_name(tmp_path, s
     report = run_import(p, "customers", skip_invalid=True)
     assert customer(store, "C1")["timezone"] == "Europe/Berlin" and customer(store, "C2")["timezone"] == "UTC"
     assert [(e.line, e.column) for e in report.rejected] == [(4, "timezone")]
+
+
+def test_a_currency_sign_in_the_amount_books_the_order_in_that_money(tmp_path, store, run_import):
+    p = tmp_path / "o.csv"
+    p.write_text(
+        "order_id,customer_id,placed_at,total,currency\n"
+        "O1,C1,2025-01-01,£12.50,\n"  # no currency cell: the sign says GBP, not the shop's EUR
+        "O2,C1,2025-01-02,12.50,\n"
+        "O3,C1,2025-01-03,£12.50,EUR\n"  # the sign and the currency cell disagree
+        "O4,C1,2025-01-04,$3.00,\n"  # a dollar in a EUR shop: which dollar?
+    )
+    report = run_import(p, "orders", skip_invalid=True)
+    currencies = dict(store.conn.execute("SELECT order_id, currency FROM orders").fetchall())
+    assert currencies == {"O1": "GBP", "O2": "EUR"}
+    assert [(e.line, e.column) for e in report.rejected] == [(4, "total"), (5, "total")]
+    assert "is in GBP but the order's currency is EUR" in report.rejected[0].reason
+
+
+def test_a_woocommerce_formatted_revenue_in_dollars_needs_a_dollar_shop(tmp_path, store, run_import):
+    from lifecycle_tui.store import settings
+
+    lines = (FIXTURES / "woocommerce_orders.csv").read_text().splitlines()
+    # Without Net Sales the formatted revenue ("$40.00") is the total.
+    p = tmp_path / "w.csv"
+    p.write_text("\n".join([lines[0]] + [line.replace(",40.00,", ",,").replace(",12.00,", ",,") for line in lines[1:3]]) + "\n")
+    with pytest.raises(ImportRefused, match=r"line 2, column 'N. Revenue \(formatted\)': .*\$ sign .* currency is EUR"):
+        run_import(p, "orders")
+    settings.set_value(store, "shop.currency", "USD")
+    assert run_import(p, "orders").inserted == 2
+    assert {r[0] for r in store.conn.execute("SELECT currency FROM orders")} == {"USD"}

@@ -113,3 +113,29 @@ def test_what_is_not_a_phone_number(text):
 def test_a_column_of_addresses_is_checked_in_one_call():
     assert EMAIL_LINES.fullmatch("a@example.com\n\nb@example.org\n")
     assert not EMAIL_LINES.fullmatch("a@example.com\nAnn <b@example.org>\nc@example.net")
+
+
+@pytest.mark.parametrize("text, given, default, expected", [
+    ("12.50", None, "EUR", "EUR"),  # a plain number: the currency cell's or the shop's
+    ("12.50", "USD", "EUR", "USD"),
+    ("€12.50", None, "USD", "EUR"),  # the symbol says what the shop default would not
+    ("£ 12.50", "GBP", "EUR", "GBP"),
+    ("12.50 CHF", None, "EUR", "CHF"),
+    ("-EUR 5", None, "GBP", "EUR"),
+    ("$12.50", None, "USD", "USD"),  # a $ fits any dollar currency
+    ("$12.50", "CAD", "EUR", "CAD"),
+    ("¥1200", None, "JPY", "JPY"),
+])
+def test_the_currency_an_amount_is_in(text, given, default, expected):
+    assert V.amount_currency(text, given, default) == expected
+
+
+@pytest.mark.parametrize("text, given, default, reason", [
+    ("£12.50", "EUR", "EUR", "is in GBP but the order's currency is EUR"),
+    ("12.50 USD", "EUR", "EUR", "is in USD but the order's currency is EUR"),
+    ("$12.50", None, "EUR", "has a $ sign but the order's currency is EUR"),
+    ("$12.50", "GBP", "USD", "has a $ sign but the order's currency is GBP"),
+])
+def test_an_amount_in_other_money_than_its_order_is_refused(text, given, default, reason):
+    with pytest.raises(ValueError, match=reason.replace("$", r"\$")):
+        V.amount_currency(text, given, default)
