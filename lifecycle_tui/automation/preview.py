@@ -53,7 +53,12 @@ class Preview:
 
     def text(self) -> str:
         """Every block as plain text (what the console shows in one scrollable view)."""
-        return "\n\n".join(f"--- {title} ---\n{body}" for title, body in self.blocks)
+        return blocks_text(self.blocks)
+
+
+def blocks_text(blocks: list[tuple[str, str]]) -> str:
+    """Titled text blocks as one text, each under a ``--- title ---`` line."""
+    return "\n\n".join(f"--- {title} ---\n{body}" for title, body in blocks)
 
 
 def _message_json(msg) -> dict:
@@ -65,12 +70,22 @@ def _message_json(msg) -> dict:
     return out
 
 
+def eml_blocks(data: bytes) -> list[tuple[str, str]]:
+    """An email file (``.eml``, as the outbox writes it) as text blocks: its headers decoded, then
+    the text part and the HTML source as they read, not as quoted-printable or base64 lines."""
+    parsed = message_from_bytes(data, policy=email_policy.default)
+    blocks = [("Email headers", "\n".join(f"{k}: {v}" for k, v in parsed.items()))]
+    for title, subtype in (("Text part", "plain"), ("HTML source", "html")):
+        part = parsed.get_body((subtype,))
+        if part is not None:
+            blocks.append((title, part.get_content().replace("\r\n", "\n")))  # the wire's CRLF, shown as lines
+    return blocks
+
+
 def message_blocks(msg) -> list[tuple[str, str]]:
     """The rendered message as text blocks: email headers, text and HTML source; SMS; push payload."""
     if msg.channel == "email":
-        parsed = message_from_bytes(msg.to_eml_bytes(), policy=email_policy.default)
-        headers = "\n".join(f"{k}: {v}" for k, v in parsed.items())
-        return [("Email headers", headers), ("Text part", msg.fields["text"]), ("HTML source", msg.fields["html"])]
+        return eml_blocks(msg.to_eml_bytes())
     if msg.channel == "sms":
         f = msg.fields
         info = f"To: {msg.to or '-'}\nEncoding: {f['encoding']}, {f['segments']} segment(s), {len(f['text'])} characters"

@@ -82,7 +82,16 @@ async def test_enter_opens_the_outbox_file(make_app, sent_db):
         assert isinstance(app.screen, MessageView)
         with open_store(sent_db) as store:
             path = store.scalar("SELECT path FROM messages WHERE id = ?", (first,))
-        assert app.screen.query_one("#message-body", TextArea).text == Path(path).read_text(encoding="utf-8")
+        body = app.screen.query_one("#message-body", TextArea).text
+        # The file decoded: its subject and text part as they read, not quoted-printable lines.
+        import email
+        from email import policy
+
+        sent = email.message_from_bytes(Path(path).read_bytes(), policy=policy.default)
+        assert f"Subject: {sent['Subject']}" in body
+        assert "--- Text part ---\n" + sent.get_body(("plain",)).get_content().replace("\r\n", "\n") in body
+        assert "--- HTML source ---\n<" in body and body.endswith(f"--- Outbox file ---\n{path}")
+        assert "Content-Transfer-Encoding: quoted-printable" not in body.split("--- Text part ---")[1]
         await pilot.press("escape")
         assert app.screen is screen
 

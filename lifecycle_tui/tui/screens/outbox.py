@@ -1,8 +1,9 @@
 """The Outbox section: every recorded message, filtered by run, rule, channel and status.
 
 The table shows one page at a time (LIMIT/OFFSET in the query, never the whole record);
-``n``/``p`` page. Enter opens a message: the file the outbox transport wrote (.eml or .json),
-or, for messages sent elsewhere, the message rendered again at the time it was due.
+``n``/``p`` page. Enter opens a message: the file the outbox transport wrote (an .eml decoded
+into headers, text part and HTML source; SMS and push .json as written), or, for messages
+sent elsewhere, the message rendered again at the time it was due.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from textual.widgets import DataTable, Select, Static
 from lifecycle_tui.store import console_queries as q
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.screens.ops_common import minute, short
-from lifecycle_tui.tui.widgets.message_view import MessageView, message_text
+from lifecycle_tui.automation.preview import blocks_text, eml_blocks, message_blocks
+from lifecycle_tui.tui.widgets.message_view import MessageView
 
 PAGE_SIZE = 100
 COLUMNS = ("Id", "Run", "Rule", "Step", "Customer", "Channel", "Template", "Status", "Sent (UTC)", "File / reason")
@@ -26,21 +28,24 @@ FILTER_PROMPTS = {"run_id": "All runs", "rule": "All rules", "channel": "All cha
 
 
 def read_message_text(store, row: dict, as_of_text: str | None = None) -> str:
-    """The message as sent: its outbox file if there is one, else rendered again when it was due."""
+    """The message as sent: its outbox file if there is one (an email decoded into headers, text
+    and HTML, and the file's path), else rendered again when it was due."""
     path = row.get("path")
     if path:
         p = Path(path)
         if not p.is_absolute():
             p = Path(store.path).parent / p
         if p.exists():
-            return p.read_text(encoding="utf-8", errors="replace")
+            if p.suffix == ".eml":
+                return blocks_text(eml_blocks(p.read_bytes()) + [("Outbox file", str(p))])
+            return p.read_text(encoding="utf-8", errors="replace")  # SMS and push: JSON, readable as it is
     from lifecycle_tui.messages import Renderer
     from lifecycle_tui.store.timeutil import parse_datetime
 
     when = parse_datetime(row.get("sent_at") or row["due_at"])
     rendered = Renderer(store, when).render(row["template"], row["customer_rowid"])
     note = "(no outbox file: rendered again as of " + (as_of_text or row.get("sent_at") or row["due_at"]) + ")\n\n"
-    return note + message_text(rendered)
+    return note + blocks_text(message_blocks(rendered))
 
 
 class OutboxScreen(SectionScreen):

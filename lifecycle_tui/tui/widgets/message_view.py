@@ -1,4 +1,4 @@
-"""A modal that shows one message as it was (or would be) sent: the .eml / .json text.
+"""A modal that shows one message as it was (or would be) sent: headers, text and HTML, or JSON.
 
 The caller loads the text in a worker and passes it in; this widget only shows it,
 read-only and scrollable, and closes on Escape.
@@ -11,15 +11,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, TextArea
-
-
-def message_text(rendered) -> str:
-    """The wire form of a rendered message: RFC 5322 text for email, JSON for SMS and push."""
-    import json
-
-    if rendered.channel == "email":
-        return rendered.to_eml_bytes().decode("utf-8", errors="replace")
-    return json.dumps(rendered.to_payload(), ensure_ascii=False, indent=2)
 
 
 class MessageView(ModalScreen[None]):
