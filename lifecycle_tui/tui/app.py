@@ -28,6 +28,7 @@ from lifecycle_tui.tui.widgets.help import HelpScreen
 
 # (mode key, title, "module:ClassName" under lifecycle_tui.tui.screens). A section's module is
 # imported on its first visit, so the console paints its first screen without loading the rest.
+SECTION_KEYS = Binding.Group("Sections")
 SECTIONS = [
     ("dashboard", "Dashboard", "dashboard:DashboardScreen"),
     ("customers", "Customers", "customers:CustomersScreen"),
@@ -95,8 +96,11 @@ class LifecycleApp(App):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     MODES = {key: _section_factory(target) for key, _, target in SECTIONS}
     DEFAULT_MODE = "dashboard"
+    # The section keys share one footer entry ("1 2 3 ... Sections"): spelled out they take ~90
+    # columns, which pushed a screen's own keys out of an 80-column footer. Their names are in
+    # the title bar, the ? list and the command palette.
     BINDINGS = [
-        Binding(str(i), f"switch_mode('{key}')", title, show=True)
+        Binding(str(i), f"switch_mode('{key}')", title, show=True, group=SECTION_KEYS)
         for i, (key, title, _) in enumerate(SECTIONS, start=1)
     ] + [
         Binding("question_mark", "help", "Keys", key_display="?"),
