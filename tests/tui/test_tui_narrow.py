@@ -65,3 +65,16 @@ async def test_at_the_design_size_nothing_stacks(make_app):
         assert screen.has_class("-wide") and not screen.has_class("-narrow")
         funnel, rfm = screen.query_one("#dash-funnel"), screen.query_one("#dash-rfm")
         assert rfm.region.y == funnel.region.y and screen.query_one("#dash-body").max_scroll_y == 0
+
+
+async def test_the_footer_keeps_a_sections_own_keys_and_quit_at_80_columns(make_app):
+    from textual.widgets._footer import FooterKey
+
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.press("7")  # Outbox: n/p page
+        await settle(pilot)
+        keys = {k.key: k for k in app.screen.query(FooterKey)}
+        palette = next(k for k in keys.values() if k.has_class("-command-palette"))
+        for key in ("n", "p", "1", "8", "q"):
+            assert keys[key].region.right <= palette.region.x, key  # shown, not cut off by the palette key
