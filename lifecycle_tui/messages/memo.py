@@ -71,6 +71,14 @@ def share_key(fields: tuple, ctx: dict) -> tuple | None:
     return key
 
 
-def personalised(texts: tuple[str, ...], link: str) -> tuple[str, ...]:
-    """The shared render's texts with this customer's link in place of the placeholder."""
-    return tuple(t.replace(PLACEHOLDER_URL, link) if PLACEHOLDER_URL in t else t for t in texts)
+def split_at_placeholder(texts: tuple[str, ...]) -> tuple[list[str], ...]:
+    """A shared render's texts cut where the placeholder link is: kept so that each customer's
+    copy is one join, not a search through a ~15 KB HTML document per message (~10 us each,
+    ~8% of a 100,000-email plan)."""
+    return tuple(t.split(PLACEHOLDER_URL) for t in texts)
+
+
+def personalised(parts: tuple[list[str], ...], link: str) -> tuple[str, ...]:
+    """The shared render's texts (:func:`split_at_placeholder`) with this customer's link in
+    place of the placeholder: what ``str.replace`` would give."""
+    return tuple(link.join(p) if len(p) > 1 else p[0] for p in parts)

@@ -28,7 +28,9 @@ from lifecycle_tui.messages.context import ContextBuilder, ensure_fresh_metrics
 from lifecycle_tui.messages.context_schema import customer_fields
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.htmltext import html_to_text, wrap_html
-from lifecycle_tui.messages.memo import MAX_SHARED, PLACEHOLDER_URL, personalised, share_key, shared_fields
+from lifecycle_tui.messages.memo import (
+    MAX_SHARED, PLACEHOLDER_URL, personalised, share_key, shared_fields, split_at_placeholder,
+)
 from lifecycle_tui.messages.repository import require_template
 from lifecycle_tui.messages.sandbox import (
     LOOP_GUARD, MAX_RENDER_SECONDS, compile_part, environments, render_budget, render_part,
@@ -87,7 +89,7 @@ class CompiledTemplate:
     shared_text: dict = field(default_factory=dict)  # part -> its text, once rendered
     customer_fields: tuple | None = None  # the customer record's fields to build (None: all)
     share_fields: tuple | None = None  # customer fields keying a shared render (memo.py); None: not shared
-    shared_renders: dict = field(default_factory=dict, repr=False)  # key -> texts with the placeholder link
+    shared_renders: dict = field(default_factory=dict, repr=False)  # key -> texts cut at the placeholder link
 
 
 # Context names that are the same for every customer of a Renderer (the builder makes them;
@@ -234,7 +236,7 @@ class Renderer:
                 out = self._render_parts(ct, {**ctx, "unsubscribe_url": PLACEHOLDER_URL})
             except TemplateError:
                 return None  # the usual render reports it, with this customer's own context
-            texts = self._email_texts(out, PLACEHOLDER_URL)
+            texts = split_at_placeholder(self._email_texts(out, PLACEHOLDER_URL))
             if len(ct.shared_renders) >= MAX_SHARED:
                 ct.shared_renders.clear()
             ct.shared_renders[key] = texts

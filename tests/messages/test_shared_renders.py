@@ -106,3 +106,11 @@ def test_a_link_html_would_escape_is_never_shared():
     assert share_key(("first_name",), {**plain, "recommendations": [product]}) is None
     fine = Record("product", {"product_id": "p1", "title": "Tea"})
     assert share_key(("first_name",), {**plain, "recommendations": [fine]}) == (("Ada",), ("p1",))
+
+
+def test_a_shared_render_cut_at_its_placeholder_gives_what_replace_gives():
+    from lifecycle_tui.messages.memo import PLACEHOLDER_URL, personalised, split_at_placeholder
+
+    texts = ("no link here", f"{PLACEHOLDER_URL}", f"<a href=\"{PLACEHOLDER_URL}\">x</a> ({PLACEHOLDER_URL})", "")
+    link = "https://shop.example/u?t=1-e-abc"
+    assert personalised(split_at_placeholder(texts), link) == tuple(t.replace(PLACEHOLDER_URL, link) for t in texts)
