@@ -78,3 +78,21 @@ async def test_the_footer_keeps_a_sections_own_keys_and_quit_at_80_columns(make_
         palette = next(k for k in keys.values() if k.has_class("-command-palette"))
         for key in ("n", "p", "1", "8", "q"):
             assert keys[key].region.right <= palette.region.x, key  # shown, not cut off by the palette key
+
+
+async def test_the_rule_form_fits_80x24_with_its_buttons_in_view(make_app):
+    from textual.widgets import Button
+
+    from lifecycle_tui.tui.widgets.rule_form import RuleForm
+
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RuleForm)
+        for widget in (form.query_one("#form-title"), form.query_one("#form-error"), form.query_one("#save", Button)):
+            r = widget.region
+            assert r.width > 0 and r.y >= 0 and r.bottom <= NARROW[1] and r.right <= NARROW[0], widget

@@ -69,7 +69,9 @@ class RuleForm(ModalScreen[Rule | None]):
 
     DEFAULT_CSS = """
     RuleForm { align: center middle; }
-    RuleForm > Vertical { width: 100; height: 34; border: thick $accent; background: $surface; padding: 0 1; }
+    /* At most the terminal: on 80x24 the fields scroll and the title, message and buttons stay in view. */
+    RuleForm > Vertical { width: 100; max-width: 100%; height: 34; max-height: 100%;
+                          border: thick $accent; background: $surface; padding: 0 1; }
     RuleForm #form-title { text-style: bold; color: $accent; }
     RuleForm VerticalScroll { height: 1fr; }
     RuleForm .row { height: auto; }
