@@ -143,7 +143,7 @@ class OrderWriter:
         self.revisits.note(ex["id"] for ex in existing.values())
         old_items: dict[int, list[tuple]] = {}
         with_items = [existing[r["order_id"]]["id"] for r in rows if r["items"] is not None and r["order_id"] in existing]
-        for it in fetch_in(conn, f"SELECT order_id, sku, title, quantity, price_cents FROM order_items WHERE order_id {IN_JSON} ORDER BY order_id, line", with_items):
+        for it in fetch_in(conn, _STATE_ITEMS, with_items):
             old_items.setdefault(it[0], []).append((it[1], it[2], it[3], it[4]))
         inserts, updates, item_sets, replaced = [], [], [], []
         for r, cust in zip(rows, customers):
