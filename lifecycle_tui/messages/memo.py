@@ -73,8 +73,8 @@ def share_key(fields: tuple, ctx: dict) -> tuple | None:
 
 def split_at_placeholder(texts: tuple[str, ...]) -> tuple[list[str], ...]:
     """A shared render's texts cut where the placeholder link is: kept so that each customer's
-    copy is one join, not a search through a ~15 KB HTML document per message (~10 us each,
-    ~8% of a 100,000-email plan)."""
+    copy is one join, not a search through a ~15 KB HTML document per message (5.4 to 1.1 us,
+    measured with timeit: ~0.4 s of a 100,000-email plan)."""
     return tuple(t.split(PLACEHOLDER_URL) for t in texts)
 
 
