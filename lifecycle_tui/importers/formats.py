@@ -106,14 +106,24 @@ _OTHER_KIND_COLUMNS = {
 }
 
 
-def refuse_other_kind(header: list[str], path, header_line: int) -> None:
-    """Refuse a customers import of a file whose header is plainly an orders or events file's."""
+def generic_kind(header: list[str]) -> tuple[str, str, str] | None:
+    """``(kind, id column, detail column)`` when a generic file's header is plainly an orders or
+    events file's (see ``_OTHER_KIND_COLUMNS``), else None."""
     names = {normalise_header(h): h for h in header}
     for other, (ids, details) in _OTHER_KIND_COLUMNS.items():
         has_id = [names[n] for n in names if n in ids]
         has_detail = [names[n] for n in names if n in details]
         if has_id and has_detail:
-            raise ImportRefused(
-                f"{path}: line {header_line}: this looks like an {other} file, not customers (it has the columns "
-                f"{has_id[0]!r} and {has_detail[0]!r}); import it as {other} instead."
-            )
+            return other, has_id[0], has_detail[0]
+    return None
+
+
+def refuse_other_kind(header: list[str], path, header_line: int) -> None:
+    """Refuse a customers import of a file whose header is plainly an orders or events file's."""
+    found = generic_kind(header)
+    if found:
+        other, id_col, detail_col = found
+        raise ImportRefused(
+            f"{path}: line {header_line}: this looks like an {other} file, not customers (it has the columns "
+            f"{id_col!r} and {detail_col!r}); import it as {other} instead."
+        )

@@ -112,3 +112,15 @@ async def test_tab_completes_the_path_as_far_as_the_names_agree(make_app, tmp_pa
         await settle(pilot)
         await pilot.press("tab")  # nothing left to complete: on to the next field
         assert app.focused is app.screen.query_one("#imp-kind")
+
+
+async def test_an_orders_file_chosen_as_customers_is_named_before_any_dry_run(make_app, tmp_path):
+    src = tmp_path / "orders.csv"
+    src.write_text("order_id,customer_id,placed_at,total\nO1,C1,2025-01-01,5.00\n")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _choose(pilot, src)  # the kind is still "customers"
+        detected = " ".join(widget_text(app.screen.query_one("#imp-detected", Static)).split())
+        assert "this is an orders file; choose orders to import it" in detected
+        mapping = app.screen.query_one("#imp-mapping", DataTable)
+        assert str(mapping.get_row_at(0)[1]) == "order_id"  # read as what it is, not as attributes

@@ -120,7 +120,8 @@ class ImportScreen(SectionScreen):
         kind = str(self.query_one("#imp-kind", Select).value)
         line = Text.assemble(("Detected: ", "bold"), p.describe())
         if p.kind and p.kind != kind:
-            line.append(f"  — this is a {p.kind} file; choose {p.kind} to import it", style="bold yellow")
+            line.append(f"  — this is {'an' if p.kind[0] in 'aeiou' else 'a'} {p.kind} file; choose {p.kind} "
+                        "to import it", style="bold yellow")
         self.query_one("#imp-detected", Static).update(line)
         mapping = self.query_one("#imp-mapping", DataTable)
         mapping.clear()

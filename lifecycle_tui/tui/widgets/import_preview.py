@@ -16,7 +16,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input
 
 from lifecycle_tui.importers import Table, detect_format
-from lifecycle_tui.importers.formats import GENERIC_COLUMNS, canonical_name
+from lifecycle_tui.importers.formats import GENERIC_COLUMNS, canonical_name, generic_kind
 
 PREVIEW_ROWS = 5
 FORMAT_LABELS = {"generic": "generic CSV", "jsonl": "JSON Lines", "shopify": "Shopify export",
@@ -30,7 +30,7 @@ class FilePreview:
     encoding: str
     delimiter: str
     format: str  # detected: generic, jsonl, shopify, woocommerce
-    kind: str | None  # the kind the header shows (Shopify/WooCommerce), else None
+    kind: str | None  # the kind the header shows (an export's; a generic orders or events file's), else None
     header: list[str]
     mapping: list[tuple[str, str]] = field(default_factory=list)  # (column as written, what it becomes)
     rows: list[list[str]] = field(default_factory=list)
@@ -66,6 +66,8 @@ def preview_file(path: str | os.PathLike, kind: str, fmt: str = "auto") -> FileP
     with Table(path) as table:
         detected, detected_kind = detect_format(table.header, table.first_text())
         used = detected if fmt == "auto" else fmt
+        if used == "generic" and detected_kind is None and (found := generic_kind(table.header)):
+            detected_kind = found[0]  # the import refuses it as customers: say so before it is tried
         header, rows = list(table.header), []
         if used == "jsonl":
             keys: dict[str, None] = {}
