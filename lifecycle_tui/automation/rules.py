@@ -27,6 +27,7 @@ from lifecycle_tui.automation.trigger_kinds import (  # noqa: F401 - re-exported
     MAX_DELAY, TRIGGERS, describe_duration, parse_duration, pos_int,
 )
 from lifecycle_tui.store.timeutil import to_iso, utcnow
+from lifecycle_tui.wording import with_article
 
 CHANNELS = ("email", "sms", "push")
 EXITS = ("ordered_since_trigger", "unsubscribed")
@@ -219,7 +220,7 @@ def reference_problems(store, rule: Rule, templates: dict[str, str] | None = Non
             out.append((i, f"step {i}.template: unknown template {step.template!r}.{hint}"))
         elif templates[step.template] != step.channel:
             out.append((i, f"step {i}: channel mismatch: the step sends {step.channel} "
-                           f"but template {step.template!r} is {_a(templates[step.template])} template"))
+                           f"but template {step.template!r} is {with_article(templates[step.template])} template"))
     if rule.filter:
         from lifecycle_tui.segments import SegmentRuleError, check_rule
 
@@ -239,13 +240,9 @@ def reference_problems(store, rule: Rule, templates: dict[str, str] | None = Non
 
 def template_channels(store) -> dict[str, str]:
     """Template name -> channel, for every template in the store."""
-    if not store.scalar("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='templates'"):
+    if not store.has_table("templates"):
         return {}
     return {r[0]: r[1] for r in store.conn.execute("SELECT name, channel FROM templates")}
-
-
-def _a(channel: str) -> str:
-    return f"an {channel}" if channel[:1] in "aeiou" else f"a {channel}"
 
 
 # ---- storage -------------------------------------------------------------------------------

@@ -234,7 +234,7 @@ def _first_order_id(store, customer: int, placed_at: str) -> int | None:
 
 
 def _entered_segment(store, t, as_of, since, customer, _dt):
-    if not store.scalar("SELECT 1 FROM sqlite_master WHERE type='table' AND name='segment_changes'"):
+    if not store.has_table("segment_changes"):
         return []
     names = t["segments"]
     where, params = _cust(customer, "customer_id")

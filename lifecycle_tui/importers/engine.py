@@ -28,6 +28,7 @@ from lifecycle_tui.importers.orders_sink import OrderWriter
 from lifecycle_tui.importers.reader import Table
 from lifecycle_tui.store import settings
 from lifecycle_tui.store.timeutil import to_iso
+from lifecycle_tui.wording import with_article
 
 BATCH_ROWS = 10_000
 LARGE_FILE_BYTES = 8 << 20  # above this, deferring index builds on an empty table pays off
@@ -37,8 +38,6 @@ BULK_MIN_BYTES = 8 << 20  # generic orders files this big take the bulk path (pa
 SORT_THREADS = min(os.cpu_count() or 1, 4) - 1  # helper threads SQLite may use to sort for CREATE INDEX
 
 READERS = {"generic": generic.read_generic, "jsonl": jsonl.read_jsonl, "shopify": shopify.read, "woocommerce": woocommerce.read}
-
-_A_KEY = {"customers": "a customer", "orders": "an order", "events": "an event"}
 
 Progress = Callable[[int, int], None]  # (bytes read, file size)
 
@@ -130,7 +129,7 @@ def import_file(
             setattr(report, name, getattr(counters, name))
         if counters.repeats:
             report.notes.append(
-                f"{counters.repeats} row(s) repeated {_A_KEY[kind]} of an earlier row of this file: the rows were "
+                f"{counters.repeats} row(s) repeated {with_article(kind[:-1])} of an earlier row of this file: the rows were "
                 "applied in turn, so a later value wins (and an opt-out in an earlier row keeps a later yes off)."
             )
         if counters.consent_kept_off:

@@ -66,7 +66,7 @@ class EventWriter:
                     unsubscribes.add((cust, str(r["properties"].get("channel") or "email").lower()))
                 continue
             new = (r["event_id"], cust, r["type"], r["occurred_at"], props)
-            old = (ex["event_id"], ex["customer_id"], ex["type"], ex["occurred_at"], dump(json.loads(ex["properties"] or "{}")))
+            old = _stored(ex)
             if new != old:
                 updates.append((*new, ex["id"]))
                 c.updated += 1
@@ -87,6 +87,11 @@ class EventWriter:
 
     def _state_of(self, rowids: list[int]) -> dict[int, tuple[int, None]]:
         return {
-            r[0]: (hash((*r[1:5], dump(json.loads(r[5] or "{}")))), None)
+            r["id"]: (hash(_stored(r)), None)
             for r in fetch_in(self.state.conn, _STATE, rowids)
         }
+
+
+def _stored(row) -> tuple:
+    """What an upsert compares of a stored event: the values it would write, properties canonical."""
+    return (row["event_id"], row["customer_id"], row["type"], row["occurred_at"], dump(json.loads(row["properties"] or "{}")))

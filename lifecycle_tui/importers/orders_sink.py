@@ -159,7 +159,7 @@ class OrderWriter:
             old_attrs = json.loads(ex["attributes"] or "{}")
             attrs = dump({**old_attrs, **r["attributes"]}) if r["attributes"] else dump(old_attrs)
             new = (cust, r["placed_at"], r["total_cents"], r["currency"], r["status"], attrs)
-            old = (ex["customer_id"], ex["placed_at"], ex["total_cents"], ex["currency"], ex["status"], dump(old_attrs))
+            old = _stored(ex, old_attrs)
             items_differ = r["items"] is not None and [tuple(i) for i in r["items"]] != old_items.get(ex["id"], [])
             if new != old or items_differ:
                 updates.append((*new, ex["id"]))
@@ -220,6 +220,11 @@ class OrderWriter:
         for it in fetch_in(conn, _STATE_ITEMS, rowids):
             items.setdefault(it[0], []).append(tuple(it[1:]))
         return {
-            r[0]: (hash((*r[1:6], dump(json.loads(r[6] or "{}")), tuple(items.get(r[0], ())))), None)
+            r["id"]: (hash((_stored(r, json.loads(r["attributes"] or "{}")), tuple(items.get(r["id"], ())))), None)
             for r in fetch_in(conn, _STATE, rowids)
         }
+
+
+def _stored(row, attributes: dict) -> tuple:
+    """What an upsert compares of a stored order (its line items apart), ``attributes`` parsed."""
+    return (row["customer_id"], row["placed_at"], row["total_cents"], row["currency"], row["status"], dump(attributes))

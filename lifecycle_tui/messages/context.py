@@ -29,10 +29,6 @@ PREFETCH_CHUNK = 500  # customers per set-based query (well under SQLite's bound
 _NO_METRICS = (None, None, None, None, None)  # a customer without a metrics row (as the LEFT JOIN gives)
 
 
-def _table_exists(store, name: str) -> bool:
-    return store.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
-
-
 class ContextBuilder:
     """Builds render contexts for many customers at one ``as_of`` (shop-wide data cached)."""
 
@@ -50,7 +46,7 @@ class ContextBuilder:
             "sender_email": s["shop.sender_email"], "postal_address": s["shop.postal_address"],
             "currency": self.currency, "timezone": self.timezone, "unsubscribe_url": self.unsubscribe_base,
         })
-        self.has_metrics = _table_exists(store, "customer_metrics")
+        self.has_metrics = store.has_table("customer_metrics")
         self.recommender = Recommender(store, self.as_of_iso)
         self._secret: str | None = None
         self._products: dict | None = None

@@ -87,8 +87,7 @@ class LintReport:
 def sample_customers(store) -> list[tuple[int, str]]:
     """(row id, label): one customer per RFM segment present, plus one without orders."""
     out: list[tuple[int, str]] = []
-    has_metrics = store.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'customer_metrics'")
-    if has_metrics:
+    if store.has_table("customer_metrics"):
         for r in store.conn.execute(
             "SELECT rfm_segment, min(m.customer_id) AS rowid FROM customer_metrics m"
             " WHERE rfm_segment IS NOT NULL GROUP BY rfm_segment ORDER BY rfm_segment"

@@ -8,6 +8,7 @@ from datetime import datetime
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.source import TemplateSource, parse_source
 from lifecycle_tui.store.timeutil import to_iso, utcnow
+from lifecycle_tui.wording import with_article
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ def save_template(store, text: str, *, name: str | None = None, filename: str | 
                      if channel != parsed.channel]
             if steps:
                 raise TemplateError(
-                    f"is {_a(current.channel)} template used by rule {', '.join(steps)}; it cannot become "
-                    f"{_a(parsed.channel)} template. Import it under another name, or change those steps first.",
+                    f"is {with_article(current.channel)} template used by rule {', '.join(steps)}; it cannot become "
+                    f"{with_article(parsed.channel)} template. Import it under another name, or change those steps first.",
                     template=parsed.name)
         if current is None:
             cur = conn.execute(
@@ -120,13 +121,9 @@ def save_template(store, text: str, *, name: str | None = None, filename: str | 
     return SaveResult(saved, created=current is None, changed=True)
 
 
-def _a(channel: str) -> str:
-    return f"an {channel}" if channel[:1] in "aeiou" else f"a {channel}"
-
-
 def template_users(store, name: str) -> list[tuple[str, int, str]]:
     """``(rule, step number, channel)`` of every rule step that sends template ``name``."""
-    if not store.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rules'"):
+    if not store.has_table("rules"):
         return []
     rows = store.conn.execute(
         "SELECT r.name, s.key + 1, json_extract(s.value, '$.channel') FROM rules r, "

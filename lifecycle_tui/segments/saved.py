@@ -168,7 +168,7 @@ def remove_segment(store, name: str) -> bool:
 
 def segment_users(store, name: str) -> list[str]:
     """Names of the rules whose trigger names segment ``name`` (broadcasts), by name."""
-    if not store.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rules'"):
+    if not store.has_table("rules"):
         return []
     rows = store.conn.execute(
         "SELECT name FROM rules WHERE lower(trim(json_extract(definition, '$.trigger.segment'))) = lower(?) "

@@ -126,6 +126,10 @@ class Store:
         row = self.conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
+    def has_table(self, name: str) -> bool:
+        """Whether the store has table ``name`` (a store opened without migrating may lack newer ones)."""
+        return self.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
+
     def data_version(self) -> int:
         """Changes whenever another connection commits to the file (used to refresh views)."""
         return int(self.scalar("PRAGMA data_version"))

@@ -20,6 +20,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, ProgressBar, Sel
 from lifecycle_tui.importers import FORMATS, KINDS, ImportRefused, ImportReport, import_file
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.widgets.import_preview import FilePreview, PathInput, PathSuggester, preview_file
+from lifecycle_tui.wording import with_article
 
 PROGRESS_STEPS = 200  # progress callbacks forwarded to the UI per import, at most
 
@@ -120,7 +121,7 @@ class ImportScreen(SectionScreen):
         kind = str(self.query_one("#imp-kind", Select).value)
         line = Text.assemble(("Detected: ", "bold"), p.describe())
         if p.kind and p.kind != kind:
-            line.append(f"  — this is {'an' if p.kind[0] in 'aeiou' else 'a'} {p.kind} file; choose {p.kind} "
+            line.append(f"  — this is {with_article(p.kind)} file; choose {p.kind} "
                         "to import it", style="bold yellow")
         self.query_one("#imp-detected", Static).update(line)
         mapping = self.query_one("#imp-mapping", DataTable)

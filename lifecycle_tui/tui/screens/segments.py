@@ -23,7 +23,7 @@ from lifecycle_tui.segments.saved import RFM_PREFIX, STAGE_PREFIX
 from lifecycle_tui.store.browse import CustomerQuery, customer_page
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.widgets import format as fmt
-from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog, PromptDialog
+from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog, PromptDialog, unless_unsaved
 
 SAMPLE_SIZE = 8
 COUNT_DEBOUNCE = 0.35
@@ -135,11 +135,7 @@ class SegmentsScreen(SectionScreen):
     def _unless_unsaved(self, then) -> None:
         """Run ``then`` (which replaces the editor's text) at once, or after the owner agreed to
         lose the unsaved edit."""
-        if not self.modified:
-            then()
-            return
-        self.app.push_screen(ConfirmDialog("The segment in the editor has unsaved changes. Discard them?", "Discard"),
-                             lambda yes: then() if yes else None)
+        unless_unsaved(self.app, self.unsaved_changes(), then)
 
     # -- the editor ----------------------------------------------------------------------------
 

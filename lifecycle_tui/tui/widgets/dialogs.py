@@ -1,6 +1,9 @@
-"""Small modal dialogs: a yes/no confirmation and a one-line text prompt (e.g. a file path)."""
+"""Small modal dialogs: a yes/no confirmation (and the ask before unsaved work is thrown away) and a
+one-line text prompt (e.g. a file path)."""
 
 from __future__ import annotations
+
+from typing import Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -40,6 +43,16 @@ class ConfirmDialog(ModalScreen[bool]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "dialog-yes")
+
+
+def unless_unsaved(app, what: str | None, then: Callable[[], None]) -> None:
+    """Run ``then`` (which throws away an edit) now when ``what`` (the unsaved work, as
+    ``unsaved_changes()`` names it) is None, else once the owner agreed to discard it."""
+    if what is None:
+        then()
+        return
+    app.push_screen(ConfirmDialog(f"Discard the unsaved changes to {what}?", "Discard"),
+                    lambda yes: then() if yes else None)
 
 
 class PromptDialog(ModalScreen[str | None]):

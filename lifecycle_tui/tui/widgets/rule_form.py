@@ -23,7 +23,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Text
 
 from lifecycle_tui.automation.rules import EXITS, TRIGGERS, Rule, RuleError, get_rule, save_rule
 from lifecycle_tui.tui.base import run_db
-from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
+from lifecycle_tui.tui.widgets.dialogs import unless_unsaved
 
 # Trigger parameters that take a list of names (typed comma-separated in the form).
 LIST_PARAMS = {"events", "segments"}
@@ -257,9 +257,4 @@ class RuleForm(ModalScreen[Rule | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        what = self.unsaved_changes()
-        if what is None:
-            self.dismiss(None)
-            return
-        self.app.push_screen(ConfirmDialog(f"Discard the unsaved changes to {what}?", "Discard"),
-                             lambda yes: self.dismiss(None) if yes else None)
+        unless_unsaved(self.app, self.unsaved_changes(), lambda: self.dismiss(None))
