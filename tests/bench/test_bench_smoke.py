@@ -72,6 +72,15 @@ def test_import_loads_every_order_of_the_store(suite):
     assert not list(cache.glob("run-*.db")) and not list(cache.glob("**/dispatch-bench-*.db"))
 
 
+def test_dry_run_counts_every_rendered_send_though_it_keeps_none(suite):
+    _, report, _ = suite
+    (rate,) = [f for f in report["figures"] if f["section"] == "dryrun" and f["reference"]]
+    (count,) = [f for f in report["figures"] if f["name"] == "rendered messages in the plan"]
+    # the dry-run of `dispatch dry-run` drops each message once rendered: its sends still count
+    assert count["value"] > 0
+    assert rate["note"].startswith(f"`dispatch dry-run`: {int(count['value']):,} rendered and checked (none kept)")
+
+
 def test_table_renders_every_figure(suite):
     _, report, _ = suite
     figures = [Figure.from_json(f) for f in report["figures"]]
