@@ -83,7 +83,14 @@ def customer_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -
     if (text := v.get("birthday", "").strip()):
         row["birthday"] = _parse(V.birthday, text, col.get("birthday", "birthday"))
     if (text := v.get("created_at", "").strip()):
-        row["created_at"] = _parse(V.utc_iso, text, col.get("created_at", "created_at"), ctx.tz, ctx.tz_is_utc)
+        try:
+            row["created_at"] = V.utc_iso(text, ctx.tz, ctx.tz_is_utc)
+        except V.PlaceholderDate:
+            # A sign-up date is optional: a stand-in for none (a WooCommerce guest's 0000-00-00)
+            # reads as the empty cell it means, rather than refusing a customer who is real.
+            pass
+        except ValueError as exc:
+            raise BadValue(col.get("created_at", "created_at"), str(exc)) from None
     if (text := v.get("timezone", "").strip()):
         name = zone_name(text)
         if name is None:

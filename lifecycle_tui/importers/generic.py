@@ -14,6 +14,7 @@ from lifecycle_tui.importers.canonical import CONVERTERS, STATUS_FAST, Reading, 
 from lifecycle_tui.importers.errors import BadValue, ImportRefused, RowError
 from lifecycle_tui.importers.formats import GENERIC_COLUMNS, canonical_name, refuse_other_kind
 from lifecycle_tui.importers.reader import Table, normalise_header
+from lifecycle_tui.importers.values import EARLIEST
 
 REQUIRED = {
     "customers": (),
@@ -160,6 +161,7 @@ def fast_orders(known: list[tuple[int, str]], ctx: ReadContext):
     i_cid, i_email = fields.get("customer_id"), fields.get("email")
     i_cur, i_status = fields.get("currency"), fields.get("status")
     fromiso = datetime.fromisoformat
+    earliest = EARLIEST
     statuses = STATUS_FAST
     default_currency = ctx.currency
 
@@ -178,6 +180,7 @@ def fast_orders(known: list[tuple[int, str]], ctx: ReadContext):
             and (not email or ("@" in email and " " not in email))
             and (len(placed) == 19 or (len(placed) == 25 and placed[19:] == "+00:00"))
             and placed[10] in " T" and placed[4] == placed[7] == "-" and placed[13] == placed[16] == ":"
+            and placed >= earliest  # a stand-in for no date (1970-01-01) is refused by the general way
             and whole.isdigit() and len(whole) <= 10 and (not dot or (len(frac) == 2 and frac.isdigit()))
             and len(cur) == 3 and cur.isupper() and cur.isalpha() and cur.isascii()
             and status

@@ -17,6 +17,7 @@ from itertools import repeat
 from typing import Callable
 
 from lifecycle_tui.importers.canonical import STATUS_FAST, ReadContext
+from lifecycle_tui.importers.values import EARLIEST
 from lifecycle_tui.store.addresses import EMAIL_LINES
 
 # "YYYY-MM-DD HH:MM:SS" or with "T", optionally "+00:00", one per line (ASCII digits only:
@@ -105,6 +106,8 @@ def block_converter(known: list[tuple[int, str]], width: int, delimiter: str, ct
         elif _TIMES.fullmatch(joined):
             times = [f"{p[:10]}T{p[11:19]}+00:00" for p in placed]
         else:
+            return None
+        if min(placed) < EARLIEST:  # a stand-in for no date (1970-01-01): refused by the row converters
             return None
         try:
             for _ in map(fromiso, placed):  # the calendar: no 2025-02-30, no 25:00

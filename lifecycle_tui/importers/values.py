@@ -20,25 +20,49 @@ _fromiso = datetime.fromisoformat
 # ---------------------------------------------------------------- dates
 
 
+# Exports write a stand-in where a record has no date: MySQL's zero date (WooCommerce),
+# 0001-01-01 (.NET), 1900-01-01 (Excel, SQL Server), the Unix epoch. No shop's order, event or
+# sign-up is that old, and taken as real one would make its customer look lapsed for decades.
+EARLIEST = "1971"  # compared with the UTC text: the epoch written in any zone falls before it
+
+
+class PlaceholderDate(ValueError):
+    """A date cell holding an export's stand-in for "no date" (see :data:`EARLIEST`)."""
+
+
+def placeholder_date(text: str) -> PlaceholderDate:
+    return PlaceholderDate(f"{text!r} is too early to be real: exports write 0000-00-00, 0001-01-01 or "
+                           f"1970-01-01 where a record has no date (dates before {EARLIEST} are not taken)")
+
+
 def utc_iso(text: str, tz: str, tz_is_utc: bool) -> str:
-    """A date/time cell as UTC ISO-8601 text; a value without zone is read in ``tz``."""
+    """A date/time cell as UTC ISO-8601 text; a value without zone is read in ``tz``. Raises
+    :class:`PlaceholderDate` for a stand-in such as ``0000-00-00`` or ``1970-01-01``."""
     s = text.strip()
     n = len(s)
     # Fast paths (no datetime arithmetic): "YYYY-MM-DD HH:MM:SS" in a UTC shop, or already UTC.
     # fromisoformat also takes other 19-character shapes ("2025-01-10T12:00+01", week dates
     # "2025-W01-1 12:00:00"): every separator is checked, so those go the general way.
-    if n == 19 and tz_is_utc and s[10] in " T" and s[4] == s[7] == "-" and s[13] == s[16] == ":":
+    if n == 19 and tz_is_utc and s[10] in " T" and s[4] == s[7] == "-" and s[13] == s[16] == ":" and s >= EARLIEST:
         _fromiso(s)  # validates (raises ValueError on 2025-02-30 etc.)
         return f"{s[:10]}T{s[11:]}+00:00"
-    if n == 25 and s.endswith("+00:00") and s[10] in " T" and s[4] == s[7] == "-" and s[13] == s[16] == ":":
+    if n == 25 and s.endswith("+00:00") and s[10] in " T" and s[4] == s[7] == "-" and s[13] == s[16] == ":" \
+            and s >= EARLIEST:
         _fromiso(s)
         return f"{s[:10]}T{s[11:19]}+00:00"
     if not s:
         raise ValueError("empty date")
+    if s.startswith("0000-00-00"):
+        raise placeholder_date(s)
     try:
-        return to_iso(parse_datetime(s, tz))
+        out = to_iso(parse_datetime(s, tz))
     except ValueError:
         raise ValueError(f"not a date/time: {s!r} (expected e.g. 2025-10-07 09:50:26 or 2025-10-07T09:50:26+02:00)") from None
+    except OverflowError:  # 0001-01-01 read in a zone east of UTC
+        raise placeholder_date(s) from None
+    if out < EARLIEST:
+        raise placeholder_date(s)
+    return out
 
 
 def birthday(text: str) -> str:

@@ -7,6 +7,8 @@ import json
 import pytest
 from import_helpers import FIXTURES
 
+from lifecycle_tui.store import open_store
+
 
 @pytest.mark.parametrize(
     "kind, name, inserted",
@@ -127,3 +129,35 @@ def test_committed_import_refreshes_metrics_dry_run_does_not(cli, db_path):
     assert metrics_as_of() == "2026-01-01T00:00:00+00:00"
     with open_store(db_path) as s:
         assert s.scalar("SELECT count(*) FROM customer_metrics") == 3
+
+
+def test_a_stand_in_for_no_date_refuses_an_order_by_line_and_column(cli, tmp_path):
+    """An export's placeholder (the epoch, MySQL's zero date) is not taken as a real order date:
+    the customer would otherwise look lapsed since 1970."""
+    p = tmp_path / "orders.csv"
+    p.write_text("order_id,customer_id,placed_at,total\nA1,C1,2025-01-10 12:00:00,10.00\n"
+                 "A2,C1,1970-01-01 00:00:00,10.00\nA3,C2,0000-00-00 00:00:00,5.00\n")
+    result = cli("import", "orders", str(p), "--json")
+    assert result.exit_code == 1
+    rejected = json.loads(result.stdout)["rejected"]
+    assert (rejected[0]["line"], rejected[0]["column"]) == (3, "placed_at")
+    assert "'1970-01-01 00:00:00' is too early to be real" in rejected[0]["reason"]
+    assert cli.json("customers", "list") == []  # nothing written
+    data = cli.json("import", "orders", str(p), "--skip-invalid")
+    assert data["inserted"] == 1 and [(r["line"], r["column"]) for r in data["rejected"]] == [(3, "placed_at"), (4, "placed_at")]
+    assert "'0000-00-00 00:00:00' is too early to be real" in data["rejected"][1]["reason"]
+
+
+def test_a_stand_in_sign_up_date_leaves_the_customer_without_one(cli, tmp_path):
+    """A WooCommerce guest's Sign Up of 0000-00-00 means no date: the customer is imported
+    without one (and so starts no welcome series), not refused."""
+    src = (FIXTURES / "woocommerce_customers.csv").read_text().splitlines()
+    src[2] = src[2].replace("2024-05-02 09:00:00", "0000-00-00 00:00:00")
+    p = tmp_path / "customers.csv"
+    p.write_text("\n".join(src) + "\n")
+    data = cli.json("import", "customers", str(p))
+    assert data["rejected"] == [] and data["inserted"] == len(src) - 1
+    with open_store(cli.db) as store:
+        created = dict(store.conn.execute("SELECT email, created_at FROM customers").fetchall())
+    assert created["tom@example.com"] is None
+    assert created["ana@example.com"] == "2024-03-02T09:00:00+00:00"

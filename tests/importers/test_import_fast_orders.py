@@ -30,6 +30,8 @@ ROWS = [
     "F13,C6,,2025-W01-1 12:00:00,1.00,EUR,paid",  # 19 characters, but a week date: converted
     "F14,C6,,2025-01-10 12:00:00,9999999999.99,EUR,paid",  # the largest amount the fast way takes
     "F15,C6,,2025-01-10 12:00:00,99999999999,EUR,paid",  # too large: rejected either way
+    "F16,C7,,1970-01-01 00:00:00,1.00,EUR,paid",  # the epoch, a stand-in for no date: rejected either way
+    "F17,C7,,0001-01-01T00:00:00+00:00,1.00,EUR,paid",  # .NET's minimum date, likewise
 ]
 
 
@@ -52,7 +54,8 @@ def test_fast_and_general_converters_agree(tmp_path, monkeypatch, bulk):
     general = _import(tmp_path, "general.db", src, batch_rows=4)
     assert fast == general
     report, tables = fast
-    assert [(r["line"], r["column"]) for r in report["rejected"]] == [(8, "placed_at"), (9, "placed_at"), (10, "placed_at"), (16, "total")]
+    assert [(r["line"], r["column"]) for r in report["rejected"]] == [(8, "placed_at"), (9, "placed_at"), (10, "placed_at"), (16, "total"),
+                                                                       (17, "placed_at"), (18, "placed_at")]
     placed = {r[1]: r[3] for r in tables["orders"]}
     assert placed["F3"] == placed["F4"] == "2025-01-11T08:00:00+00:00"
     assert placed["F5"] == "2025-01-11T06:00:00+00:00"

@@ -62,6 +62,19 @@ def test_bad_dates_refused(text):
         V.utc_iso(text, "UTC", True)
 
 
+@pytest.mark.parametrize("text", ["0000-00-00 00:00:00", "0000-00-00", "0001-01-01 00:00:00", "1900-01-01",
+                                  "1970-01-01 00:00:00", "1970-01-01T00:00:00+00:00", "1969-12-31 19:00:00-05:00"])
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin", "America/New_York"])
+def test_stand_ins_for_no_date_are_refused_by_name(text, tz):
+    with pytest.raises(V.PlaceholderDate, match=r"too early to be real: exports write 0000-00-00"):
+        V.utc_iso(text, tz, tz == "UTC")
+
+
+def test_the_first_real_dates_pass():
+    assert V.utc_iso("1971-01-01 00:00:00", "UTC", True) == "1971-01-01T00:00:00+00:00"
+    assert V.utc_iso("1971-01-01 08:00:00", "Europe/Berlin", False) == "1971-01-01T07:00:00+00:00"
+
+
 def test_flags_tags_status_birthday():
     assert V.flag("Yes") == 1 and V.flag("no") == 0 and V.flag(" ") is None
     with pytest.raises(ValueError):
