@@ -8,7 +8,7 @@ from rich.table import Table
 from lifecycle_tui.bootstrap import init_store
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, err_console, fail, state
 from lifecycle_tui.store import StoreError
-from lifecycle_tui.store.settings import SETTINGS, SettingError, get, get_all, set_value
+from lifecycle_tui.store.settings import SETTINGS, SettingError, brief, change, get_all, printable
 
 settings_app = typer.Typer(help="Show and change store settings.", no_args_is_help=True)
 
@@ -37,25 +37,17 @@ def init(ctx: typer.Context, json_out: bool = JsonOption) -> None:
     )
 
 
-def printable(key: str, value):
-    """A setting's value as printed: secrets (they sign unsubscribe links) never, so that no
-    screen or log keeps them."""
-    return ("(set)" if value else "") if key.startswith("secret.") else value
-
-
 @settings_app.command("list")
 def settings_list(ctx: typer.Context, json_out: bool = JsonOption) -> None:
     """Every setting with its value and what it does."""
     with state(ctx).open() as store:
         values = get_all(store)
-    values = {k: printable(k, v) for k, v in values.items()}
     if json_out:
-        emit_json(values)
+        emit_json({k: printable(k, v) for k, v in values.items()})
         return
     table = Table("key", "value", "what it does")
     for key, value in values.items():
-        shown = value if not isinstance(value, list) else "(grid)"
-        table.add_row(key, str(shown), SETTINGS[key].doc)
+        table.add_row(key, brief(key, value), SETTINGS[key].doc)
     console.print(table)
 
 
@@ -70,11 +62,9 @@ def settings_set(
     """Change one setting (the value is checked first)."""
     with state(ctx).open() as store:
         try:
-            before = get(store, key)
-            stored = set_value(store, key, value)
+            stored, note = change(store, key, value)
         except SettingError as exc:
             fail(str(exc))
-    note = SETTINGS[key].on_change if stored != before else ""
     if json_out:
         emit_json({"key": key, "value": printable(key, stored), **({"note": note} if note else {})})
     else:

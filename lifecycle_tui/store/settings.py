@@ -208,6 +208,11 @@ def get_all(store) -> dict[str, Any]:
     return {k: stored.get(k, s.default) for k, s in SETTINGS.items()}
 
 
+def explicit_keys(store) -> set[str]:
+    """The keys with a stored value; the others are at their defaults."""
+    return {r[0] for r in store.conn.execute("SELECT key FROM settings")} & SETTINGS.keys()
+
+
 def validate(key: str, text: Any) -> Any:
     s = spec(key)
     try:
@@ -215,6 +220,25 @@ def validate(key: str, text: Any) -> Any:
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
         reason = str(exc).rstrip(".")
         raise SettingError(f"{key}: {reason}{'' if reason.endswith('?') else '.'} Allowed: {s.form}.") from None
+
+
+def printable(key: str, value: Any) -> Any:
+    """A setting's value as shown or printed: a secret (it signs unsubscribe links) never, so
+    that no screen, log or JSON output keeps it; "(set)" when it has one."""
+    return ("(set)" if value else "") if key.startswith("secret.") else value
+
+
+def brief(key: str, value: Any) -> str:
+    """A setting's value in one short cell: the RFM grid as "(grid)", a secret hidden."""
+    shown = printable(key, value)
+    return "(grid)" if isinstance(shown, list) else str(shown)
+
+
+def as_text(key: str, value: Any) -> str:
+    """A value as the text :func:`set_value` takes back (the grid as JSON); a secret as ""."""
+    if key.startswith("secret."):
+        return ""
+    return json.dumps(value) if isinstance(value, list) else str(value)
 
 
 def set_value(store, key: str, text: Any) -> Any:
@@ -227,6 +251,14 @@ def set_value(store, key: str, text: Any) -> Any:
             (key, json.dumps(value), to_iso(utcnow())),
         )
     return value
+
+
+def change(store, key: str, text: Any) -> tuple[Any, str]:
+    """:func:`set_value`, with what the change does beyond the setting (its ``on_change``, when
+    the value did change; else "")."""
+    before = get(store, key)
+    stored = set_value(store, key, text)
+    return stored, (SETTINGS[key].on_change if stored != before else "")
 
 
 def pinned_as_of(store) -> datetime | None:

@@ -1,4 +1,4 @@
-"""The Textual console: eight sections, each one key away (1-8) and in the command palette.
+"""The Textual console: nine sections, each one key away (1-9) and in the command palette.
 
 The app owns what every section shares (see :mod:`lifecycle_tui.tui.base` for the screen side):
 
@@ -38,6 +38,7 @@ SECTIONS = [
     ("dispatch", "Dispatch", "dispatch:DispatchScreen"),
     ("outbox", "Outbox", "outbox:OutboxScreen"),
     ("import", "Import", "import_:ImportScreen"),
+    ("settings", "Settings", "settings:SettingsScreen"),
 ]
 
 
@@ -66,6 +67,7 @@ SECTION_HELP = {
     "dispatch": "Dry-run the plan and send through a transport",
     "outbox": "Every message claimed or sent",
     "import": "Import customers, orders or events from a file",
+    "settings": "Shop details, stage thresholds, send limits, transports",
 }
 
 DATA_VERSION_POLL_SECONDS = 1.0
@@ -146,6 +148,14 @@ class LifecycleApp(App):
     def header_subtitle(self, section: str) -> str:
         stamp = f"as of {self.as_of:%Y-%m-%d %H:%M} UTC" if self.as_of else ""
         return " · ".join(p for p in (section, stamp) if p)
+
+    def identity_changed(self, shop_name: str | None = None, as_of: datetime | None = None) -> None:
+        """The Settings section changed the shop's name (shown in the header) or the as-of
+        (every section watches it and recomputes); None: unchanged."""
+        if shop_name is not None:
+            self.shop_name = self.title = shop_name
+        if as_of is not None:
+            self.as_of = as_of
 
     def on_mount(self) -> None:
         try:

@@ -29,6 +29,13 @@ T = TypeVar("T")
 PROGRESS_OPS = 20_000  # SQLite VM steps between cancellation checks (microseconds of work)
 
 
+def highlighted_key(table) -> str | None:
+    """The row key (its value) under a DataTable's cursor; None for an empty table."""
+    if not table.row_count:
+        return None
+    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+
 class StoreChanged(Message):
     """The store file changed since the last look (``PRAGMA data_version`` moved)."""
 

@@ -73,3 +73,13 @@ def test_snapshot_import(make_app, snap_compare, monkeypatch):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=ready)
+
+
+def test_snapshot_settings(make_app, snap_compare):
+    async def ready(pilot):
+        await pilot.press("9")
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "down", "down")  # shop.timezone, with its detail
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=ready)

@@ -29,7 +29,7 @@ class ImportScreen(SectionScreen):
     """Import customers, orders or events from a file."""
 
     SECTION = "Import"
-    AUTO_FOCUS = ""  # keep the section keys (1-8, q) working until the user picks the file field
+    AUTO_FOCUS = ""  # keep the section keys (1-9, q) working until the user picks the file field
     BINDINGS = [
         Binding("f", "focus_path", "File"),
         Binding("ctrl+r", "dry_run", "Dry run", priority=True),

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Static
 
 from lifecycle_tui.automation.rules import Rule, describe_duration, list_rules, set_enabled
 from lifecycle_tui.store import console_queries as q
-from lifecycle_tui.tui.base import SectionScreen
+from lifecycle_tui.tui.base import SectionScreen, highlighted_key
 from lifecycle_tui.tui.screens.ops_common import minute, short
 from lifecycle_tui.tui.widgets.rule_form import RuleForm
 
@@ -108,11 +108,7 @@ class RulesScreen(SectionScreen):
             self.query_one("#rule-detail", Static).update("No rules yet: press n to create one.")
 
     def current_name(self) -> str | None:
-        table = self.query_one("#rules-table", DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return key.value
+        return highlighted_key(self.query_one("#rules-table", DataTable))
 
     @on(DataTable.RowHighlighted, "#rules-table")
     def _show_detail(self) -> None:

@@ -21,7 +21,7 @@ from textual.widgets import Button, DataTable, Input, Static, TextArea
 from lifecycle_tui import segments
 from lifecycle_tui.segments.saved import RFM_PREFIX, STAGE_PREFIX
 from lifecycle_tui.store.browse import CustomerQuery, customer_page
-from lifecycle_tui.tui.base import SectionScreen
+from lifecycle_tui.tui.base import SectionScreen, highlighted_key
 from lifecycle_tui.tui.widgets import format as fmt
 from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog, PromptDialog, unless_unsaved
 
@@ -101,11 +101,8 @@ class SegmentsScreen(SectionScreen):
             table.move_cursor(row=min(keep, table.row_count - 1), animate=False)
 
     def _selected(self) -> segments.Segment | None:
-        table = self.query_one("#seg-list", DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self._segments.get(str(key))
+        key = highlighted_key(self.query_one("#seg-list", DataTable))
+        return None if key is None else self._segments.get(str(key))
 
     @on(DataTable.RowSelected, "#seg-list")
     def _edit_selected(self, event: DataTable.RowSelected) -> None:

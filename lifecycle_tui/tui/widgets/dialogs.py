@@ -56,23 +56,32 @@ def unless_unsaved(app, what: str | None, then: Callable[[], None]) -> None:
 
 
 class PromptDialog(ModalScreen[str | None]):
-    """Ask for one line of text; dismisses with the text (enter) or None (escape)."""
+    """Ask for one line of text; dismisses with the text (enter) or None (escape).
+
+    ``check(text)`` (optional) returns why the text is refused, else None: the dialog then
+    stays open with the reason under the field. ``allow_empty`` accepts an empty line (a
+    setting that may be empty); otherwise enter on one does nothing."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(self, question: str, value: str = "", placeholder: str = "", *,
+                 check: Callable[[str], str | None] | None = None, allow_empty: bool = False) -> None:
         super().__init__(classes="dialog")
         self.question = question
         self.value = value
         self.placeholder = placeholder
+        self.check = check
+        self.allow_empty = allow_empty
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Static(self.question, classes="dialog-text")
             yield Input(self.value, placeholder=self.placeholder, id="dialog-input")
+            yield Static("", id="dialog-problem", classes="error-text", markup=False)
             yield Static("enter accepts · escape cancels", classes="muted")
 
     def on_mount(self) -> None:
+        self.query_one("#dialog-problem", Static).display = False
         self.query_one(Input).focus()
 
     def action_cancel(self) -> None:
@@ -81,5 +90,12 @@ class PromptDialog(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
-        if text:
-            self.dismiss(text)
+        if not text and not self.allow_empty:
+            return
+        problem = self.check(text) if self.check is not None else None
+        shown = self.query_one("#dialog-problem", Static)
+        shown.display = problem is not None
+        if problem is not None:
+            shown.update(problem)
+            return
+        self.dismiss(text)

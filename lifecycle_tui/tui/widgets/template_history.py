@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static, TextArea
 
 from lifecycle_tui.messages.repository import get_version
-from lifecycle_tui.tui.base import run_db
+from lifecycle_tui.tui.base import highlighted_key, run_db
 from lifecycle_tui.tui.screens.ops_common import minute, short
 
 
@@ -61,10 +61,9 @@ class TemplateHistory(ModalScreen[int | None]):
 
     @on(DataTable.RowSelected, "#history-table")
     def action_restore(self) -> None:
-        table = self.query_one("#history-table", DataTable)
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-            self.dismiss(int(key.value))
+        key = highlighted_key(self.query_one("#history-table", DataTable))
+        if key is not None:
+            self.dismiss(int(key))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,130 @@
+"""Settings section: every setting listed (secrets hidden); enter changes one, checked as typed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from textual.widgets import DataTable, Input, Static
+
+from lifecycle_tui.store import open_store
+from lifecycle_tui.store import settings as store_settings
+from lifecycle_tui.tui.screens.settings import SettingsScreen
+from lifecycle_tui.tui.widgets.dialogs import PromptDialog
+from tests.tui.conftest import settle
+
+
+async def open_settings(pilot) -> SettingsScreen:
+    await pilot.press("9")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SettingsScreen)
+    return screen
+
+
+def row_of(screen, key: str) -> list[str]:
+    table = screen.query_one("#settings-table", DataTable)
+    return [str(c) for c in table.get_row(key)]
+
+
+async def change(pilot, screen, key: str, text: str) -> PromptDialog:
+    """Highlight ``key``, press enter, replace the field's text with ``text`` and press enter."""
+    table = screen.query_one("#settings-table", DataTable)
+    table.move_cursor(row=table.get_row_index(key))
+    await pilot.press("enter")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, PromptDialog)
+    dialog.query_one(Input).value = text
+    await pilot.press("enter")
+    await settle(pilot)
+    return dialog
+
+
+async def test_every_setting_is_listed_and_secrets_never_show(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_settings(pilot)
+        table = screen.query_one("#settings-table", DataTable)
+        assert table.row_count == len(store_settings.SETTINGS)
+        with open_store(shop_db) as store:
+            secret = store_settings.get(store, "secret.unsubscribe")
+            name = store_settings.get(store, "shop.name")
+        assert len(secret) >= 16
+        assert "(set)" in row_of(screen, "secret.unsubscribe")[1]
+        assert secret not in " ".join(" ".join(row_of(screen, k)) for k in store_settings.SETTINGS)
+        assert row_of(screen, "shop.name")[:2] == ["shop.name", name]
+        detail = str(screen.query_one("#setting-detail", Static).render())
+        assert "Shop name shown in messages" in detail and "default My Shop" in detail
+
+
+async def test_a_bad_value_is_refused_in_the_dialog_and_a_good_one_stored(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_settings(pilot)
+        dialog = await change(pilot, screen, "shop.timezone", "Europe/Berln")
+        assert app.screen is dialog  # still open, with the CLI's reason
+        problem = str(dialog.query_one("#dialog-problem", Static).render())
+        assert "unknown time zone 'Europe/Berln'. Did you mean 'Europe/Berlin'?" in problem
+        with open_store(shop_db) as store:
+            before = store_settings.get(store, "shop.timezone")
+        dialog.query_one(Input).value = "america/new_york"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SettingsScreen)
+        with open_store(shop_db) as store:
+            assert store_settings.get(store, "shop.timezone") == "America/New_York" != before
+        assert row_of(screen, "shop.timezone")[1].endswith("America/New_York")
+        assert any("shop.timezone = America/New_York" in str(n.message) for n in app._notifications)
+
+
+async def test_escape_changes_nothing(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_settings(pilot)
+        with open_store(shop_db) as store:
+            before = store_settings.get_all(store)
+        await pilot.press("down", "e")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptDialog)
+        app.screen.query_one(Input).value = "something else"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        with open_store(shop_db) as store:
+            assert store_settings.get_all(store) == before
+
+
+async def test_the_shop_name_and_pinned_clock_show_in_the_header_at_once(make_app, shop_db):
+    app = make_app(as_of=None)  # no --as-of: the store's pinned clock counts
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_settings(pilot)
+        await change(pilot, screen, "shop.name", "Clay & Co")
+        assert app.title == "Clay & Co"
+        await change(pilot, screen, "clock.as_of", "2026-05-01 09:00")
+        assert app.as_of == datetime(2026, 5, 1, 9, 0, tzinfo=timezone.utc)
+        assert "as of 2026-05-01 09:00 UTC" in screen.sub_title
+        with open_store(shop_db) as store:
+            assert store_settings.get(store, "clock.as_of") == "2026-05-01T09:00:00+00:00"
+
+
+async def test_a_new_unsubscribe_secret_is_never_prefilled_and_its_cost_is_said(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_settings(pilot)
+        table = screen.query_one("#settings-table", DataTable)
+        table.move_cursor(row=table.get_row_index("secret.unsubscribe"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one(Input).value == ""  # the current key is never put on screen
+        app.screen.query_one(Input).value = "short"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "only 5 characters" in str(app.screen.query_one("#dialog-problem", Static).render())
+        app.screen.query_one(Input).value = "a-brand-new-signing-key-0123456789"
+        await pilot.press("enter")
+        await settle(pilot)
+        with open_store(shop_db) as store:
+            assert store_settings.get(store, "secret.unsubscribe") == "a-brand-new-signing-key-0123456789"
+        messages = [str(n.message) for n in app._notifications]
+        assert "secret.unsubscribe = (set)" in messages
+        assert any("no longer work" in m for m in messages)
