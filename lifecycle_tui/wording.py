@@ -6,3 +6,15 @@ from __future__ import annotations
 def with_article(word: str) -> str:
     """``"an email"``, ``"a push"``, ``"an orders"``: the indefinite article a word takes."""
     return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
+
+
+def noun(n: int, word: str, plural: str | None = None) -> str:
+    """``word`` in the number ``n`` asks for: "field" for 1, "fields" otherwise (``plural``:
+    where adding "s" is wrong, as in "replies")."""
+    return word if n == 1 else (plural or word + "s")
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """``"1 error"``, ``"3 errors"``, ``"0 errors"``: a count with its noun in the right number
+    (see :func:`noun`). Thousands get commas."""
+    return f"{n:,} {noun(n, word, plural)}"

@@ -14,6 +14,7 @@ from lifecycle_tui.automation.preview import describe, find_customer
 from lifecycle_tui.automation.rules import Rule, list_rules
 from lifecycle_tui.automation.triggers import find_instances
 from lifecycle_tui.store.timeutil import to_iso
+from lifecycle_tui.wording import counted
 
 SHOW_INSTANCES = 5
 
@@ -122,7 +123,7 @@ def _summary(r: Rule, instances, e: RuleExplanation, live, decisions) -> str:
                     f"{_t(e.next_due['due_at'])} ({e.next_due['trigger_key']}).")
         return f"Not triggered: the customer never {trigger_words(r)}."
     last = instances[-1]
-    parts = [f"Triggered {len(instances)} time(s), last {_t(last.anchor)} ({last.key})."]
+    parts = [f"Triggered {counted(len(instances), 'time')}, last {_t(last.anchor)} ({last.key})."]
     done = [m for m in e.sent if m["status"] == "sent"]
     if done:
         steps = ", ".join(f"step {m['step']} ({m['channel']}) at {_t(m['at'])}" for m in done[-3:])

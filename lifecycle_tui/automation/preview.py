@@ -18,6 +18,7 @@ from lifecycle_tui.automation.rules import RuleError, require_rule
 from lifecycle_tui.automation.triggers import Instance, find_instances
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.store.timeutil import to_iso
+from lifecycle_tui.wording import counted
 
 
 def find_customer(store, text: str) -> tuple[int, str]:
@@ -88,7 +89,7 @@ def message_blocks(msg) -> list[tuple[str, str]]:
         return eml_blocks(msg.to_eml_bytes())
     if msg.channel == "sms":
         f = msg.fields
-        info = f"To: {msg.to or '-'}\nEncoding: {f['encoding']}, {f['segments']} segment(s), {len(f['text'])} characters"
+        info = f"To: {msg.to or '-'}\nEncoding: {f['encoding']}, {counted(f['segments'], 'segment')}, {counted(len(f['text']), 'character')}"
         return [("SMS", info), ("SMS text", f["text"])]
     return [("Push payload", json.dumps(msg.to_payload(), indent=2, ensure_ascii=False))]
 
@@ -106,7 +107,7 @@ def preview(store, rule: str, customer: str, as_of: datetime, step: int | None =
     r = require_rule(store, rule)
     rowid, cid = find_customer(store, customer)
     if step is not None and not 1 <= step <= len(r.steps):
-        raise RuleError(f"rule {rule!r} has {len(r.steps)} step(s); there is no step {step}.")
+        raise RuleError(f"rule {rule!r} has {counted(len(r.steps), 'step')}; there is no step {step}.")
     p = plan(store, as_of, rule=None, render=True, customer=rowid, include_done=True)
     if not r.enabled:  # plan this rule alone to show what it would do once enabled
         p = plan(store, as_of, rule=rule, render=True, customer=rowid, include_done=True, include_disabled=True,

@@ -27,7 +27,7 @@ from lifecycle_tui.automation.trigger_kinds import (  # noqa: F401 - re-exported
     MAX_DELAY, TRIGGERS, describe_duration, parse_duration, pos_int,
 )
 from lifecycle_tui.store.timeutil import to_iso, utcnow
-from lifecycle_tui.wording import with_article
+from lifecycle_tui.wording import noun, with_article
 
 CHANNELS = ("email", "sms", "push")
 EXITS = ("ordered_since_trigger", "unsubscribed")
@@ -119,7 +119,7 @@ def _build(name, d, *, enabled, priority, version) -> Rule:
     unknown = set(d) - {"description", "trigger", "filter", "steps", "exits", "reentry", "catch_up",
                         "priority", "enabled"}
     if unknown:
-        raise err("definition", f"unknown field(s) {', '.join(sorted(unknown))}")
+        raise err("definition", f"unknown {noun(len(unknown), 'field')} {', '.join(sorted(unknown))}")
     trig = d.get("trigger")
     if not isinstance(trig, dict) or "kind" not in trig:
         raise err("trigger", "missing (an object with a kind)")

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from lifecycle_tui.cli.common import CliState, fail
+from lifecycle_tui.cli.common import CliState
 from lifecycle_tui.store import default_store_path
 from lifecycle_tui.store.timeutil import parse_as_of
 

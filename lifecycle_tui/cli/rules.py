@@ -62,7 +62,7 @@ def rules_show(ctx: typer.Context, name: str = typer.Argument(..., help="Rule na
     console.print(f"  exits:    {', '.join(rule.exits) or '-'}")
     console.print(f"  re-entry: {rule.describe_reentry()}")
     console.print(f"  catch-up: steps due more than {rule.catch_up} ago are skipped")
-    console.print(f"  versions: " + ", ".join(f"v{v['version']} {v['saved_at'][:16]}" for v in versions))
+    console.print("  versions: " + ", ".join(f"v{v['version']} {v['saved_at'][:16]}" for v in versions))
 
 
 def _toggle(ctx: typer.Context, name: str, enabled: bool, json_out: bool) -> None:

@@ -14,6 +14,7 @@ from lifecycle_tui.messages import (
     preview, restore_version, save_template,
 )
 from lifecycle_tui.store.browse import customer_rowid
+from lifecycle_tui.wording import counted
 
 templates_app = typer.Typer(help="Message templates: list, show, lint, import, render, versions.", no_args_is_help=True)
 
@@ -81,7 +82,7 @@ def templates_lint(
             _out(f"{mark} {r.template} ({r.channel or '?'})")
             for f in r.findings:
                 _out(f"     {f}")
-        _out(f"{len(reports)} templates checked: {len(failed)} with errors, "
+        _out(f"{counted(len(reports), 'template')} checked: {len(failed)} with errors, "
              f"{sum(1 for r in reports if r.warnings)} with warnings.")
     if failed:
         raise typer.Exit(1)
@@ -115,7 +116,7 @@ def templates_import(
         return
     _out(f"{t.name}: {status} (version {t.version}, {t.channel}).")
     if lint and lint.findings:
-        err_console.print(f"[yellow]Lint:[/] {len(lint.errors)} error(s), {len(lint.warnings)} warning(s)"
+        err_console.print(f"[yellow]Lint:[/] {counted(len(lint.errors), 'error')}, {counted(len(lint.warnings), 'warning')}"
                           + (" - messages from this template fail until it is fixed:" if lint.errors else ":"),
                           soft_wrap=True)
         for f in lint.findings:
@@ -153,7 +154,7 @@ def templates_render(
         _out(f"Subject: {f['subject']}\nPreheader: {f['preheader']}\n")
         _out(f["html"] if html else f["text"])
     elif msg.channel == "sms":
-        _out(f"{f['encoding']}, {f['segments']} segment(s), {f['units']} units\n\n{f['text']}")
+        _out(f"{f['encoding']}, {counted(f['segments'], 'segment')}, {counted(f['units'], 'unit')}\n\n{f['text']}")
     else:
         _out(f"Title: {f['title']}\nLink: {f['url'] or '-'}\nPayload: {f['payload_bytes']} bytes\n\n{f['body']}")
     for w in msg.warnings:

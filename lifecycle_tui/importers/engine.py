@@ -28,7 +28,7 @@ from lifecycle_tui.importers.orders_sink import OrderWriter
 from lifecycle_tui.importers.reader import Table
 from lifecycle_tui.store import settings
 from lifecycle_tui.store.timeutil import to_iso
-from lifecycle_tui.wording import with_article
+from lifecycle_tui.wording import counted, with_article
 
 BATCH_ROWS = 10_000
 LARGE_FILE_BYTES = 8 << 20  # above this, deferring index builds on an empty table pays off
@@ -129,12 +129,12 @@ def import_file(
             setattr(report, name, getattr(counters, name))
         if counters.repeats:
             report.notes.append(
-                f"{counters.repeats} row(s) repeated {with_article(kind[:-1])} of an earlier row of this file: the rows were "
+                f"{counted(counters.repeats, 'row')} repeated {with_article(kind[:-1])} of an earlier row of this file: the rows were "
                 "applied in turn, so a later value wins (and an opt-out in an earlier row keeps a later yes off)."
             )
         if counters.consent_kept_off:
             report.notes.append(
-                f"{counters.consent_kept_off} consent flag(s) in the file were not applied: "
+                f"{counted(counters.consent_kept_off, 'consent flag')} in the file {'was' if counters.consent_kept_off == 1 else 'were'} not applied: "
                 "the contact unsubscribed or is suppressed."
             )
         return report

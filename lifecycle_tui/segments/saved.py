@@ -23,6 +23,7 @@ from lifecycle_tui.segments.rfm import segment_names
 from lifecycle_tui.segments.stages import STAGES
 from lifecycle_tui.store import settings
 from lifecycle_tui.store.timeutil import to_iso, utcnow
+from lifecycle_tui.wording import noun
 
 STAGE_PREFIX, RFM_PREFIX = "stage: ", "rfm: "
 
@@ -161,8 +162,8 @@ def remove_segment(store, name: str) -> bool:
     with store.transaction() as conn:
         users = segment_users(store, name)
         if users:
-            raise SegmentInUse(f"segment {name.strip()!r} is the audience of rule(s) {', '.join(map(repr, users))}; "
-                               "change or remove those rules first.")
+            raise SegmentInUse(f"segment {name.strip()!r} is the audience of {noun(len(users), 'rule')} {', '.join(map(repr, users))}; "
+                               f"change or remove {'that rule' if len(users) == 1 else 'those rules'} first.")
         return conn.execute("DELETE FROM segments WHERE name = ?", (name.strip(),)).rowcount > 0
 
 

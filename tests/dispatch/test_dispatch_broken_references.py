@@ -27,7 +27,7 @@ def test_a_segment_a_broadcast_sends_to_cannot_be_removed(sample_cli, sample_sto
     add_segment(sample_store, "vips", "orders >= 3")
     _broadcast_to(sample_store, "vips", pinned_as_of(sample_store))
     result = sample_cli("segments", "remove", "vips")
-    assert result.exit_code == 1 and "audience of rule(s) 'newsletter_broadcast'" in result.stderr
+    assert result.exit_code == 1 and "audience of rule 'newsletter_broadcast'; change or remove that rule first" in result.stderr
     assert sample_store.scalar("SELECT count(*) FROM segments WHERE name = 'vips'") == 1
     builtin = sample_cli("segments", "remove", "stage: Lapsed")
     assert builtin.exit_code == 1 and "built-in segments cannot be removed" in builtin.stderr

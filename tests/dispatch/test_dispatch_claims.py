@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from dispatch_helpers import AS_OF, decision, make_plan
+from dispatch_helpers import decision, make_plan
 
 from lifecycle_tui.automation import message_log as log
 from lifecycle_tui.automation.dispatcher import recover_interrupted, run_plan

@@ -123,7 +123,7 @@ def test_import_says_what_lint_finds_in_what_it_saved(shop_cli, tmp_path):
     result = shop_cli("templates", "import", str(f))
     assert result.exit_code == 0 and "promo: added" in result.stdout
     err = " ".join(result.stderr.split())
-    assert "Lint: 1 error(s)" in err and "must link to {{ unsubscribe_url }}" in err
+    assert "Lint: 1 error, 0 warnings" in err and "must link to {{ unsubscribe_url }}" in err
     f.write_text("---\nchannel: email\nsubject: Hi\nmarketing: true\n---\n<p>Hi</p><a href=\"{{ unsubscribe_url }}\">x</a>\n")
     data = shop_cli.json("templates", "import", str(f))
     assert data["version"] == 2 and data["lint"]["ok"] is True and data["lint"]["errors"] == []

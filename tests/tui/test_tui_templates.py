@@ -115,7 +115,7 @@ async def test_saving_a_template_lint_fails_saves_it_and_warns(make_app, shop_db
         with open_store(shop_db) as store:
             assert "frist_name" in get_template(store, screen.current).source_text  # saved: it parses
         warned = [n for n in app._notifications if n.severity == "warning"]
-        assert warned and "lint finds 1 error(s)" in str(warned[-1].message)
+        assert warned and "lint finds 1 error:" in str(warned[-1].message)
         assert "frist_name" in str(warned[-1].message) and "fail until it is fixed" in str(warned[-1].message)
 
 

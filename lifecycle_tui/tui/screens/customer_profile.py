@@ -19,6 +19,7 @@ from lifecycle_tui.store.profile import Profile, customer_profile
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.widgets import format as fmt
 from lifecycle_tui.tui.widgets.explain_view import ExplainView
+from lifecycle_tui.wording import counted
 
 TABS = [("overview", "Overview", "v"), ("orders", "Orders", "o"), ("events", "Events", "e"),
         ("messages", "Messages", "m"), ("history", "History", "h"), ("explain", "Explain", "x")]
@@ -177,9 +178,9 @@ def _orders_table(p: Profile) -> Table | Text:
                           ("Amount", "right"), ("Status", "left")):
         t.add_column(name, justify=justify)
     for o in p.orders:
-        counted = o["status"] not in ("cancelled", "refunded")
-        style = "" if counted else "dim strike"
-        t.add_row(fmt.minute(o["placed_at"]), o["order_id"], Text(f"{len(o['items'])} item(s)", style="dim"), "",
+        a_sale = o["status"] not in ("cancelled", "refunded")
+        style = "" if a_sale else "dim strike"
+        t.add_row(fmt.minute(o["placed_at"]), o["order_id"], Text(counted(len(o['items']), "item"), style="dim"), "",
                   Text(fmt.money(o["total_cents"], o["currency"]), style=style or "bold"), o["status"])
         for item in o["items"]:
             t.add_row("", "", f"· {item['title'] or item['sku'] or '-'}", str(item["quantity"]),

@@ -24,6 +24,7 @@ from lifecycle_tui.store.browse import CustomerQuery, customer_page
 from lifecycle_tui.tui.base import SectionScreen, highlighted_key
 from lifecycle_tui.tui.widgets import format as fmt
 from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog, PromptDialog, unless_unsaved
+from lifecycle_tui.wording import noun
 
 SAMPLE_SIZE = 8
 COUNT_DEBOUNCE = 0.35
@@ -181,7 +182,7 @@ class SegmentsScreen(SectionScreen):
 
     def _show_count(self, result: tuple[int, list[dict]]) -> None:
         n, rows = result
-        self.query_one("#seg-count", Static).update(f"[b]{n:,}[/] member{'s' if n != 1 else ''} now")
+        self.query_one("#seg-count", Static).update(f"[b]{n:,}[/] {noun(n, 'member')} now")
         sample = self.query_one("#seg-sample", DataTable)
         sample.clear()
         for r in rows:

@@ -15,6 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from lifecycle_tui.wording import counted
+
 
 def run_summary(decisions, transport: str, as_of_text: str, scope: str) -> str:
     """The modal's text: what will be sent, by channel, and what will not."""
@@ -50,7 +52,7 @@ class ConfirmRun(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Send {self.sends} message{'s' if self.sends != 1 else ''} now?", id="confirm-title")
+            yield Static(f"Send {counted(self.sends, 'message')} now?", id="confirm-title")
             yield Static(self.summary, id="confirm-summary", markup=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button("Cancel", id="cancel")

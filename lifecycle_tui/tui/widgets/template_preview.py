@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from lifecycle_tui.messages import Renderer, TemplateError, lint_template, parse_source
+from lifecycle_tui.wording import counted
 
 
 @dataclass
@@ -62,7 +63,7 @@ def preview_text(preview: Preview) -> Text:
         head = f"To: {to}\nSubject: {f['subject']}\n" + (f"Preheader: {f['preheader']}\n" if f.get("preheader") else "")
         body = f["text"]
     elif m.channel == "sms":
-        head = f"To: {to}\n{f['encoding']} · {f['segments']} segment{'s' if f['segments'] != 1 else ''}" \
+        head = f"To: {to}\n{f['encoding']} · {counted(f['segments'], 'segment')}" \
                f" · {f.get('units', len(f['text']))} characters\n"
         body = f["text"]
     else:
