@@ -7,6 +7,7 @@
 - ``make_app``: ``make_app()`` -> ``LifecycleApp(shop_db, as_of=FROZEN)``; pass another path
   or ``as_of`` to override.
 - ``settle(pilot)``: wait until every worker finished and the screen repainted.
+- ``open_section(pilot, key, cls)``: press a section key, settle, return that section's screen.
 """
 
 from __future__ import annotations
@@ -53,6 +54,15 @@ def make_app(shop_db: Path):
         return LifecycleApp(db_path or shop_db, as_of=as_of)
 
     return factory
+
+
+async def open_section(pilot, key: str, screen_class):
+    """Press a section's key, wait for its workers, and return its screen (of ``screen_class``)."""
+    await pilot.press(key)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, screen_class), f"key {key} opened {type(screen).__name__}"
+    return screen
 
 
 async def settle(pilot, rounds: int = 3) -> None:

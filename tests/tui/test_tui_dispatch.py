@@ -14,15 +14,11 @@ from lifecycle_tui.store.settings import set_value
 from lifecycle_tui.tui.screens.dispatch import DispatchScreen
 from lifecycle_tui.tui.widgets.confirm_run import ConfirmRun
 from tests.dispatch.dispatch_helpers import lock_held_by_another_run
-from tests.tui.conftest import FROZEN, settle
+from tests.tui.conftest import FROZEN, open_section, settle
 
 
 async def open_dispatch(pilot) -> DispatchScreen:
-    await pilot.press("6")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, DispatchScreen)
-    return screen
+    return await open_section(pilot, "6", DispatchScreen)
 
 
 async def dry_run(pilot, screen) -> None:

@@ -14,7 +14,7 @@ from lifecycle_tui.store.settings import set_value
 from lifecycle_tui.tui.screens import outbox as outbox_screen
 from lifecycle_tui.tui.screens.outbox import OutboxScreen
 from lifecycle_tui.tui.widgets.message_view import MessageView
-from tests.tui.conftest import FROZEN, settle
+from tests.tui.conftest import FROZEN, open_section, settle
 
 
 @pytest.fixture
@@ -28,11 +28,7 @@ def sent_db(shop_db: Path) -> Path:
 
 
 async def open_outbox(pilot) -> OutboxScreen:
-    await pilot.press("7")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, OutboxScreen)
-    return screen
+    return await open_section(pilot, "7", OutboxScreen)
 
 
 def table_ids(screen) -> list[int]:

@@ -8,15 +8,11 @@ from lifecycle_tui.automation.rules import get_rule, list_rules, rule_versions
 from lifecycle_tui.store import open_store
 from lifecycle_tui.tui.screens.rules import RulesScreen
 from lifecycle_tui.tui.widgets.rule_form import RuleForm
-from tests.tui.conftest import settle
+from tests.tui.conftest import open_section, settle
 
 
 async def open_rules(pilot) -> RulesScreen:
-    await pilot.press("5")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, RulesScreen)
-    return screen
+    return await open_section(pilot, "5", RulesScreen)
 
 
 def first_row(screen) -> tuple[str, str]:

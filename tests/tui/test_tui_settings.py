@@ -10,15 +10,11 @@ from lifecycle_tui.store import open_store
 from lifecycle_tui.store import settings as store_settings
 from lifecycle_tui.tui.screens.settings import SettingsScreen
 from lifecycle_tui.tui.widgets.dialogs import PromptDialog
-from tests.tui.conftest import settle
+from tests.tui.conftest import open_section, settle
 
 
 async def open_settings(pilot) -> SettingsScreen:
-    await pilot.press("9")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, SettingsScreen)
-    return screen
+    return await open_section(pilot, "9", SettingsScreen)
 
 
 def row_of(screen, key: str) -> list[str]:

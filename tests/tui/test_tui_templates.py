@@ -10,7 +10,7 @@ from lifecycle_tui.store.settings import set_value
 from lifecycle_tui.tui.screens.templates import TemplatesScreen
 from lifecycle_tui.tui.widgets.template_editor import TemplateEditor, highlight_spans
 from lifecycle_tui.tui.widgets.template_history import TemplateHistory
-from tests.tui.conftest import FROZEN, settle
+from tests.tui.conftest import FROZEN, open_section, settle
 
 DEBOUNCE_WAIT = 0.5  # longer than the screen's 300 ms debounce
 
@@ -22,11 +22,7 @@ def fixed_secret(path) -> None:
 
 
 async def open_templates(pilot) -> TemplatesScreen:
-    await pilot.press("4")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, TemplatesScreen)
-    return screen
+    return await open_section(pilot, "4", TemplatesScreen)
 
 
 def preview_of(screen) -> str:
