@@ -31,10 +31,15 @@ class ReadContext:
     currency: str = "EUR"
     tz: str = "UTC"
     decimal_comma: bool = False  # a ';'-delimited (European) file: 12,50 is twelve fifty
+    date_order: str = ""  # import.date_order: how 07/10/2025 reads ("dmy", "mdy"; "": not said)
 
     @property
     def tz_is_utc(self) -> bool:
         return self.tz in ("UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z")
+
+    def time(self, text: str) -> str:
+        """A date/time cell as UTC ISO text, read with these settings (see ``values.utc_iso``)."""
+        return V.utc_iso(text, self.tz, self.tz_is_utc, self.date_order)
 
 
 
@@ -81,10 +86,10 @@ def customer_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -
         if text.strip():
             row[f] = _parse(V.flag, text, col.get(f, f))
     if (text := v.get("birthday", "").strip()):
-        row["birthday"] = _parse(V.birthday, text, col.get("birthday", "birthday"))
+        row["birthday"] = _parse(V.birthday, text, col.get("birthday", "birthday"), ctx.date_order)
     if (text := v.get("created_at", "").strip()):
         try:
-            row["created_at"] = V.utc_iso(text, ctx.tz, ctx.tz_is_utc)
+            row["created_at"] = ctx.time(text)
         except V.PlaceholderDate:
             # A sign-up date is optional: a stand-in for none (a WooCommerce guest's 0000-00-00)
             # reads as the empty cell it means, rather than refusing a customer who is real.
@@ -111,7 +116,7 @@ def order_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> d
     placed = v.get("placed_at", "")
     c = col.get
     try:
-        placed_at = V.utc_iso(placed, ctx.tz, ctx.tz_is_utc)
+        placed_at = ctx.time(placed)
     except ValueError as exc:
         raise BadValue(c("placed_at", "placed_at"), "missing placed_at" if not placed.strip() else str(exc)) from None
     total = v.get("total", "")
@@ -162,7 +167,7 @@ def event_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> d
     occurred = v.get("occurred_at", "")
     if not occurred.strip():
         raise BadValue(col.get("occurred_at", "occurred_at"), "missing occurred_at")
-    occurred_at = _parse(V.utc_iso, occurred, col.get("occurred_at", "occurred_at"), ctx.tz, ctx.tz_is_utc)
+    occurred_at = _parse(ctx.time, occurred, col.get("occurred_at", "occurred_at"))
     props = _parse(V.json_object, v.get("properties", ""), col.get("properties", "properties"))
     if etype in _SCORES:
         keys, top = _SCORES[etype]

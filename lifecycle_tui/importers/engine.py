@@ -112,6 +112,7 @@ def import_file(
             currency=settings.get(store, "shop.currency"),
             tz=settings.get(store, "shop.timezone"),
             decimal_comma=table.delimiter == ";",
+            date_order=settings.get(store, "import.date_order"),
         )
         report = ImportReport(
             file=str(path), kind=kind, format=fmt, encoding=table.encoding,

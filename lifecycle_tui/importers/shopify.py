@@ -103,7 +103,7 @@ def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
         except ValueError as exc:
             raise BadValue(head_col("email"), str(exc)) from None
         try:
-            placed_at = V.utc_iso(cell(cells, "created_at"), ctx.tz, ctx.tz_is_utc)
+            placed_at = ctx.time(cell(cells, "created_at"))
         except ValueError as exc:
             raise BadValue(head_col("created_at"), str(exc)) from None
         try:

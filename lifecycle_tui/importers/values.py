@@ -12,6 +12,7 @@ import json
 import re
 from datetime import datetime
 
+from lifecycle_tui.importers.local_dates import is_local_date, local_to_iso
 from lifecycle_tui.store.addresses import is_email_address, is_phone_number, phone_text
 from lifecycle_tui.store.timeutil import parse_datetime, to_iso
 
@@ -35,9 +36,10 @@ def placeholder_date(text: str) -> PlaceholderDate:
                            f"1970-01-01 where a record has no date (dates before {EARLIEST} are not taken)")
 
 
-def utc_iso(text: str, tz: str, tz_is_utc: bool) -> str:
-    """A date/time cell as UTC ISO-8601 text; a value without zone is read in ``tz``. Raises
-    :class:`PlaceholderDate` for a stand-in such as ``0000-00-00`` or ``1970-01-01``."""
+def utc_iso(text: str, tz: str, tz_is_utc: bool, date_order: str = "") -> str:
+    """A date/time cell as UTC ISO-8601 text; a value without zone is read in ``tz``. A
+    spreadsheet date (``07/10/2025 09:50``) is read in ``date_order`` (see :mod:`.local_dates`).
+    Raises :class:`PlaceholderDate` for a stand-in such as ``0000-00-00`` or ``1970-01-01``."""
     s = text.strip()
     n = len(s)
     # Fast paths (no datetime arithmetic): "YYYY-MM-DD HH:MM:SS" in a UTC shop, or already UTC.
@@ -54,8 +56,9 @@ def utc_iso(text: str, tz: str, tz_is_utc: bool) -> str:
         raise ValueError("empty date")
     if s.startswith("0000-00-00"):
         raise placeholder_date(s)
+    iso = local_to_iso(s, date_order)  # a spreadsheet's 07/10/2025, else None
     try:
-        out = to_iso(parse_datetime(s, tz))
+        out = to_iso(parse_datetime(iso or s, tz))
     except ValueError:
         raise ValueError(f"not a date/time: {s!r} (expected e.g. 2025-10-07 09:50:26 or 2025-10-07T09:50:26+02:00)") from None
     except OverflowError:  # 0001-01-01 read in a zone east of UTC
@@ -65,9 +68,12 @@ def utc_iso(text: str, tz: str, tz_is_utc: bool) -> str:
     return out
 
 
-def birthday(text: str) -> str:
-    """``YYYY-MM-DD``, or ``--MM-DD`` when the year is unknown (``MM-DD`` is accepted too)."""
+def birthday(text: str, date_order: str = "") -> str:
+    """``YYYY-MM-DD``, or ``--MM-DD`` when the year is unknown (``MM-DD`` is accepted too); a
+    spreadsheet date (``07/10/1990``) is read in ``date_order`` (see :mod:`.local_dates`)."""
     s = text.strip()
+    if is_local_date(s) and " " not in s:
+        s = local_to_iso(s, date_order)[:10]
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})|(?:--)?(\d{2})-(\d{2})", s)
     if not m:
         raise ValueError(f"not a birthday: {s!r} (expected YYYY-MM-DD or --MM-DD)")

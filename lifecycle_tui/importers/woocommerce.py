@@ -123,7 +123,7 @@ def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
         elif not name:
             raise BadValue(column("customer"), "missing customer")
         try:
-            placed_at = V.utc_iso(get(cells, "date"), ctx.tz, ctx.tz_is_utc)
+            placed_at = ctx.time(get(cells, "date"))
         except ValueError as exc:
             raise BadValue(column("date"), str(exc)) from None
         total_col = "net_sales" if get(cells, "net_sales").strip() else "n_revenue_formatted"

@@ -127,6 +127,13 @@ def _choice(*options: str) -> Callable[[str], str]:
     return parse
 
 
+def _date_order(s: str) -> str:
+    s = s.strip().lower()
+    if s not in ("", "dmy", "mdy"):
+        raise ValueError(f"{s!r} is not a date order")
+    return s
+
+
 def _json_grid(s: str) -> list[list[str]]:
     grid = json.loads(s) if isinstance(s, str) else s
     if not (isinstance(grid, list) and len(grid) == 5 and all(isinstance(r, list) and len(r) == 5 for r in grid)):
@@ -153,6 +160,8 @@ _SPECS = [
     Setting("shop.timezone", "UTC", "Zone for dates without zone in imports, and for quiet hours of customers with none.", _timezone, "an IANA time zone such as Europe/Berlin"),
     Setting("shop.currency", "EUR", "Currency for amounts without one.", _currency, "a three-letter code such as EUR"),
     Setting("shop.unsubscribe_url", "", "Base of unsubscribe links (token appended); default: shop url + /unsubscribe.", _url, "an http(s) URL"),
+    Setting("import.date_order", "", "How imports read a spreadsheet date such as 07/10/2025: dmy (7 October) or mdy (July 10); empty: refused, nothing guessed.",
+            _date_order, "dmy, mdy, or empty"),
     # Clock.
     Setting("clock.as_of", "", "Pinned default --as-of (a demo store pins the end of its history); empty: now.", _clock, "an ISO date/time, or empty for now"),
     # Lifecycle stage thresholds (days).
