@@ -119,12 +119,18 @@ def _cents(text: str, decimal_comma: bool) -> int:
     return _cents_slow(s, decimal_comma)
 
 
+_GROUPING = str.maketrans("", "", "' \u00a0\u202f")
+
+
 def _cents_slow(s: str, decimal_comma: bool) -> int:
     if not s:
         raise ValueError("empty amount")
     t = _CODE.sub("", s.strip(_SYMBOLS)).strip(_SYMBOLS)
+    if len(t) > 2 and t[0] == "(" and t[-1] == ")":  # an accountant's negative: (12.50)
+        t = "-" + _CODE.sub("", t[1:-1].strip(_SYMBOLS)).strip(_SYMBOLS)
     neg = t.startswith("-")
-    body = (t[1:] if t[:1] in "+-" else t).strip(_SYMBOLS).replace("'", "").replace(" ", "").replace("\u00a0", "")
+    # Digit grouping by apostrophe (Swiss), space, no-break or narrow no-break space (French).
+    body = (t[1:] if t[:1] in "+-" else t).strip(_SYMBOLS).translate(_GROUPING)
     if not body or not body[0].isdigit() or any(c not in "0123456789.," for c in body):
         raise ValueError(f"not an amount: {s!r} (expected e.g. 12.50)")
     dot, comma = body.rfind("."), body.rfind(",")

@@ -25,13 +25,18 @@ from lifecycle_tui.store.addresses import EMAIL_LINES, is_email_address
         ("12.50 EUR", False, 1250),
         ("0.5", False, 50),
         ("12.500", False, 1250),
+        ("1\u202f234,50", True, 123450),  # French grouping: a narrow no-break space
+        ("1\u00a0234,50", True, 123450),
+        ("1'234.50", False, 123450),
+        ("(12.50)", False, -1250),  # an accountant's negative
+        ("(€12.50)", False, -1250),
     ],
 )
 def test_cents(text, decimal_comma, expected):
     assert V.cents(text, decimal_comma) == expected
 
 
-@pytest.mark.parametrize("text", ["", "ten", "12.345", "1,23,4.00", "12..5", "--3"])
+@pytest.mark.parametrize("text", ["", "ten", "12.345", "1,23,4.00", "12..5", "--3", "()", "-(12.50)", "(12.50"])
 def test_cents_refuses(text):
     with pytest.raises(ValueError):
         V.cents(text)
