@@ -50,6 +50,12 @@ def _parse(fn, text: str, column: str, *args):
         raise BadValue(column, str(exc)) from None
 
 
+def split_name(name: str) -> tuple[str, str]:
+    """``"Ana Maria Silva"`` -> ``("Ana", "Maria Silva")``: first name up to the first space."""
+    first, _, last = " ".join(name.split()).partition(" ")
+    return first, last
+
+
 def customer_key(v: dict, col: dict) -> tuple[str | None, str | None]:
     """``(customer_id, email)`` of a row; at least one must be given."""
     cid = v.get("customer_id", "")
@@ -79,6 +85,11 @@ def customer_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -
         text = v.get(f, "").strip()
         if text:
             row[f] = text
+    if (full := v.get("name", "").strip()) and "first_name" not in v and "last_name" not in v:
+        first, last = split_name(full)  # a full-name column in a file without first and last names
+        row["first_name"] = first
+        if last:
+            row["last_name"] = last
     if (text := phone_text(v.get("phone", ""))):
         row["phone"] = _parse(V.phone, text, col.get("phone", "phone"))
     for f in _FLAGS:

@@ -24,20 +24,35 @@ GENERIC_COLUMNS = {
     "orders": ("order_id", "customer_id", "email", "placed_at", "total", "currency", "status"),
     "events": ("customer_id", "email", "type", "occurred_at", "event_id", "properties"),
 }
+# A full name ("Name", "Full Name") in a customers file without first and last name columns:
+# split into first_name (up to the first space) and last_name (see ``canonical.split_name``).
+FULL_NAME = "name"
 ALIASES = {
-    "id": "customer_id", "customer": "customer_id", "customerid": "customer_id",
-    "e_mail": "email", "email_address": "email", "mail": "email",
-    "phone_number": "phone", "mobile": "phone", "firstname": "first_name", "lastname": "last_name",
-    "date_of_birth": "birthday", "dob": "birthday", "signed_up_at": "created_at", "signup_date": "created_at",
-    "tz": "timezone", "time_zone": "timezone", "orderid": "order_id", "order": "order_id",
-    "order_date": "placed_at", "created": "placed_at", "date": "placed_at", "amount": "total",
-    "total_price": "total", "event_type": "type", "event": "type", "timestamp": "occurred_at",
-    "time": "occurred_at", "event_time": "occurred_at",
+    "id": "customer_id", "customer": "customer_id", "customerid": "customer_id", "customer_number": "customer_id",
+    "e_mail": "email", "email_address": "email", "e_mail_address": "email", "emailaddress": "email", "mail": "email",
+    "customer_email": "email", "billing_email": "email",
+    "phone_number": "phone", "mobile": "phone", "mobile_phone": "phone", "mobile_number": "phone",
+    "cell_phone": "phone", "telephone": "phone", "tel": "phone", "billing_phone": "phone",
+    "firstname": "first_name", "given_name": "first_name", "forename": "first_name",
+    "lastname": "last_name", "surname": "last_name", "family_name": "last_name",
+    "date_of_birth": "birthday", "dob": "birthday", "birthdate": "birthday", "birth_date": "birthday",
+    "signed_up_at": "created_at", "signup_date": "created_at", "sign_up_date": "created_at", "registered": "created_at",
+    "accepts_marketing": "accepts_email", "accepts_email_marketing": "accepts_email", "email_opt_in": "accepts_email",
+    "email_consent": "accepts_email", "email_marketing": "accepts_email",
+    "accepts_sms_marketing": "accepts_sms", "sms_opt_in": "accepts_sms", "sms_consent": "accepts_sms",
+    "sms_marketing": "accepts_sms", "push_opt_in": "accepts_push", "push_consent": "accepts_push",
+    "tz": "timezone", "time_zone": "timezone", "orderid": "order_id", "order": "order_id", "order_no": "order_id",
+    "order_date": "placed_at", "created": "placed_at", "date": "placed_at", "purchase_date": "placed_at",
+    "amount": "total", "total_price": "total", "order_total": "total", "grand_total": "total", "total_amount": "total",
+    "order_currency": "currency", "currency_code": "currency", "order_status": "status",
+    "event_type": "type", "event": "type", "event_name": "type", "timestamp": "occurred_at",
+    "time": "occurred_at", "event_time": "occurred_at", "event_date": "occurred_at",
 }
 # Aliases that only make sense for one kind ("created_at" of an order is when it was placed).
 KIND_ALIASES = {
+    "customers": {"name": FULL_NAME, "full_name": FULL_NAME, "customer_name": FULL_NAME, "contact_name": FULL_NAME},
     "orders": {"created_at": "placed_at", "order_number": "order_id", "id": "order_id"},
-    "events": {"created_at": "occurred_at", "id": "event_id"},
+    "events": {"created_at": "occurred_at", "id": "event_id", "date": "occurred_at"},
 }
 
 
@@ -47,7 +62,7 @@ def canonical_name(kind: str, header: str) -> str:
     if norm in GENERIC_COLUMNS[kind]:
         return norm
     alias = KIND_ALIASES.get(kind, {}).get(norm) or ALIASES.get(norm)
-    return alias if alias in GENERIC_COLUMNS[kind] else norm
+    return alias if alias in GENERIC_COLUMNS[kind] or (kind == "customers" and alias == FULL_NAME) else norm
 
 
 def _has(names: set[str], *wanted: str) -> bool:

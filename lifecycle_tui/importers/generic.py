@@ -12,7 +12,7 @@ from typing import Iterator
 
 from lifecycle_tui.importers.canonical import CONVERTERS, STATUS_FAST, Reading, ReadContext
 from lifecycle_tui.importers.errors import BadValue, ImportRefused, RowError
-from lifecycle_tui.importers.formats import GENERIC_COLUMNS, canonical_name, refuse_other_kind
+from lifecycle_tui.importers.formats import FULL_NAME, GENERIC_COLUMNS, canonical_name, refuse_other_kind
 from lifecycle_tui.importers.reader import Table, normalise_header
 from lifecycle_tui.importers.values import EARLIEST
 
@@ -23,6 +23,16 @@ REQUIRED = {
 }
 
 
+def column_fields(kind: str, header: list[str]) -> list[str | None]:
+    """The field each header cell fills in a generic file, None for a column kept as an attribute
+    (the import and the console's preview both read the header this way)."""
+    names = [canonical_name(kind, h) if h else "" for h in header]
+    # A full name is split only where the file has no first or last name of its own; beside
+    # them it is an attribute like any other column, so nothing in it is lost.
+    split_full_name = kind == "customers" and not {"first_name", "last_name"} & set(names)
+    return [n if n in GENERIC_COLUMNS[kind] or (n == FULL_NAME and split_full_name) else None for n in names]
+
+
 def map_header(kind: str, header: list[str], path, header_line: int = 1) -> tuple[list[tuple[int, str]], list[tuple[int, str]], dict]:
     """``(known [(index, field)], unknown [(index, attribute key)], {field: header as written})``."""
     if kind == "customers":
@@ -31,14 +41,14 @@ def map_header(kind: str, header: list[str], path, header_line: int = 1) -> tupl
     unknown: list[tuple[int, str]] = []
     col: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for i, h in enumerate(header):
+    for i, (h, field) in enumerate(zip(header, column_fields(kind, header))):
         if not h:
             continue
-        field = canonical_name(kind, h)
-        if field in seen:
-            raise ImportRefused(f"{path}: line {header_line}: columns {seen[field]!r} and {h!r} both mean {field!r}.")
-        seen[field] = h
-        if field in GENERIC_COLUMNS[kind]:
+        name = field or canonical_name(kind, h)
+        if name in seen:
+            raise ImportRefused(f"{path}: line {header_line}: columns {seen[name]!r} and {h!r} both mean {name!r}.")
+        seen[name] = h
+        if field is not None:
             known.append((i, field))
             col[field] = h
         else:

@@ -20,7 +20,7 @@ import re
 from typing import Iterator
 
 from lifecycle_tui.importers import values as V
-from lifecycle_tui.importers.canonical import Reading, ReadContext, customer_row
+from lifecycle_tui.importers.canonical import Reading, ReadContext, customer_row, split_name
 from lifecycle_tui.importers.errors import BadValue, ImportRefused, RowError
 from lifecycle_tui.importers.reader import Table, normalise_header
 
@@ -41,11 +41,6 @@ def _index(header: list[str]) -> dict[str, int]:
     return out
 
 
-def _split_name(name: str) -> tuple[str, str]:
-    first, _, last = name.strip().partition(" ")
-    return first, last.strip()
-
-
 def read_customers(table: Table, kind: str, ctx: ReadContext) -> Reading:
     idx = _index(table.header)
     if "email" not in idx:
@@ -61,7 +56,7 @@ def read_customers(table: Table, kind: str, ctx: ReadContext) -> Reading:
 
     def rows() -> Iterator[dict | RowError]:
         for line, cells in table.rows():
-            first, last = _split_name(get(cells, "name"))
+            first, last = split_name(get(cells, "name"))
             v = {
                 "email": get(cells, "email"), "first_name": first, "last_name": last,
                 "created_at": get(cells, "sign_up"),
@@ -136,7 +131,7 @@ def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
             status = V.status(get(cells, "status"))
         except ValueError as exc:
             raise BadValue(column("status"), str(exc)) from None
-        first, last = _split_name(name)
+        first, last = split_name(name)
         attributes = {k: get(cells, k).strip() for k in ("customer_type", "coupon_s", "attribution") if get(cells, k).strip()}
         attributes.update({normalise_header(H[i]): cells[i].strip() for n, i in idx.items()
                            if n not in ORDER_KNOWN and i < len(cells) and cells[i].strip()})

@@ -272,3 +272,40 @@ def test_a_woocommerce_formatted_revenue_in_dollars_needs_a_dollar_shop(tmp_path
     settings.set_value(store, "shop.currency", "USD")
     assert run_import(p, "orders").inserted == 2
     assert {r[0] for r in store.conn.execute("SELECT currency FROM orders")} == {"USD"}
+
+
+def test_a_full_name_column_is_split_where_the_file_has_no_first_and_last_names(tmp_path, store, run_import):
+    src = tmp_path / "c.csv"
+    src.write_text("Customer Email,Full Name,Mobile Phone,Email Opt In\n"
+                   "ana@example.com,  Ana Maria  Silva ,+351 21 000 0000,yes\nbo@example.com,Bo,,no\n")
+    report = run_import(src, "customers")
+    assert report.rejected_total == 0 and report.unknown_columns == []
+    ana, bo = customer(store, "ana@example.com"), customer(store, "bo@example.com")
+    assert (ana["first_name"], ana["last_name"], ana["phone"], ana["accepts_email"]) == ("Ana", "Maria Silva", "+351 21 000 0000", 1)
+    assert (bo["first_name"], bo["last_name"], bo["accepts_email"]) == ("Bo", None, 0)
+
+
+def test_beside_first_and_last_names_a_full_name_is_kept_as_an_attribute(tmp_path, store, run_import):
+    src = tmp_path / "c.csv"
+    src.write_text("email,first_name,last_name,name\nana@example.com,Ana,Silva,Dr. Ana Silva\n")
+    report = run_import(src, "customers")
+    assert report.unknown_columns == ["name"]
+    ana = customer(store, "ana@example.com")
+    assert (ana["first_name"], ana["last_name"]) == ("Ana", "Silva")
+    assert json.loads(ana["attributes"]) == {"name": "Dr. Ana Silva"}
+
+
+def test_common_spellings_of_order_and_event_columns(tmp_path, store, run_import):
+    orders = tmp_path / "o.csv"
+    orders.write_text("Order No,Customer Email,Purchase Date,Order Total,Order Currency,Order Status\n"
+                      "A1,ann@example.com,2025-10-07 09:50:26,12.50,GBP,refunded\n")
+    report = run_import(orders, "orders")
+    assert report.inserted == 1 and report.unknown_columns == []
+    row = store.conn.execute("SELECT order_id, placed_at, total_cents, currency, status FROM orders").fetchone()
+    assert tuple(row) == ("A1", "2025-10-07T09:50:26+00:00", 1250, "GBP", "refunded")
+    events = tmp_path / "e.csv"
+    events.write_text("Customer Email,Event Name,Date\nann@example.com,Product Viewed,2025-10-08 10:00:00\n")
+    report = run_import(events, "events")
+    assert report.inserted == 1 and report.unknown_columns == []
+    assert tuple(store.conn.execute("SELECT type, occurred_at FROM events").fetchone()) == (
+        "product_viewed", "2025-10-08T10:00:00+00:00")

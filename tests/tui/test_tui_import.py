@@ -124,3 +124,15 @@ async def test_an_orders_file_chosen_as_customers_is_named_before_any_dry_run(ma
         assert "this is an orders file; choose orders to import it" in detected
         mapping = app.screen.query_one("#imp-mapping", DataTable)
         assert str(mapping.get_row_at(0)[1]) == "order_id"  # read as what it is, not as attributes
+
+
+def test_the_preview_maps_columns_as_the_import_reads_them(tmp_path):
+    """One reading of the header serves the preview and the import: a lone full name is split,
+    beside first and last names it is an attribute."""
+    from lifecycle_tui.tui.widgets.import_preview import column_mapping
+
+    assert column_mapping("customers", "generic", ["Customer Email", "Full Name", "Vip"]) == [
+        ("Customer Email", "email"), ("Full Name", "first_name + last_name"), ("Vip", "kept as attribute")]
+    assert column_mapping("customers", "generic", ["email", "First Name", "Name"])[2] == ("Name", "kept as attribute")
+    assert column_mapping("events", "jsonl", ["event_name", "date", "x"]) == [
+        ("event_name", "type"), ("date", "occurred_at"), ("x", "kept as attribute")]

@@ -16,7 +16,8 @@ from textual.suggester import Suggester
 from textual.widgets import Input
 
 from lifecycle_tui.importers import Table, detect_format
-from lifecycle_tui.importers.formats import GENERIC_COLUMNS, canonical_name, generic_kind
+from lifecycle_tui.importers.formats import FULL_NAME, GENERIC_COLUMNS, canonical_name, generic_kind
+from lifecycle_tui.importers.generic import column_fields
 
 PREVIEW_ROWS = 5
 FORMAT_LABELS = {"generic": "generic CSV", "jsonl": "JSON Lines", "shopify": "Shopify export",
@@ -49,12 +50,11 @@ class FilePreview:
 
 def column_mapping(kind: str, fmt: str, header: list[str]) -> list[tuple[str, str]]:
     """Each column and the field it fills (generic and JSON Lines), else how the export reader takes it."""
-    if fmt in ("generic", "jsonl"):
-        out = []
-        for h in header:
-            target = canonical_name(kind, h)
-            out.append((h, target if target in GENERIC_COLUMNS[kind] else "kept as attribute"))
-        return out
+    if fmt == "generic":
+        return [(h, {None: "kept as attribute", FULL_NAME: "first_name + last_name"}.get(f, f))
+                for h, f in zip(header, column_fields(kind, header))]
+    if fmt == "jsonl":
+        return [(h, t if (t := canonical_name(kind, h)) in GENERIC_COLUMNS[kind] else "kept as attribute") for h in header]
     return [(h, f"read by the {FORMAT_LABELS[fmt]} reader") for h in header]
 
 
