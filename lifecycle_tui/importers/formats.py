@@ -36,7 +36,7 @@ ALIASES = {
     "firstname": "first_name", "given_name": "first_name", "forename": "first_name",
     "lastname": "last_name", "surname": "last_name", "family_name": "last_name",
     "date_of_birth": "birthday", "dob": "birthday", "birthdate": "birthday", "birth_date": "birthday",
-    "signed_up_at": "created_at", "signup_date": "created_at", "sign_up_date": "created_at", "registered": "created_at",
+    "signed_up_at": "created_at", "signup_date": "created_at", "sign_up_date": "created_at",
     "accepts_marketing": "accepts_email", "accepts_email_marketing": "accepts_email", "email_opt_in": "accepts_email",
     "email_consent": "accepts_email", "email_marketing": "accepts_email",
     "accepts_sms_marketing": "accepts_sms", "sms_opt_in": "accepts_sms", "sms_consent": "accepts_sms",
