@@ -72,7 +72,7 @@ def birthday(text: str, date_order: str = "") -> str:
     """``YYYY-MM-DD``, or ``--MM-DD`` when the year is unknown (``MM-DD`` is accepted too); a
     spreadsheet date (``07/10/1990``) is read in ``date_order`` (see :mod:`.local_dates`)."""
     s = text.strip()
-    if is_local_date(s) and " " not in s:
+    if is_local_date(s):  # a spreadsheet's 07/10/1990 (or 07/10/1990 00:00 from a date-time column)
         s = local_to_iso(s, date_order)[:10]
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})|(?:--)?(\d{2})-(\d{2})", s)
     if not m:

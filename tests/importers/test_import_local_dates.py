@@ -69,11 +69,13 @@ def test_an_orders_file_is_refused_until_the_order_is_set_then_read_in_it(tmp_pa
 def test_customers_birthdays_and_sign_ups_follow_the_order(tmp_path, store, run_import):
     settings.set_value(store, "import.date_order", "mdy")
     src = tmp_path / "customers.csv"
-    src.write_text("customer_id,email,birthday,created_at\nC1,ann@example.com,04/12/1990,3/1/2025 4:30 PM\n")
+    src.write_text("customer_id,email,birthday,created_at\nC1,ann@example.com,04/12/1990,3/1/2025 4:30 PM\n"
+                   "C2,bo@example.com,12/31/1985 00:00,\n")
     report = run_import(src, "customers")
     assert report.rejected_total == 0
     ann = customer(store, "C1")
     assert ann["birthday"] == "1990-04-12" and ann["created_at"] == "2025-03-01T16:30:00+00:00"
+    assert customer(store, "C2")["birthday"] == "1985-12-31"  # from a date-time column
 
 
 def test_the_setting_takes_only_an_order():
