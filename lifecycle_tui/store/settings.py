@@ -117,21 +117,15 @@ def _hhmm(s: str) -> str:
     return f"{int(m.group(1)):02d}:{m.group(2)}"
 
 
-def _choice(*options: str) -> Callable[[str], str]:
+def _choice(*options: str, empty: bool = False) -> Callable[[str], str]:
+    """One of ``options`` in any case (or, with ``empty``, nothing)."""
     def parse(s: str) -> str:
         s = s.strip().lower()
-        if s not in options:
-            raise ValueError(f"must be one of {', '.join(options)}")
+        if s not in options and not (empty and not s):
+            raise ValueError(f"must be one of {', '.join(options)}{' (or empty)' if empty else ''}")
         return s
 
     return parse
-
-
-def _date_order(s: str) -> str:
-    s = s.strip().lower()
-    if s not in ("", "dmy", "mdy"):
-        raise ValueError(f"{s!r} is not a date order")
-    return s
 
 
 def _json_grid(s: str) -> list[list[str]]:
@@ -161,7 +155,7 @@ _SPECS = [
     Setting("shop.currency", "EUR", "Currency for amounts without one.", _currency, "a three-letter code such as EUR"),
     Setting("shop.unsubscribe_url", "", "Base of unsubscribe links (token appended); default: shop url + /unsubscribe.", _url, "an http(s) URL"),
     Setting("import.date_order", "", "How imports read a spreadsheet date such as 07/10/2025: dmy (7 October) or mdy (July 10); empty: refused, nothing guessed.",
-            _date_order, "dmy, mdy, or empty"),
+            _choice("dmy", "mdy", empty=True), "dmy, mdy, or empty"),
     # Clock.
     Setting("clock.as_of", "", "Pinned default --as-of (a demo store pins the end of its history); empty: now.", _clock, "an ISO date/time, or empty for now"),
     # Lifecycle stage thresholds (days).
