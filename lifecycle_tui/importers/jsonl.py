@@ -12,7 +12,8 @@ from typing import Iterator
 
 from lifecycle_tui.importers.canonical import CONVERTERS, Reading, ReadContext
 from lifecycle_tui.importers.errors import BadValue, RowError
-from lifecycle_tui.importers.formats import GENERIC_COLUMNS, canonical_name
+from lifecycle_tui.importers.formats import canonical_name
+from lifecycle_tui.importers.generic import column_fields
 from lifecycle_tui.importers.reader import Table
 
 
@@ -30,7 +31,6 @@ def _text(value) -> str:
 
 def read_jsonl(table: Table, kind: str, ctx: ReadContext) -> Reading:
     convert = CONVERTERS[kind]
-    fields = GENERIC_COLUMNS[kind]
     unknown: list[str] = []
 
     def rows() -> Iterator[dict | RowError]:
@@ -49,13 +49,12 @@ def read_jsonl(table: Table, kind: str, ctx: ReadContext) -> Reading:
             v: dict[str, str] = {}
             col: dict[str, str] = {}
             extra: dict = {}
-            for key, value in obj.items():
-                field = canonical_name(kind, key)
-                if field in fields:
+            for (key, value), field in zip(obj.items(), column_fields(kind, list(obj))):
+                if field is not None:
                     v[field] = _text(value)
                     col[field] = key
                 elif value is not None and value != "":
-                    extra[field] = value
+                    extra[canonical_name(kind, key)] = value
                     if key not in unknown and len(unknown) < 100:
                         unknown.append(key)
             try:

@@ -309,3 +309,14 @@ def test_common_spellings_of_order_and_event_columns(tmp_path, store, run_import
     assert report.inserted == 1 and report.unknown_columns == []
     assert tuple(store.conn.execute("SELECT type, occurred_at FROM events").fetchone()) == (
         "product_viewed", "2025-10-08T10:00:00+00:00")
+
+
+def test_json_lines_split_a_lone_full_name_the_same_way(tmp_path, store, run_import):
+    src = tmp_path / "c.jsonl"
+    src.write_text('{"email": "ana@example.com", "name": "Ana Silva"}\n'
+                   '{"email": "bo@example.com", "first_name": "Bo", "name": "Bo the Potter"}\n')
+    report = run_import(src, "customers")
+    assert report.rejected_total == 0
+    ana, bo = customer(store, "ana@example.com"), customer(store, "bo@example.com")
+    assert (ana["first_name"], ana["last_name"]) == ("Ana", "Silva")
+    assert bo["first_name"] == "Bo" and json.loads(bo["attributes"]) == {"name": "Bo the Potter"}

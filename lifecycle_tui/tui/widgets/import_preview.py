@@ -16,7 +16,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input
 
 from lifecycle_tui.importers import Table, detect_format
-from lifecycle_tui.importers.formats import FULL_NAME, GENERIC_COLUMNS, canonical_name, generic_kind
+from lifecycle_tui.importers.formats import FULL_NAME, generic_kind
 from lifecycle_tui.importers.generic import column_fields
 
 PREVIEW_ROWS = 5
@@ -50,11 +50,9 @@ class FilePreview:
 
 def column_mapping(kind: str, fmt: str, header: list[str]) -> list[tuple[str, str]]:
     """Each column and the field it fills (generic and JSON Lines), else how the export reader takes it."""
-    if fmt == "generic":
+    if fmt in ("generic", "jsonl"):
         return [(h, {None: "kept as attribute", FULL_NAME: "first_name + last_name"}.get(f, f))
                 for h, f in zip(header, column_fields(kind, header))]
-    if fmt == "jsonl":
-        return [(h, t if (t := canonical_name(kind, h)) in GENERIC_COLUMNS[kind] else "kept as attribute") for h in header]
     return [(h, f"read by the {FORMAT_LABELS[fmt]} reader") for h in header]
 
 
