@@ -24,6 +24,7 @@ from lifecycle_tui.messages.context_schema import CONTEXT_NAMES, NESTED_TYPES, R
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.render import Renderer
 from lifecycle_tui.messages.repository import list_templates, require_template
+from lifecycle_tui.messages.limits import MAX_RANGE
 from lifecycle_tui.messages.sandbox import LOOP_GUARD
 from lifecycle_tui.messages.source import TemplateSource
 
@@ -136,11 +137,32 @@ def _field_checks(report: LintReport, tree, fname: str, first_line: int) -> None
             loop_vars[loop.target.name] = kind[:-2]
     for node in tree.find_all(nodes.Getattr):
         kind = _record_type(node.node, loop_vars)
-        if kind in RECORD_FIELDS and node.attr not in RECORD_FIELDS[kind]:
+        if kind in RECORD_FIELDS and node.attr not in RECORD_FIELDS[kind] and not node.attr.startswith("_"):
             close = difflib.get_close_matches(node.attr, RECORD_FIELDS[kind], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f" (fields: {', '.join(RECORD_FIELDS[kind])})"
             report.add("error", f"{kind.replace('_', ' ')} has no field {node.attr!r}{hint}",
                        line=first_line + node.lineno - 1, field=fname)
+
+
+def _sandbox_checks(report: LintReport, tree, fname: str, first_line: int) -> None:
+    """What the sandbox would refuse, every instance with its line (a render stops at the first):
+    private attributes (``x.__class__``, ``x['_y']``) and a ``range()`` of constants past the cap."""
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        attr = node.attr if isinstance(node, nodes.Getattr) else (
+            node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else "")
+        if attr.startswith("_"):
+            report.add("error", f"refused by the sandbox: {attr!r} is private (a template reads only the "
+                       "documented fields)", line=first_line + node.lineno - 1, field=fname)
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "range" and call.args and not call.kwargs \
+                and all(isinstance(a, nodes.Const) and isinstance(a.value, int) for a in call.args):
+            try:
+                items = len(range(*(a.value for a in call.args)))
+            except (TypeError, ValueError):
+                continue  # range(1, 2, 0) and the like: the render says what is wrong
+            if items > MAX_RANGE:
+                report.add("error", f"refused by the sandbox: range() of {items:,} items (at most {MAX_RANGE:,})",
+                           line=first_line + call.lineno - 1, field=fname)
 
 
 def _static_checks(report: LintReport, renderer: Renderer, parsed: TemplateSource, allowed: set[str]) -> None:
@@ -151,6 +173,7 @@ def _static_checks(report: LintReport, renderer: Renderer, parsed: TemplateSourc
         assigned |= {n.name for n in tree.find_all(nodes.Macro)}
         known = allowed | set(env.globals) | assigned | {LOOP_GUARD, "loop", "caller", "varargs", "kwargs"}
         _field_checks(report, tree, fname, first_line)
+        _sandbox_checks(report, tree, fname, first_line)
         for n in tree.find_all(nodes.Name):
             if n.ctx == "load" and n.name not in known:
                 report.add("error", f"unknown variable {n.name!r} (the context has: {', '.join(sorted(allowed))})",

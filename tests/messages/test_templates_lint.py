@@ -88,3 +88,17 @@ def test_declared_record_fields_match_the_context(shop):
     assert set(anna["anniversary"]) == set(RECORD_FIELDS["anniversary"])
     assert set(cara["cart"]) == set(RECORD_FIELDS["cart"])
     assert set(cara["cart"].items[0]) == set(RECORD_FIELDS["cart_item"])
+
+
+def test_every_sandbox_refusal_is_listed_with_its_line(shop):
+    """A render stops at the first thing the sandbox refuses; lint lists them all, once each."""
+    text = ("---\nchannel: sms\nmarketing: false\n---\n{{ customer.first_name.__class__ }}\n"
+            "{{ shop.name.format.__globals__ }} {{ customer['_secret'] }}\n"
+            "{% for i in range(100000000) %}{% endfor %}{% for i in range(3) %}{% endfor %}\n")
+    report = lint_template(shop, parse_source(text, name="sneaky"), AS_OF)
+    assert [(f.line, f.message) for f in report.errors] == [
+        (5, "refused by the sandbox: '__class__' is private (a template reads only the documented fields)"),
+        (6, "refused by the sandbox: '__globals__' is private (a template reads only the documented fields)"),
+        (6, "refused by the sandbox: '_secret' is private (a template reads only the documented fields)"),
+        (7, "refused by the sandbox: range() of 100,000,000 items (at most 10,000)"),
+    ]
