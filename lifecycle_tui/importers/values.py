@@ -205,13 +205,19 @@ def currency(text: str, default: str) -> str:
 
 # ---------------------------------------------------------------- flags, tags, text
 
-_TRUE = {"1", "yes", "y", "true", "t", "on", "subscribed", "opted_in", "opt-in", "x"}
-_FALSE = {"0", "no", "n", "false", "f", "off", "unsubscribed", "not_subscribed", "opted_out", "opt-out", "never_subscribed", "pending"}
+# Spelled with "_" for any run of spaces or hyphens ("Opted in", "opt-in" are opted_in, opt_in).
+# Shopify's marketing states: redacted and invalid addresses are no consent; pending is a
+# double opt-in not yet confirmed.
+_TRUE = {"1", "yes", "y", "true", "t", "on", "subscribed", "opted_in", "opt_in", "x", "✓", "✔",
+         "accepted", "granted", "confirmed"}
+_FALSE = {"0", "no", "n", "false", "f", "off", "unsubscribed", "not_subscribed", "opted_out", "opt_out",
+          "never_subscribed", "pending", "declined", "denied", "redacted", "invalid"}
+_SPACING = re.compile(r"[\s-]+")
 
 
 def flag(text: str) -> int | None:
     """A consent cell as 1/0; empty means "not given" (``None``: keep what the store has)."""
-    s = text.strip().lower()
+    s = _SPACING.sub("_", text.strip().lower())
     if not s:
         return None
     if s in _TRUE:

@@ -80,6 +80,14 @@ def test_the_first_real_dates_pass():
     assert V.utc_iso("1971-01-01 08:00:00", "Europe/Berlin", False) == "1971-01-01T07:00:00+00:00"
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Opted in", 1), ("opt-in", 1), ("Subscribed", 1), ("✓", 1), ("Accepted", 1),
+    ("Not subscribed", 0), ("never  subscribed", 0), ("opt out", 0), ("REDACTED", 0), ("invalid", 0), ("pending", 0),
+])
+def test_consent_words_as_exports_write_them(text, expected):
+    assert V.flag(text) == expected
+
+
 def test_flags_tags_status_birthday():
     assert V.flag("Yes") == 1 and V.flag("no") == 0 and V.flag(" ") is None
     with pytest.raises(ValueError):
