@@ -270,5 +270,7 @@ def pinned_as_of(store) -> datetime | None:
 
 
 def resolve_as_of(store, explicit: datetime | None) -> datetime:
-    """The ``as_of`` for a command: explicit, else the store's pinned clock, else now."""
-    return explicit or pinned_as_of(store) or utcnow()
+    """The ``as_of`` for a command: explicit, else the store's pinned clock, else now to the
+    minute (the header shows no more), so that the commands of one minute share one computation
+    of every customer's stage and RFM group instead of each making its own (~0.7 s at 100k)."""
+    return explicit or pinned_as_of(store) or utcnow().replace(second=0)

@@ -141,7 +141,7 @@ class LifecycleApp(App):
             # The CLI checks the store before starting us; a test may not. Fall back quietly.
             from lifecycle_tui.store.timeutil import utcnow
 
-            self.set_reactive(LifecycleApp.as_of, self.explicit_as_of or utcnow())
+            self.set_reactive(LifecycleApp.as_of, self.explicit_as_of or utcnow().replace(second=0))
         self.title = self.shop_name
         self.sub_title = self.header_subtitle("")
 

@@ -85,3 +85,23 @@ def test_transaction_rolls_back_on_error(store):
             conn.execute("INSERT INTO customers (customer_id) VALUES ('x')")
             raise RuntimeError("boom")
     assert store.scalar("SELECT count(*) FROM customers") == 0
+
+
+def test_the_default_as_of_of_an_unpinned_store_is_now_to_the_minute(tmp_path, monkeypatch):
+    """Commands in one minute then share one metrics computation (the fingerprint still catches writes)."""
+    from datetime import datetime, timezone
+
+    from lifecycle_tui.bootstrap import init_store
+    from lifecycle_tui.segments import ensure_metrics
+    from lifecycle_tui.store import settings
+
+    init_store(tmp_path / "s.db")
+    with open_store(tmp_path / "s.db") as store:
+        monkeypatch.setattr(settings, "utcnow", lambda: datetime(2026, 12, 7, 12, 34, 56, tzinfo=timezone.utc))
+        first = settings.resolve_as_of(store, None)
+        assert first == datetime(2026, 12, 7, 12, 34, tzinfo=timezone.utc)
+        assert ensure_metrics(store, first) is not None
+        monkeypatch.setattr(settings, "utcnow", lambda: datetime(2026, 12, 7, 12, 34, 59, tzinfo=timezone.utc))
+        assert ensure_metrics(store, settings.resolve_as_of(store, None)) is None  # already current
+        explicit = datetime(2026, 1, 1, 8, 30, 15, tzinfo=timezone.utc)
+        assert settings.resolve_as_of(store, explicit) == explicit  # --as-of is taken to the second
