@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from lifecycle_tui.importers import values as V
 from lifecycle_tui.importers.errors import BadValue
+from lifecycle_tui.importers.formats import FULL_NAME
 from lifecycle_tui.store.addresses import EMAIL_ADDRESS, phone_text
 from lifecycle_tui.store.timeutil import zone_name
 
@@ -85,8 +86,8 @@ def customer_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -
         text = v.get(f, "").strip()
         if text:
             row[f] = text
-    if (full := v.get("name", "").strip()) and "first_name" not in v and "last_name" not in v:
-        first, last = split_name(full)  # a full-name column in a file without first and last names
+    if (full := v.get(FULL_NAME, "").strip()):  # given only where the file has no first or last name
+        first, last = split_name(full)
         row["first_name"] = first
         if last:
             row["last_name"] = last

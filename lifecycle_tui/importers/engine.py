@@ -28,7 +28,7 @@ from lifecycle_tui.importers.orders_sink import OrderWriter
 from lifecycle_tui.importers.reader import Table
 from lifecycle_tui.store import settings
 from lifecycle_tui.store.timeutil import to_iso
-from lifecycle_tui.wording import counted, with_article
+from lifecycle_tui.wording import counted, noun, with_article
 
 BATCH_ROWS = 10_000
 LARGE_FILE_BYTES = 8 << 20  # above this, deferring index builds on an empty table pays off
@@ -135,7 +135,7 @@ def import_file(
             )
         if counters.consent_kept_off:
             report.notes.append(
-                f"{counted(counters.consent_kept_off, 'consent flag')} in the file {'was' if counters.consent_kept_off == 1 else 'were'} not applied: "
+                f"{counted(counters.consent_kept_off, 'consent flag')} in the file {noun(counters.consent_kept_off, 'was', 'were')} not applied: "
                 "the contact unsubscribed or is suppressed."
             )
         return report

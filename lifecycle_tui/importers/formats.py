@@ -62,7 +62,7 @@ def canonical_name(kind: str, header: str) -> str:
     if norm in GENERIC_COLUMNS[kind]:
         return norm
     alias = KIND_ALIASES.get(kind, {}).get(norm) or ALIASES.get(norm)
-    return alias if alias in GENERIC_COLUMNS[kind] or (kind == "customers" and alias == FULL_NAME) else norm
+    return alias if alias in GENERIC_COLUMNS[kind] or alias == FULL_NAME else norm  # FULL_NAME: customers only
 
 
 def _has(names: set[str], *wanted: str) -> bool:

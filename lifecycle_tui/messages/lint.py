@@ -22,9 +22,9 @@ from jinja2 import nodes
 from lifecycle_tui.messages.context import ensure_fresh_metrics
 from lifecycle_tui.messages.context_schema import CONTEXT_NAMES, NESTED_TYPES, RECORD_FIELDS, RECORD_TYPES
 from lifecycle_tui.messages.errors import TemplateError
+from lifecycle_tui.messages.limits import MAX_RANGE
 from lifecycle_tui.messages.render import Renderer
 from lifecycle_tui.messages.repository import list_templates, require_template
-from lifecycle_tui.messages.limits import MAX_RANGE
 from lifecycle_tui.messages.sandbox import LOOP_GUARD
 from lifecycle_tui.messages.source import TemplateSource
 

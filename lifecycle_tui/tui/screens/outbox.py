@@ -16,10 +16,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Select, Static
 
+from lifecycle_tui.automation.preview import blocks_text, eml_blocks, message_blocks
 from lifecycle_tui.store import console_queries as q
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.screens.ops_common import minute, short
-from lifecycle_tui.automation.preview import blocks_text, eml_blocks, message_blocks
 from lifecycle_tui.tui.widgets.message_view import MessageView
 
 PAGE_SIZE = 100
