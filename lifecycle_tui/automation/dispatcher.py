@@ -33,6 +33,7 @@ from lifecycle_tui.automation.transports import MessageRecord, Transport, Transp
 from lifecycle_tui.automation.transports import UnknownTransportError
 from lifecycle_tui.store import settings
 from lifecycle_tui.store.timeutil import to_iso, utcnow
+from lifecycle_tui.wording import counted, noun
 
 Progress = Callable[[int, int], None]  # (messages handled, messages to handle)
 
@@ -87,6 +88,21 @@ class RunReport:
         data = asdict(self)
         data["recovered"] = asdict(self.recovered)
         return data
+
+    def counts(self) -> str:
+        """The run's counts as one phrase ("3 sent, 1 skipped, 0 deferred, 0 failed")."""
+        return (f"{self.sent} sent, {self.skipped} skipped, {self.deferred} deferred, {self.failed} failed"
+                + (f", {self.unknown} unknown" if self.unknown else ""))
+
+    def left_note(self) -> str | None:
+        """What became of the sends this run did not attempt (the CLI and the console both show it)."""
+        n = self.not_attempted
+        if not n:
+            return None
+        what, were = counted(n, "message"), noun(n, "was", "were")
+        if self.status == "done":
+            return f"{what} on channels {self.transport} does not carry {were} left for a later run."
+        return f"{what} due {were} not sent and {noun(n, 'stays', 'stay')} due: the next run sends {noun(n, 'it', 'them')}."
 
 
 def current_user() -> str:

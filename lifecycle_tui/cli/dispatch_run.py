@@ -116,14 +116,11 @@ def _show_recovery(rec: Recovery) -> None:
 
 
 def _show_report(r: RunReport, folder) -> None:
-    console.print(
-        f"Run {r.run_id} ({r.transport}, as of {r.as_of}): [bold]{r.sent} sent[/], {r.skipped} skipped, "
-        f"{r.deferred} deferred, {r.failed} failed" + (f", {r.unknown} unknown" if r.unknown else "") + "."
-    )
+    console.print(f"Run {r.run_id} ({r.transport}, as of {r.as_of}): {r.counts()}.", markup=False, highlight=False)
     if r.already_done:
         console.print(f"  {r.already_done} were already sent by an earlier run and were not sent again.")
-    if r.not_attempted and r.status == "done":
-        console.print(f"  {r.not_attempted} messages on channels {r.transport} does not carry were left for a later run.")
+    if r.left_note():
+        console.print(f"  {r.left_note()}", markup=False, highlight=False)
     if r.failed or r.unknown:
         console.print(f"  Details: `lifecycle outbox list --run {r.run_id} --status failed` (or unknown).")
     if folder is not None and r.sent:

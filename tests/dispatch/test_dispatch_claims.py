@@ -12,7 +12,7 @@ import pytest
 from dispatch_helpers import decision, make_plan
 
 from lifecycle_tui.automation import message_log as log
-from lifecycle_tui.automation.dispatcher import recover_interrupted, run_plan
+from lifecycle_tui.automation.dispatcher import RunReport, recover_interrupted, run_plan
 from lifecycle_tui.automation.transports import OutboxTransport, TransportError, outbox_dir
 from lifecycle_tui.automation.transports.outbox import file_name
 from lifecycle_tui.store import settings
@@ -201,6 +201,18 @@ def test_transport_that_cannot_open_fails_the_run_before_claiming(store, custome
     assert report.status == "failed" and "webhook.url" in report.stopped_reason
     assert store.scalar("SELECT count(*) FROM messages") == 0
     assert store.scalar("SELECT status FROM runs") == "failed"
+    n = len(customers)
+    assert report.not_attempted == n
+    assert report.left_note() == f"{n} messages due were not sent and stay due: the next run sends them."
+
+
+def test_left_note_says_what_a_finished_run_left_and_reads_as_a_sentence():
+    one = RunReport(run_id=1, not_attempted=1, status="stopped", transport="smtp")
+    assert one.left_note() == "1 message due was not sent and stays due: the next run sends it."
+    carried = RunReport(run_id=2, not_attempted=2, status="done", transport="smtp")
+    assert carried.left_note() == "2 messages on channels smtp does not carry were left for a later run."
+    assert RunReport(run_id=3, status="done").left_note() is None
+    assert RunReport(run_id=4, sent=3, skipped=1, unknown=2).counts() == "3 sent, 1 skipped, 0 deferred, 0 failed, 2 unknown"
 
 
 def test_recovery_outbox_claim_with_file_in_place_is_marked_sent(store, customers):

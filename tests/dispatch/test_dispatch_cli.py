@@ -76,6 +76,14 @@ def test_transport_that_cannot_start_exits_1_with_the_reason(sample_cli, sample_
     assert sample_store.scalar("SELECT count(*) FROM messages") == 0
 
 
+def test_transport_that_cannot_start_says_the_due_sends_stay_due(sample_cli, sample_store, sample_plan):
+    result = sample_cli("dispatch", "run", "--transport", "webhook", "--yes")
+    assert result.exit_code == 1
+    due = len(_sends(sample_plan))
+    assert f"{due:,} messages due were not sent and stay due: the next run sends them." in result.stdout
+    assert "could not start the webhook transport" in result.stderr
+
+
 def test_a_second_run_is_refused_while_another_process_holds_the_store(sample_cli, sample_store):
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time

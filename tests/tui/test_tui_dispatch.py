@@ -143,6 +143,7 @@ async def test_a_failing_transport_is_reported_not_swallowed(make_app, shop_db):
         await settle(pilot, rounds=5)
         errors = [n for n in app._notifications if n.severity == "error"]
         assert errors, "the failed run must be shown as an error"
+        assert "stay due: the next run sends them" in str(errors[-1].message)
         with open_store(shop_db) as store:
             assert store.scalar("SELECT count(*) FROM messages WHERE status = 'sent'") == 0
 

@@ -283,12 +283,11 @@ class DispatchScreen(SectionScreen):
 
     def _run_done(self, report: RunReport) -> None:
         self._set_busy(False)
-        text = (f"Run #{report.run_id} ({report.transport}): {report.sent} sent, {report.skipped} skipped, "
-                f"{report.deferred} deferred, {report.failed} failed"
-                + (f", {report.unknown} unknown" if report.unknown else "")
-                + (f", {report.not_attempted} not attempted" if report.not_attempted else ""))
+        left = report.left_note()
+        text = f"Run #{report.run_id} ({report.transport}): {report.counts()}." + (f" {left}" if left else "")
         if report.status != "done" or report.failed or report.unknown:
-            self.app.report_error(RuntimeError(report.stopped_reason or text), title=f"Run #{report.run_id}: {report.status}")
+            why = f"{report.stopped_reason}\n{left}" if report.stopped_reason and left else report.stopped_reason
+            self.app.report_error(RuntimeError(why or text), title=f"Run #{report.run_id}: {report.status}")
         else:
             self.notify(text, title="Run done")
         self.plan, self.last_run = None, text
