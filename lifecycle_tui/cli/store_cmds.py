@@ -1,4 +1,4 @@
-"""``lifecycle init`` and ``lifecycle settings list|set``."""
+"""``lifecycle init`` and ``lifecycle settings list|get|set|reset``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from rich.table import Table
 from lifecycle_tui.bootstrap import init_store
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, err_console, fail, state
 from lifecycle_tui.store import StoreError
-from lifecycle_tui.store.settings import SETTINGS, SettingError, brief, change, get_all, printable
+from lifecycle_tui.store.settings import (
+    SETTINGS, SettingError, as_text, brief, change, explicit_keys, get, get_all, printable, reset, spec,
+)
 
 settings_app = typer.Typer(help="Show and change store settings.", no_args_is_help=True)
 
@@ -51,6 +53,40 @@ def settings_list(ctx: typer.Context, json_out: bool = JsonOption) -> None:
     console.print(table)
 
 
+@settings_app.command("get")
+def settings_get(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Setting key, e.g. shop.timezone."),
+    json_out: bool = JsonOption,
+) -> None:
+    """One setting's value (the RFM grid as JSON), for scripts: `$(lifecycle settings get shop.name)`."""
+    with state(ctx).open() as store:
+        try:
+            value = get(store, key)
+        except SettingError as exc:
+            fail(str(exc))
+        explicit = key in explicit_keys(store)
+    if json_out:
+        emit_json({"key": key, "value": printable(key, value), "default": not explicit, "doc": spec(key).doc})
+    else:
+        typer.echo(_plain(key, value))  # not through rich: a script reads it back exactly
+
+
+@settings_app.command("reset")
+def settings_reset(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Setting key, e.g. caps.email_hours."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Put one setting back to its default."""
+    with state(ctx).open() as store:
+        try:
+            default, note = reset(store, key)
+        except SettingError as exc:
+            fail(str(exc))
+    _changed(key, default, note, json_out)
+
+
 # "settings set caps.email_hours -1": a negative value is a value, not an unknown option.
 @settings_app.command("set", context_settings={"ignore_unknown_options": True})
 def settings_set(
@@ -65,10 +101,19 @@ def settings_set(
             stored, note = change(store, key, value)
         except SettingError as exc:
             fail(str(exc))
+    _changed(key, stored, note, json_out)
+
+
+def _plain(key: str, value) -> str:
+    """A value as ``settings set`` takes it (the grid as JSON); a secret only as "(set)"."""
+    return str(printable(key, value)) if key.startswith("secret.") else as_text(key, value)
+
+
+def _changed(key: str, value, note: str, json_out: bool) -> None:
     if json_out:
-        emit_json({"key": key, "value": printable(key, stored), **({"note": note} if note else {})})
+        emit_json({"key": key, "value": printable(key, value), **({"note": note} if note else {})})
     else:
-        console.print(f"{key} = {printable(key, stored)}")
+        console.print(f"{key} = {_plain(key, value)}", markup=False, highlight=False, soft_wrap=True)
         if note:
             err_console.print(f"[yellow]Note:[/] {note}", soft_wrap=True)
 

@@ -264,6 +264,28 @@ def change(store, key: str, text: Any) -> tuple[Any, str]:
     return stored, (SETTINGS[key].on_change if stored != before else "")
 
 
+def reset_refusal(key: str) -> str | None:
+    """Why ``key`` cannot go back to its default, else None."""
+    if key.startswith("secret."):
+        return (f"{key} cannot be reset: without it no unsubscribe link can be signed. "
+                f"Set a new one instead (`lifecycle settings set {key} ...`).")
+    return None
+
+
+def reset(store, key: str) -> tuple[Any, str]:
+    """Put ``key`` back to its default; returns the default and what the change does (as
+    :func:`change`). The unsubscribe secret cannot go back to its empty default: nothing
+    could sign links then (a new one is set with :func:`set_value`)."""
+    s = spec(key)
+    refused = reset_refusal(key)
+    if refused:
+        raise SettingError(refused)
+    before = get(store, key)
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+    return s.default, (s.on_change if s.default != before else "")
+
+
 def pinned_as_of(store) -> datetime | None:
     value = get(store, "clock.as_of")
     return parse_datetime(value) if value else None

@@ -137,3 +137,45 @@ def test_settings_list_hides_secrets(cli, store):
     result = cli("settings", "list", "--json")
     assert secret not in result.stdout
     assert cli.json("settings", "list")["secret.unsubscribe"] == "(set)"
+
+
+def test_settings_get_prints_the_value_as_set_takes_it(cli):
+    assert cli("settings", "set", "shop.name", "Kettle & [b]Kiln[/b]").exit_code == 0
+    assert cli("settings", "get", "shop.name").stdout == "Kettle & [b]Kiln[/b]\n"  # exactly, no markup
+    grid = cli("settings", "get", "rfm.grid").stdout
+    assert json.loads(grid)[0][3] == "Champions"
+    assert cli("settings", "set", "rfm.grid", grid.strip()).exit_code == 0  # what get prints, set takes back
+    data = cli.json("settings", "get", "caps.email_hours")
+    assert data == {"key": "caps.email_hours", "value": 16, "default": True,
+                    "doc": "At most one email per customer within this many hours."}
+    assert cli.json("settings", "get", "shop.name")["default"] is False
+
+
+def test_settings_get_never_prints_the_secret_and_refuses_unknown_keys(cli, store):
+    from lifecycle_tui.store.settings import get
+
+    secret = get(store, "secret.unsubscribe")
+    shown = cli("settings", "get", "secret.unsubscribe")
+    assert shown.stdout == "(set)\n" and secret not in shown.stdout
+    assert cli.json("settings", "get", "secret.unsubscribe")["value"] == "(set)"
+    unknown = cli("settings", "get", "shop.nam")
+    assert unknown.exit_code == 1 and "Did you mean 'shop.name'?" in unknown.stderr
+
+
+def test_settings_reset_puts_the_default_back(cli, store):
+    from lifecycle_tui.store.settings import explicit_keys, get
+
+    assert cli("settings", "set", "caps.email_hours", "20").exit_code == 0
+    result = cli("settings", "reset", "caps.email_hours")
+    assert result.exit_code == 0 and result.stdout.strip() == "caps.email_hours = 16"
+    assert get(store, "caps.email_hours") == 16 and "caps.email_hours" not in explicit_keys(store)
+    assert cli.json("settings", "reset", "caps.email_hours") == {"key": "caps.email_hours", "value": 16}
+
+
+def test_settings_reset_refuses_the_unsubscribe_secret(cli, store):
+    from lifecycle_tui.store.settings import get
+
+    secret = get(store, "secret.unsubscribe")
+    result = cli("settings", "reset", "secret.unsubscribe")
+    assert result.exit_code == 1 and "cannot be reset" in result.stderr
+    assert get(store, "secret.unsubscribe") == secret

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lifecycle_tui.messages import limits, sandbox
+from lifecycle_tui.messages import limits
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.sandbox import compile_part, environments, render_budget, render_part
 

@@ -22,10 +22,14 @@ def row_of(screen, key: str) -> list[str]:
     return [str(c) for c in table.get_row(key)]
 
 
-async def change(pilot, screen, key: str, text: str) -> PromptDialog:
-    """Highlight ``key``, press enter, replace the field's text with ``text`` and press enter."""
+def highlight(screen, key: str) -> None:
     table = screen.query_one("#settings-table", DataTable)
     table.move_cursor(row=table.get_row_index(key))
+
+
+async def change(pilot, screen, key: str, text: str) -> PromptDialog:
+    """Highlight ``key``, press enter, replace the field's text with ``text`` and press enter."""
+    highlight(screen, key)
     await pilot.press("enter")
     await settle(pilot)
     dialog = pilot.app.screen
@@ -107,8 +111,7 @@ async def test_a_new_unsubscribe_secret_is_never_prefilled_and_its_cost_is_said(
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_settings(pilot)
-        table = screen.query_one("#settings-table", DataTable)
-        table.move_cursor(row=table.get_row_index("secret.unsubscribe"))
+        highlight(screen, "secret.unsubscribe")
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.query_one(Input).value == ""  # the current key is never put on screen
@@ -124,3 +127,43 @@ async def test_a_new_unsubscribe_secret_is_never_prefilled_and_its_cost_is_said(
         messages = [str(n.message) for n in app._notifications]
         assert "secret.unsubscribe = (set)" in messages
         assert any("no longer work" in m for m in messages)
+
+
+async def test_d_puts_a_setting_back_to_its_default_after_asking(make_app, shop_db):
+    with open_store(shop_db) as store:
+        store_settings.set_value(store, "caps.email_hours", "20")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_settings(pilot)
+        highlight(screen, "caps.email_hours")
+        assert row_of(screen, "caps.email_hours")[1] == "20"
+        await pilot.press("d")
+        await settle(pilot)
+        assert "back to its default (16)" in str(app.screen.query_one(".dialog-text", Static).render())
+        await pilot.press("escape")  # no: nothing changes
+        await settle(pilot)
+        with open_store(shop_db) as store:
+            assert store_settings.get(store, "caps.email_hours") == 20
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot, rounds=4)
+        with open_store(shop_db) as store:
+            assert store_settings.get(store, "caps.email_hours") == 16
+            assert "caps.email_hours" not in store_settings.explicit_keys(store)
+        assert row_of(screen, "caps.email_hours")[1] == "[dim]16[/]"
+        await pilot.press("d")  # already the default
+        await settle(pilot)
+        assert any("already at its default" in str(n.message) for n in app._notifications)
+
+
+async def test_d_on_the_unsubscribe_secret_says_why_it_cannot_be_reset(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_settings(pilot)
+        highlight(screen, "secret.unsubscribe")
+        await pilot.press("d")
+        await settle(pilot)
+        assert app.screen is screen  # no question asked
+        errors = [str(n.message) for n in app._notifications if n.severity == "error"]
+        assert any("cannot be reset" in m for m in errors)

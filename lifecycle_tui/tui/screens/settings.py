@@ -5,6 +5,7 @@ a value is checked when it is entered in the dialog and refused there with the a
 nothing half-right is stored. Secrets are never shown. A change of the shop's name or of the
 pinned clock shows at once in the header (the pinned clock also moves every section's as-of,
 unless the console was started with ``--as-of``); other sections reload as after any write.
+``d`` puts the highlighted setting back to its default, after asking.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from lifecycle_tui.store.settings import (
-    SETTINGS, SettingError, as_text, brief, change, explicit_keys, get_all, resolve_as_of, validate,
+    SETTINGS, SettingError, as_text, brief, change, explicit_keys, get_all, reset, reset_refusal, resolve_as_of,
+    validate,
 )
 from lifecycle_tui.tui.base import SectionScreen, highlighted_key
 from lifecycle_tui.tui.screens.ops_common import short
-from lifecycle_tui.tui.widgets.dialogs import PromptDialog
+from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog, PromptDialog
 
 COLUMNS = ("Setting", "Value", "What it does")
 
@@ -44,11 +46,11 @@ def setting_detail(key: str, value, explicit: bool) -> str:
 
 
 class SettingsScreen(SectionScreen):
-    """Settings: the list; enter or e changes the highlighted one."""
+    """Settings: the list; enter or e changes the highlighted one, d puts it back to its default."""
 
     SECTION = "Settings"
     CSS_PATH = "../screens_b.tcss"
-    BINDINGS = [Binding("e", "edit", "Change")]
+    BINDINGS = [Binding("e", "edit", "Change"), Binding("d", "default", "Default")]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -106,13 +108,32 @@ class SettingsScreen(SectionScreen):
                               check=lambda text: _problem(key, text), allow_empty=True)
         self.app.push_screen(dialog, lambda text: self._save(key, text))
 
-    def _save(self, key: str, text: str | None) -> None:
-        if text is None:
+    def action_default(self) -> None:
+        key = self.current_key()
+        if key not in self.values:
             return
+        if key not in self.explicit:
+            self.notify(f"{key} is already at its default.", title="Nothing to do")
+            return
+        refused = reset_refusal(key)
+        if refused:  # say so before asking
+            self.app.report_error(RuntimeError(refused), title="Not reset")
+            return
+        default = brief(key, SETTINGS[key].default) or "(empty)"
+        question = escape(f"Put {key} back to its default ({default})? Its current value is lost.")
+        self.app.push_screen(ConfirmDialog(question, "Reset"),
+                             lambda yes: self._write(key, lambda store: reset(store, key)) if yes else None)
+
+    def _save(self, key: str, text: str | None) -> None:
+        if text is not None:
+            self._write(key, lambda store: change(store, key, text))
+
+    def _write(self, key: str, write) -> None:
+        """Run ``write`` (``change`` or ``reset``: it returns the stored value and its note) in a worker."""
         explicit_as_of = self.lifecycle.explicit_as_of
 
         def save(store):
-            stored, note = change(store, key, text)
+            stored, note = write(store)
             as_of = resolve_as_of(store, explicit_as_of) if key == "clock.as_of" else None
             return stored, note, as_of
 
