@@ -132,7 +132,12 @@ def _json_grid(s: str) -> list[list[str]]:
     grid = json.loads(s) if isinstance(s, str) else s
     if not (isinstance(grid, list) and len(grid) == 5 and all(isinstance(r, list) and len(r) == 5 for r in grid)):
         raise ValueError("must be a JSON list of 5 rows (R=5 first) of 5 segment names (F=1 first)")
-    return [[str(c) for c in row] for row in grid]
+    names = [[str(c).strip() for c in row] for row in grid]
+    for r, row in enumerate(names):
+        for f, name in enumerate(row):
+            if not name:  # a customer in that cell would belong to no segment
+                raise ValueError(f"the cell R{5 - r} x F{f + 1} has no segment name")
+    return names
 
 
 DEFAULT_RFM_GRID = [

@@ -179,3 +179,11 @@ def test_settings_reset_refuses_the_unsubscribe_secret(cli, store):
     result = cli("settings", "reset", "secret.unsubscribe")
     assert result.exit_code == 1 and "cannot be reset" in result.stderr
     assert get(store, "secret.unsubscribe") == secret
+
+
+def test_an_rfm_grid_with_an_empty_cell_is_refused_with_the_cell(cli):
+    grid = json.loads(cli("settings", "get", "rfm.grid").stdout)
+    grid[2][4] = " "
+    result = cli("settings", "set", "rfm.grid", json.dumps(grid))
+    assert result.exit_code == 1 and "the cell R3 x F5 has no segment name" in result.stderr
+    assert json.loads(cli("settings", "get", "rfm.grid").stdout)[2][4] == "Loyal"

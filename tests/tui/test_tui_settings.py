@@ -10,6 +10,7 @@ from lifecycle_tui.store import open_store
 from lifecycle_tui.store import settings as store_settings
 from lifecycle_tui.tui.screens.settings import SettingsScreen
 from lifecycle_tui.tui.widgets.dialogs import PromptDialog
+from lifecycle_tui.tui.widgets.grid_dialog import GridDialog, cell_id
 from tests.tui.conftest import open_section, settle
 
 
@@ -167,3 +168,33 @@ async def test_d_on_the_unsubscribe_secret_says_why_it_cannot_be_reset(make_app,
         assert app.screen is screen  # no question asked
         errors = [str(n.message) for n in app._notifications if n.severity == "error"]
         assert any("cannot be reset" in m for m in errors)
+
+
+async def test_the_rfm_grid_is_edited_as_a_grid_checked_and_stored(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_settings(pilot)
+        highlight(screen, "rfm.grid")
+        await pilot.press("enter")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, GridDialog)
+        assert dialog.query_one(f"#{cell_id(0, 3)}", Input).value == "Champions"  # R5 x F4
+        assert dialog.focused.id == cell_id(0, 0)
+        await pilot.press("down", "down", "tab")  # R3 x F2
+        assert dialog.focused.id == cell_id(2, 1)
+        await pilot.press("up", "up", "up")  # wraps round to R1
+        assert dialog.focused.id == cell_id(4, 1)
+        dialog.focused.value = "   "
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is dialog  # refused, still open, with the reason
+        assert "R1 x F2 has no segment name" in str(dialog.query_one("#dialog-problem", Static).render())
+        dialog.focused.value = "Gone Quiet"
+        await pilot.press("enter")
+        await settle(pilot, rounds=4)
+        assert app.screen is screen
+        with open_store(shop_db) as store:
+            grid = store_settings.get(store, "rfm.grid")
+        assert grid[4][1] == "Gone Quiet" and grid[0][3] == "Champions"
+        assert any(str(n.message) == "rfm.grid = (grid)" for n in app._notifications)

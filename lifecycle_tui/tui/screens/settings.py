@@ -23,6 +23,7 @@ from lifecycle_tui.store.settings import (
 from lifecycle_tui.tui.base import SectionScreen, highlighted_key
 from lifecycle_tui.tui.screens.ops_common import short
 from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog, PromptDialog
+from lifecycle_tui.tui.widgets.grid_dialog import GridDialog
 
 COLUMNS = ("Setting", "Value", "What it does")
 
@@ -101,6 +102,10 @@ class SettingsScreen(SectionScreen):
         if key not in self.values:
             return
         spec = SETTINGS[key]
+        if key == "rfm.grid":
+            grid = GridDialog(f"{key}: {spec.doc}", self.values[key], check=lambda text: _problem(key, text))
+            self.app.push_screen(grid, lambda text: self._save(key, text))
+            return
         secret = key.startswith("secret.")
         question = f"{key}: {spec.doc}\nAllowed: {spec.form}."
         placeholder = "type a new key (the current one is never shown)" if secret else spec.form
