@@ -55,6 +55,18 @@ def unless_unsaved(app, what: str | None, then: Callable[[], None]) -> None:
                     lambda yes: then() if yes else None)
 
 
+def offer(dialog: ModalScreen, text: str, check: Callable[[str], str | None] | None) -> None:
+    """Dismiss ``dialog`` with ``text``, unless ``check`` refuses it: then say why in the
+    dialog's ``#dialog-problem`` and keep it open."""
+    problem = check(text) if check is not None else None
+    shown = dialog.query_one("#dialog-problem", Static)
+    shown.display = problem is not None
+    if problem is not None:
+        shown.update(problem)
+        return
+    dialog.dismiss(text)
+
+
 class PromptDialog(ModalScreen[str | None]):
     """Ask for one line of text; dismisses with the text (enter) or None (escape).
 
@@ -90,12 +102,5 @@ class PromptDialog(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
-        if not text and not self.allow_empty:
-            return
-        problem = self.check(text) if self.check is not None else None
-        shown = self.query_one("#dialog-problem", Static)
-        shown.display = problem is not None
-        if problem is not None:
-            shown.update(problem)
-            return
-        self.dismiss(text)
+        if text or self.allow_empty:
+            offer(self, text, self.check)

@@ -17,6 +17,8 @@ from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from lifecycle_tui.tui.widgets.dialogs import offer
+
 SIZE = 5  # R and F scores run 1..5
 
 
@@ -75,11 +77,4 @@ class GridDialog(ModalScreen[str | None]):
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
-        text = self.text()
-        problem = self.check(text) if self.check is not None else None
-        shown = self.query_one("#dialog-problem", Static)
-        shown.display = problem is not None
-        if problem is not None:
-            shown.update(problem)
-            return
-        self.dismiss(text)
+        offer(self, self.text(), self.check)
