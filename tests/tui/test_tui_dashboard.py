@@ -76,3 +76,29 @@ def test_the_funnel_fits_its_panel_with_whole_shares():
             assert line.endswith(f" {100 * r['customers'] / total:.0f}%") and len(line) <= width, (width, line)
         bars = [ln for ln in lines if ln.startswith("At risk")][0].count("█")
         assert bars >= width - 13 - 6 - 4 - 3 - 1  # the biggest stage's bar takes the room left
+
+
+async def test_a_new_store_says_where_to_start_instead_of_empty_totals(make_app, tmp_path):
+    from lifecycle_tui.bootstrap import init_store
+
+    db = tmp_path / "new.db"
+    init_store(db)
+    app = make_app(db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, rounds=4)
+        screen = app.screen
+        steps = screen.query_one("#dash-first-steps", Static)
+        assert steps.display and " ".join(widget_text(steps).split()) == "No customers yet: press 8 to import your files."
+        assert not screen.query_one("#dash-totals", Static).display
+        assert widget_text(screen.query_one("#dash-revenue-label", Static)) == "Revenue per month · none in 12 months"
+        assert "best" not in widget_text(screen.query_one("#dash-revenue-label", Static))
+
+
+async def test_a_store_with_customers_shows_its_totals_not_the_first_steps(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, rounds=4)
+        screen = app.screen
+        assert not screen.query_one("#dash-first-steps", Static).display
+        assert "Revenue 12 mo" in widget_text(screen.query_one("#dash-totals", Static))
+        assert " · best 20" in widget_text(screen.query_one("#dash-revenue-label", Static))

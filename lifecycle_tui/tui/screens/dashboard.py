@@ -28,6 +28,9 @@ from lifecycle_tui.tui.widgets import format as fmt
 from lifecycle_tui.tui.widgets.charts import Funnel, rfm_heatmap
 
 MONTHS = 12
+# Shown in the Store panel while the store has no customers (a new store, after `lifecycle init`).
+# In the place of the year's totals (there are none); it fits the panel's two free lines.
+FIRST_STEPS = "No customers yet: press 8 to import your files."
 
 
 @dataclass
@@ -79,6 +82,7 @@ class DashboardScreen(SectionScreen):
                 with Vertical(id="dash-store", classes="panel"):
                     yield Static("Loading…", id="dash-counts")
                     yield Static("", id="dash-totals")
+                    yield Static("", id="dash-first-steps", classes="muted")
                 with Vertical(id="dash-sales", classes="panel"):
                     yield Static("Orders per month", id="dash-orders-label", classes="panel-title")
                     yield Sparkline([], id="dash-orders")
@@ -129,6 +133,10 @@ class DashboardScreen(SectionScreen):
         for key in ("customers", "orders", "order_items", "events", "products", "suppressions"):
             counts.add_row(key.replace("_", " ").capitalize(), fmt.count(f.counts.get(key, 0)))
         self.query_one("#dash-counts", Static).update(counts)
+        empty = not f.counts.get("customers")
+        self.query_one("#dash-first-steps", Static).update(FIRST_STEPS if empty else "")
+        self.query_one("#dash-first-steps", Static).display = empty
+        self.query_one("#dash-totals", Static).display = not empty
         self.query_one("#dash-funnel", Static).update(Funnel(f.stages["stages"]))
         self.query_one("#dash-rfm", Static).update(rfm_heatmap(f.rfm["grid"]))
         self.call_after_refresh(self._load_the_rest, as_of)
@@ -138,13 +146,10 @@ class DashboardScreen(SectionScreen):
         months, cur = sales.months, sales.currency
         self.query_one("#dash-orders", Sparkline).data = [m.orders for m in months]
         self.query_one("#dash-revenue", Sparkline).data = [m.revenue_cents / 100 for m in months]
-        best, last = max(months, key=lambda m: m.revenue_cents), months[-1]
         revenue, orders = sum(m.revenue_cents for m in months), sum(m.orders for m in months)
-        self.query_one("#dash-orders-label", Static).update(
-            f"Orders per month · {last.month}: {fmt.count(last.orders)} · peak {max(m.orders for m in months):,}")
-        self.query_one("#dash-revenue-label", Static).update(
-            f"Revenue per month · {last.month}: {fmt.money(last.revenue_cents, cur)}"
-            f" · best {best.month}: {fmt.money(best.revenue_cents, cur)}")
+        orders_label, revenue_label = sales_labels(months, cur)
+        self.query_one("#dash-orders-label", Static).update(orders_label)
+        self.query_one("#dash-revenue-label", Static).update(revenue_label)
         totals = Table.grid(padding=(0, 2))
         totals.add_column(style="dim")
         totals.add_column(justify="right")
@@ -177,6 +182,19 @@ class DashboardScreen(SectionScreen):
     def _plan_failed(self, exc: BaseException) -> None:
         self.query_one("#dash-plan-title", Static).update(Text(f"The dry-run failed: {exc}", style="red"))
         self.lifecycle.report_error(exc, title="Dry-run")
+
+
+def sales_labels(months: list[MonthSales], currency: str) -> tuple[str, str]:
+    """The titles over the two sparklines: this month's figure and the year's best, or that
+    there were none (a "best" of 0.00 would say nothing)."""
+    last = months[-1]
+    if not any(m.orders for m in months):
+        none = f"none in {len(months)} months"
+        return f"Orders per month · {none}", f"Revenue per month · {none}"
+    best = max(months, key=lambda m: m.revenue_cents)
+    return (f"Orders per month · {last.month}: {fmt.count(last.orders)} · peak {max(m.orders for m in months):,}",
+            f"Revenue per month · {last.month}: {fmt.money(last.revenue_cents, currency)}"
+            f" · best {best.month}: {fmt.money(best.revenue_cents, currency)}")
 
 
 def _month_axis(sales: list[MonthSales]) -> str:
