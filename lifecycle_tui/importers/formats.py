@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from lifecycle_tui.importers.errors import ImportRefused
+from lifecycle_tui.importers.header_words import LOCAL_ALIASES, LOCAL_KIND_ALIASES, fold
 from lifecycle_tui.importers.reader import normalise_header
 
 KINDS = ("customers", "orders", "events")
@@ -57,11 +58,14 @@ KIND_ALIASES = {
 
 
 def canonical_name(kind: str, header: str) -> str:
-    """The generic field a header cell names (``"Customer ID"`` -> ``customer_id``), else its snake form."""
+    """The generic field a header cell names (``"Customer ID"`` -> ``customer_id``, ``"Währung"``
+    -> ``currency``), else its snake form."""
     norm = normalise_header(header)
     if norm in GENERIC_COLUMNS[kind]:
         return norm
-    alias = KIND_ALIASES.get(kind, {}).get(norm) or ALIASES.get(norm)
+    word = fold(norm)
+    alias = (KIND_ALIASES.get(kind, {}).get(word) or ALIASES.get(word)
+             or LOCAL_KIND_ALIASES.get(kind, {}).get(word) or LOCAL_ALIASES.get(word))
     return alias if alias in GENERIC_COLUMNS[kind] or alias == FULL_NAME else norm  # FULL_NAME: customers only
 
 

@@ -13,6 +13,7 @@ from typing import Iterator
 from lifecycle_tui.importers.canonical import CONVERTERS, STATUS_FAST, Reading, ReadContext
 from lifecycle_tui.importers.errors import BadValue, ImportRefused, RowError
 from lifecycle_tui.importers.formats import FULL_NAME, GENERIC_COLUMNS, canonical_name, refuse_other_kind
+from lifecycle_tui.importers.header_words import PAIRED_NAMES, fold
 from lifecycle_tui.importers.reader import Table, normalise_header
 from lifecycle_tui.importers.values import EARLIEST
 
@@ -27,10 +28,22 @@ def column_fields(kind: str, header: list[str]) -> list[str | None]:
     """The field each header cell fills in a generic file, None for a column kept as an attribute
     (the import and the console's preview both read the header this way)."""
     names = [canonical_name(kind, h) if h else "" for h in header]
+    if kind == "customers":
+        _pair_name_words(header, names)
     # A full name is split only where the file has no first or last name of its own; beside
     # them it is an attribute like any other column, so nothing in it is lost.
     split_full_name = kind == "customers" and not {"first_name", "last_name"} & set(names)
     return [n if n in GENERIC_COLUMNS[kind] or (n == FULL_NAME and split_full_name) else None for n in names]
+
+
+def _pair_name_words(header: list[str], names: list[str]) -> None:
+    """``Nom`` beside ``Prénom`` is the last name, ``Nombre`` beside ``Apellidos`` the first;
+    either alone is the full name (split like ``Name``). In place, on ``names``."""
+    for i, h in enumerate(header):
+        half = PAIRED_NAMES.get(fold(normalise_header(h))) if h else None
+        if half:
+            partner = "first_name" if half == "last_name" else "last_name"
+            names[i] = half if partner in names else FULL_NAME
 
 
 def map_header(kind: str, header: list[str], path, header_line: int = 1) -> tuple[list[tuple[int, str]], list[tuple[int, str]], dict]:

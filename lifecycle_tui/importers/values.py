@@ -209,9 +209,11 @@ def currency(text: str, default: str) -> str:
 # Shopify's marketing states: redacted and invalid addresses are no consent; pending is a
 # double opt-in not yet confirmed.
 _TRUE = {"1", "yes", "y", "true", "t", "on", "subscribed", "opted_in", "opt_in", "x", "✓", "✔",
-         "accepted", "granted", "confirmed"}
+         "accepted", "granted", "confirmed",
+         "ja", "oui", "si", "sí", "wahr", "vrai", "angemeldet", "abonniert"}  # de, fr, es/it, nl
 _FALSE = {"0", "no", "n", "false", "f", "off", "unsubscribed", "not_subscribed", "opted_out", "opt_out",
-          "never_subscribed", "pending", "declined", "denied", "redacted", "invalid"}
+          "never_subscribed", "pending", "declined", "denied", "redacted", "invalid",
+          "nein", "non", "nee", "falsch", "faux", "abgemeldet", "nicht_angemeldet"}
 _SPACING = re.compile(r"[\s-]+")
 
 
