@@ -1,4 +1,4 @@
-"""Header words of the languages a European shop's own spreadsheets are written in.
+"""Header words (and order status words) of the languages a European shop's own spreadsheets are written in.
 
 A shop in Berlin, Lyon, Madrid, Utrecht or Turin exports its customers as ``Vorname;Nachname``
 or ``Prénom;Nom``: these map onto the generic fields as the English spellings in
@@ -63,6 +63,31 @@ LOCAL_KIND_ALIASES = {
 # A customers file's name words that are half of a name beside the other half ("Nom" beside
 # "Prénom" is the last name, "Nombre" beside "Apellidos" the first) and the full name alone.
 PAIRED_NAMES = {"nom": "last_name", "nombre": "first_name", "nome": "first_name"}
+
+# Order statuses as a shop's own system writes them (keys folded, spaces as "_"): onto
+# ours (values.STATUSES). Cancelled and refunded are the ones that matter most: they never
+# count as purchases.
+LOCAL_STATUSES = {
+    # German
+    "bezahlt": "paid", "in_bearbeitung": "paid", "versendet": "fulfilled", "verschickt": "fulfilled",
+    "geliefert": "fulfilled", "zugestellt": "fulfilled", "abgeschlossen": "fulfilled", "erledigt": "fulfilled",
+    "offen": "pending", "ausstehend": "pending", "storniert": "cancelled", "abgebrochen": "cancelled",
+    "erstattet": "refunded", "ruckerstattet": "refunded", "zuruckerstattet": "refunded",
+    # French
+    "payee": "paid", "paye": "paid", "en_cours": "paid", "expediee": "fulfilled", "expedie": "fulfilled",
+    "livree": "fulfilled", "livre": "fulfilled", "terminee": "fulfilled", "en_attente": "pending",
+    "annulee": "cancelled", "annule": "cancelled", "remboursee": "refunded", "rembourse": "refunded",
+    # Spanish
+    "pagado": "paid", "pagada": "paid", "enviado": "fulfilled", "entregado": "fulfilled",
+    "completado": "fulfilled", "pendiente": "pending", "cancelado": "cancelled", "cancelada": "cancelled",
+    "reembolsado": "refunded", "reembolsada": "refunded",
+    # Dutch
+    "betaald": "paid", "verzonden": "fulfilled", "geleverd": "fulfilled", "voltooid": "fulfilled",
+    "in_afwachting": "pending", "geannuleerd": "cancelled", "terugbetaald": "refunded",
+    # Italian
+    "pagato": "paid", "spedito": "fulfilled", "consegnato": "fulfilled", "completato": "fulfilled",
+    "in_attesa": "pending", "annullato": "cancelled", "rimborsato": "refunded",
+}
 
 
 def fold(name: str) -> str:

@@ -12,6 +12,7 @@ import json
 import re
 from datetime import datetime
 
+from lifecycle_tui.importers.header_words import LOCAL_STATUSES, fold
 from lifecycle_tui.importers.local_dates import is_local_date, local_to_iso
 from lifecycle_tui.store.addresses import is_email_address, is_phone_number, phone_text
 from lifecycle_tui.store.timeutil import parse_datetime, to_iso
@@ -340,7 +341,7 @@ def status(text: str) -> str:
     s = text.strip().lower().replace(" ", "_")
     if not s:
         return "paid"
-    try:
-        return _STATUS_MAP[s]
-    except KeyError:
-        raise ValueError(f"unknown order status {text.strip()!r} (expected one of {', '.join(STATUSES)})") from None
+    found = _STATUS_MAP.get(s) or LOCAL_STATUSES.get(fold(s))
+    if found is None:
+        raise ValueError(f"unknown order status {text.strip()!r} (expected one of {', '.join(STATUSES)})")
+    return found

@@ -10,7 +10,7 @@ from import_helpers import customer
 from lifecycle_tui.importers.formats import canonical_name
 from lifecycle_tui.importers.generic import column_fields
 from lifecycle_tui.importers.header_words import fold
-from lifecycle_tui.importers.values import flag
+from lifecycle_tui.importers.values import flag, status
 from lifecycle_tui.store import settings
 
 
@@ -80,3 +80,16 @@ def test_accents_fold_for_matching_only():
                                          ("Angemeldet", 1), ("nicht angemeldet", 0)])
 def test_yes_and_no_in_the_shop_s_language(word, value):
     assert flag(word) == value
+
+
+@pytest.mark.parametrize("word, ours", [("bezahlt", "paid"), ("Storniert", "cancelled"), ("zurückerstattet", "refunded"),
+                                        ("Versendet", "fulfilled"), ("Annulée", "cancelled"), ("remboursé", "refunded"),
+                                        ("En attente", "pending"), ("Reembolsado", "refunded"), ("geannuleerd", "cancelled"),
+                                        ("annullato", "cancelled")])
+def test_order_statuses_in_the_shop_s_language(word, ours):
+    assert status(word) == ours
+
+
+def test_an_unknown_status_is_still_refused_with_ours_listed():
+    with pytest.raises(ValueError, match="unknown order status 'verloren' .expected one of paid, fulfilled"):
+        status("verloren")
