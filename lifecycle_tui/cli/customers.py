@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Optional
 
 import typer
@@ -10,7 +11,10 @@ from rich.table import Table
 
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, fail, state
 from lifecycle_tui.segments import SegmentNotFound, SegmentRuleError, resolve_segment
+from lifecycle_tui.store.browse import SORTS
 from lifecycle_tui.store.customers import get_customer, iter_customers
+
+Sort = Enum("Sort", {name: name for name in SORTS}, type=str)  # the console's sorts, by name
 
 customers_app = typer.Typer(help="List customers and show one customer's profile.", no_args_is_help=True)
 
@@ -19,16 +23,22 @@ customers_app = typer.Typer(help="List customers and show one customer's profile
 def customers_list(
     ctx: typer.Context,
     segment: Optional[str] = typer.Option(None, "--segment", help="Only members of this segment (saved or built-in)."),
+    search: str = typer.Option("", "--search", help="Only customers whose name, email or id contains this text."),
+    sort: Optional[Sort] = typer.Option(None, "--sort", help="Sort by this column (default: the order they were added)."),
+    desc: bool = typer.Option(False, "--desc", help="Sort in descending order (with --sort)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Show at most N customers."),
     json_out: bool = JsonOption,
 ) -> None:
     """Customers with orders, revenue, stage and RFM segment."""
     st = state(ctx)
+    if desc and sort is None:
+        raise typer.BadParameter("--desc needs --sort (e.g. --sort revenue --desc).", param_hint="--desc")
     with st.open() as store:
         as_of = st.as_of_for(store)
         try:
             rule = resolve_segment(store, segment) if segment else None
-            rows = list(iter_customers(store, limit=limit, as_of=as_of, rule=rule))
+            rows = list(iter_customers(store, limit=limit, as_of=as_of, rule=rule, search=search,
+                                       sort=sort.value if sort else None, descending=desc))
         except (SegmentNotFound, SegmentRuleError) as exc:
             fail(escape(str(exc)))
     if json_out:

@@ -58,7 +58,7 @@ class CustomerPage:
     # Each row carries "sort_key"; (row["sort_key"], row["id"]) is its key.
 
 
-class _Params:
+class Params:
     """Collects bound parameters in the style of the filter's (positional or named)."""
 
     def __init__(self, base: Sequence | dict) -> None:
@@ -74,7 +74,8 @@ class _Params:
         return "?"
 
 
-def _where(query: CustomerQuery, params: _Params) -> str:
+def where_sql(query: CustomerQuery, params: Params) -> str:
+    """The WHERE clause (or "") of the query's segment filter and search, binding into ``params``."""
     clauses = []
     if query.filter_sql:
         clauses.append(f"({query.filter_sql})")
@@ -90,7 +91,7 @@ def _where(query: CustomerQuery, params: _Params) -> str:
     return ("WHERE " + " AND ".join(clauses)) if clauses else ""
 
 
-def _sort(query: CustomerQuery) -> str:
+def sort_sql(query: CustomerQuery) -> str:
     if query.sort not in SORTS:
         raise ValueError(f"unknown sort {query.sort!r}; one of {', '.join(SORTS)}")
     return SORTS[query.sort][0]
@@ -103,8 +104,8 @@ def _base_sql(where: str) -> str:
 
 def count_customers(store, query: CustomerQuery) -> int:
     """How many customers match the search and filter."""
-    params = _Params(query.filter_params)
-    where = _where(query, params)
+    params = Params(query.filter_params)
+    where = where_sql(query, params)
     # Search reads only ``c``; without a segment filter the join would only cost time.
     source = _base_sql(where) if query.filter_sql else f"FROM customers c {where}"
     return int(store.scalar(f"SELECT count(*) {source}", params.values))
@@ -128,9 +129,9 @@ def customer_page(
     or, with ``before``, the ``limit`` customers right before that key, or, with ``last``, the
     last ``limit`` customers (the same keyset read backwards from the end; both still in
     display order, with ``before`` set when there are customers above them)."""
-    expr = _sort(query)
-    params = _Params(query.filter_params)
-    where = _where(query, params)
+    expr = sort_sql(query)
+    params = Params(query.filter_params)
+    where = where_sql(query, params)
     backwards = before is not None or last
     key = before if backwards else after
     if key is not None:

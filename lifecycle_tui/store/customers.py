@@ -11,6 +11,8 @@ import sqlite3
 from datetime import datetime
 from typing import Iterator
 
+from lifecycle_tui.store.browse import CustomerQuery, Params, sort_sql, where_sql
+
 # Cancelled and refunded orders never count as purchases.
 NOT_COUNTED_STATUSES = ("cancelled", "refunded")
 
@@ -22,7 +24,7 @@ SELECT c.id, c.customer_id, c.email, c.first_name, c.last_name, c.phone,
 FROM customers c
 LEFT JOIN customer_metrics m ON m.customer_id = c.id
 {where}
-ORDER BY c.id
+{order}
 {limit}
 """
 
@@ -63,31 +65,37 @@ def get_customer(store, customer_id: str, as_of: datetime | None = None) -> dict
     """The summary of one customer by the shop's customer_id (or email), or None."""
     _ensure(store, as_of)
     row = store.conn.execute(
-        _SUMMARY_SQL.format(where="WHERE c.customer_id = ? OR c.email_norm = lower(trim(?))", limit="LIMIT 1"),
+        _SUMMARY_SQL.format(where="WHERE c.customer_id = ? OR c.email_norm = lower(trim(?))", order="", limit="LIMIT 1"),
         (customer_id, customer_id),
     ).fetchone()
     return None if row is None else _summary(row)
 
 
 def iter_customers(
-    store, limit: int | None = None, *, as_of: datetime | None = None, rule: str | None = None
+    store, limit: int | None = None, *, as_of: datetime | None = None, rule: str | None = None,
+    search: str = "", sort: str | None = None, descending: bool = False,
 ) -> Iterator[dict]:
-    """Summaries of every customer in id order (streamed; ``limit`` caps the count).
+    """Summaries of every customer, in id order unless ``sort`` names one of the console's
+    sorts (``browse.SORTS``; ties in id order); streamed, ``limit`` caps the count.
 
     ``rule``: only customers matching this segment rule at ``as_of`` (required with a rule).
-    Raises ``SegmentRuleError`` for a bad rule.
+    ``search``: only those whose name, email or customer id contains it (as the console's
+    search). Raises ``SegmentRuleError`` for a bad rule, ``ValueError`` for an unknown sort.
     """
-    where, params = "", []
+    filter_sql, filter_params = "", []
     if rule is not None:
         if as_of is None:
             raise ValueError("a segment rule needs an as_of")
         from lifecycle_tui.segments import segment_where
 
-        sql, params = segment_where(rule, as_of)
-        where = f"WHERE {sql}"
+        filter_sql, filter_params = segment_where(rule, as_of)
+    query = CustomerQuery(search=search, filter_sql=filter_sql, filter_params=filter_params,
+                          sort=sort or "customer_id", descending=descending)
+    params = Params(filter_params)
+    where = where_sql(query, params)
+    direction = "DESC" if descending else "ASC"
+    order = f"ORDER BY {sort_sql(query)} {direction}, c.id {direction}" if sort else "ORDER BY c.id"
     _ensure(store, as_of)
-    sql = _SUMMARY_SQL.format(where=where, limit="LIMIT ?" if limit else "")
-    if limit:
-        params = [*params, limit]
-    for row in store.conn.execute(sql, params):
+    sql = _SUMMARY_SQL.format(where=where, order=order, limit=f"LIMIT {params.add(limit)}" if limit else "")
+    for row in store.conn.execute(sql, params.values):
         yield _summary(row)

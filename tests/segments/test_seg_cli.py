@@ -159,6 +159,27 @@ def test_customers_list_segment_and_limit(shopcli):
     assert len(shopcli.json("customers", "list")) == 4
 
 
+def test_customers_list_search_and_sort_as_the_console_does(shopcli):
+    def ids(*args):
+        return [c["customer_id"] for c in shopcli.json("customers", "list", *args)]
+
+    assert ids("--search", "BO") == ["bob"]  # id, email or name, any case
+    assert ids("--search", "sum(a1") == ["bob"]  # the last name, read as text (no wildcard, no formula)
+    assert ids("--search", "%") == []
+    assert ids("--sort", "revenue", "--desc") == ["ann", "bob", "dan", "cat"]  # ties (0) reversed too, as in the console
+    assert ids("--sort", "revenue") == ["cat", "dan", "bob", "ann"]
+    assert ids("--sort", "revenue", "--desc", "--limit", "1") == ["ann"]
+    assert shopcli("segments", "add", "no orders", "orders = 0").exit_code == 0
+    assert ids("--segment", "no orders", "--sort", "customer_id", "--desc") == ["dan", "cat"]
+
+
+def test_customers_list_refuses_an_unknown_sort_and_desc_alone(shopcli):
+    unknown = shopcli("customers", "list", "--sort", "revenu")
+    assert unknown.exit_code == 2 and "'revenue'" in unknown.stderr
+    alone = shopcli("customers", "list", "--desc")
+    assert alone.exit_code == 2 and "--desc needs --sort" in alone.stderr
+
+
 def test_customers_show_shape(shopcli):
     c = shopcli.json("customers", "show", "ann")
     for key in ("customer_id", "email", "orders", "revenue", "first_order_at", "last_order_at", "stage", "rfm",
