@@ -136,3 +136,18 @@ def test_the_preview_maps_columns_as_the_import_reads_them(tmp_path):
     assert column_mapping("customers", "generic", ["email", "First Name", "Name"])[2] == ("Name", "kept as attribute")
     assert column_mapping("events", "jsonl", ["event_name", "date", "x"]) == [
         ("event_name", "type"), ("date", "occurred_at"), ("x", "kept as attribute")]
+
+
+def test_the_preview_of_json_lines_maps_each_object_as_the_import_does(tmp_path):
+    """A JSON Lines file is read object by object: a ``name`` is split where the object has no
+    first name and kept beside one, and the preview says both."""
+    from lifecycle_tui.tui.widgets.import_preview import preview_file
+
+    src = tmp_path / "c.jsonl"
+    src.write_text('{"email": "ana@example.com", "name": "Ana Silva"}\n'
+                   '{"email": "bo@example.com", "first_name": "Bo", "name": "Bo the Potter"}\n')
+    mapping = dict(preview_file(src, "customers").mapping)
+    assert mapping == {"email": "email", "name": "first_name + last_name or kept as attribute", "first_name": "first_name"}
+    alone = tmp_path / "d.jsonl"
+    alone.write_text('{"email": "ana@example.com", "name": "Ana Silva"}\n')
+    assert dict(preview_file(alone, "customers").mapping)["name"] == "first_name + last_name"

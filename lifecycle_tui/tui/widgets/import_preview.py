@@ -48,12 +48,27 @@ class FilePreview:
         return " · ".join(p for p in parts if p)
 
 
-def column_mapping(kind: str, fmt: str, header: list[str]) -> list[tuple[str, str]]:
-    """Each column and the field it fills (generic and JSON Lines), else how the export reader takes it."""
-    if fmt in ("generic", "jsonl"):
-        return [(h, {None: "kept as attribute", FULL_NAME: "first_name + last_name"}.get(f, f))
-                for h, f in zip(header, column_fields(kind, header))]
-    return [(h, f"read by the {FORMAT_LABELS[fmt]} reader") for h in header]
+_FIELD_LABELS = {None: "kept as attribute", FULL_NAME: "first_name + last_name"}
+
+
+def column_mapping(kind: str, fmt: str, header: list[str], objects: list[dict] | None = None) -> list[tuple[str, str]]:
+    """Each column and the field it fills (generic and JSON Lines), else how the export reader takes it.
+
+    ``objects`` (JSON Lines): the previewed objects. Each is mapped on its own keys, as the
+    import maps it, so a key that fills different fields in different objects (a ``name``
+    split where the object has no first name, kept beside one) says both."""
+    if fmt not in ("generic", "jsonl"):
+        return [(h, f"read by the {FORMAT_LABELS[fmt]} reader") for h in header]
+    if objects is None:
+        return [(h, _FIELD_LABELS.get(f, f)) for h, f in zip(header, column_fields(kind, header))]
+    seen: dict[str, list[str]] = {h: [] for h in header}
+    for obj in objects:
+        keys = list(obj)
+        for key, f in zip(keys, column_fields(kind, keys)):
+            label = _FIELD_LABELS.get(f, f)
+            if label not in seen[key]:
+                seen[key].append(label)
+    return [(h, " or ".join(seen[h]) or "kept as attribute") for h in header]
 
 
 def preview_file(path: str | os.PathLike, kind: str, fmt: str = "auto") -> FilePreview:
@@ -66,7 +81,7 @@ def preview_file(path: str | os.PathLike, kind: str, fmt: str = "auto") -> FileP
         used = detected if fmt == "auto" else fmt
         if used == "generic" and detected_kind is None and (found := generic_kind(table.header)):
             detected_kind = found[0]  # the import refuses it as customers: say so before it is tried
-        header, rows = list(table.header), []
+        header, rows, objects = list(table.header), [], None
         if used == "jsonl":
             keys: dict[str, None] = {}
             for _, line in table.text_lines():
@@ -83,6 +98,7 @@ def preview_file(path: str | os.PathLike, kind: str, fmt: str = "auto") -> FileP
                 if len(rows) >= PREVIEW_ROWS:
                     break
             header = list(keys)
+            objects = [r for r in rows if isinstance(r, dict)]
             rows = [[_cell(r.get(k)) for k in header] if isinstance(r, dict) else r for r in rows]
         else:
             for _, cells in table.rows():
@@ -91,7 +107,8 @@ def preview_file(path: str | os.PathLike, kind: str, fmt: str = "auto") -> FileP
                     break
         return FilePreview(
             path=path, size=table.size, encoding=table.encoding, delimiter=table.delimiter, format=detected,
-            kind=detected_kind, header=header, mapping=column_mapping(detected_kind or kind, used, header), rows=rows,
+            kind=detected_kind, header=header, mapping=column_mapping(detected_kind or kind, used, header, objects),
+            rows=rows,
         )
 
 
