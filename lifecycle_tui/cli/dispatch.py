@@ -1,4 +1,4 @@
-"""``lifecycle dispatch preview|dry-run|run``: one message, the whole plan, or carrying it out.
+"""``lifecycle dispatch preview|dry-run|run|runs``: one message, the whole plan, carrying it out, and the runs so far.
 
 ``run`` lives in :mod:`lifecycle_tui.cli.dispatch_run` (the dispatcher's command) and is
 registered here so the group is one ``dispatch`` app.
@@ -15,6 +15,7 @@ from rich.table import Table
 from lifecycle_tui.automation.planner import dry_run
 from lifecycle_tui.automation.preview import preview
 from lifecycle_tui.automation.rules import RuleError
+from lifecycle_tui.automation.run_history import list_runs
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, fail, state
 
 dispatch_app = typer.Typer(help="Preview, dry-run and run the messages the rules call for.", no_args_is_help=True)
@@ -84,6 +85,37 @@ def dry_run_command(
     console.print(listing)
     if len(result.decisions) > LISTED:
         console.print(f"... and {len(result.decisions) - LISTED} more decisions (use --json for all).")
+
+
+@dispatch_app.command("runs")
+def runs_command(
+    ctx: typer.Context,
+    limit: int = typer.Option(20, "--limit", min=1, help="Show the N most recent runs."),
+    json_out: bool = JsonOption,
+) -> None:
+    """The runs so far, newest first: when, who, transport, rule, status and counts."""
+    with state(ctx).open() as store:
+        runs = list_runs(store, limit)
+    if json_out:
+        emit_json(runs)
+        return
+    if not runs:
+        console.print("No runs yet: `lifecycle dispatch run` carries out the plan.")
+        return
+    table = Table("run", "started (UTC)", "as of", "who", "transport", "rule", "status",
+                  "sent", "skipped", "deferred", "failed")
+    for r in runs:
+        table.add_row(str(r["id"]), _minute(r["started_at"]), _minute(r["as_of"]), escape(r["who"]), r["transport"],
+                      escape(r["rule_filter"] or "all"), r["status"], *(f"{r[k]:,}" for k in ("sent", "skipped", "deferred", "failed")))
+    console.print(table)
+    for r in runs:
+        if r["note"]:
+            console.print(f"Run {r['id']}: {r['note']}", markup=False, highlight=False, soft_wrap=True)
+    console.print("Messages of one run: `lifecycle outbox list --run N`.")
+
+
+def _minute(iso: str | None) -> str:
+    return (iso or "")[:16].replace("T", " ")
 
 
 def register(app: typer.Typer) -> None:

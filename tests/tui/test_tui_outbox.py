@@ -68,6 +68,16 @@ async def test_filters_by_channel_and_rule(make_app, sent_db):
         assert len(table_ids(screen)) == total
 
 
+async def test_the_run_filter_says_what_each_run_sent(make_app, sent_db):
+    with open_store(sent_db) as store:
+        run_id, sent = store.conn.execute("SELECT id, sent FROM runs").fetchone()
+    app = make_app(sent_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_outbox(pilot)
+        options = screen.query_one("#filter-run-id", Select)._options
+        assert [str(label) for label, value in options if value == run_id] == [f"Run {run_id} · {sent:,} sent"]
+
+
 async def test_enter_opens_the_outbox_file(make_app, sent_db):
     app = make_app(sent_db)
     async with app.run_test(size=(120, 36)) as pilot:

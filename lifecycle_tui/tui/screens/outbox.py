@@ -17,6 +17,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Select, Static
 
 from lifecycle_tui.automation.preview import blocks_text, eml_blocks, message_blocks
+from lifecycle_tui.automation.run_history import list_runs, run_label
 from lifecycle_tui.store import console_queries as q
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.screens.ops_common import minute, short
@@ -25,6 +26,11 @@ from lifecycle_tui.tui.widgets.message_view import MessageView
 PAGE_SIZE = 100
 COLUMNS = ("Id", "Run", "Rule", "Step", "Customer", "Channel", "Template", "Status", "Sent (UTC)", "File / reason")
 FILTER_PROMPTS = {"run_id": "All runs", "rule": "All rules", "channel": "All channels", "status": "All statuses"}
+
+
+def _filter_options(store) -> tuple[dict[str, list], dict[int, str]]:
+    """What each filter can take, and for each run a label that says when it ran and what it sent."""
+    return q.outbox_filter_options(store), {r["id"]: run_label(r) for r in list_runs(store, 200)}
 
 
 def read_message_text(store, row: dict, as_of_text: str | None = None) -> str:
@@ -77,15 +83,16 @@ class OutboxScreen(SectionScreen):
         self.query_one("#outbox-table", DataTable).focus()
 
     def reload(self) -> None:
-        self.run_db(q.outbox_filter_options, self._set_options, group="outbox-options")
+        self.run_db(_filter_options, self._set_options, group="outbox-options")
         self.load_page()
 
     # -- loading ---------------------------------------------------------------------------
-    def _set_options(self, options: dict[str, list]) -> None:
+    def _set_options(self, loaded: tuple[dict[str, list], dict[int, str]]) -> None:
+        options, run_labels = loaded
         for key, values in options.items():
             select = self.query_one(f"#filter-{key.replace('_', '-')}", Select)
             current = select.value
-            labels = [(f"Run {v}" if key == "run_id" else str(v), v) for v in values]
+            labels = [(run_labels.get(v, f"Run {v}") if key == "run_id" else str(v), v) for v in values]
             with select.prevent(Select.Changed):
                 select.set_options(labels)
                 if current in values:
