@@ -1,15 +1,18 @@
-"""``lifecycle rules list|show|enable|disable`` and ``lifecycle explain CUSTOMER_ID``."""
+"""``lifecycle rules list|show|enable|disable|import`` and ``lifecycle explain CUSTOMER_ID``."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from lifecycle_tui.automation.explain import explain
+from lifecycle_tui.automation.rule_files import load_rules
 from lifecycle_tui.automation.rules import RuleError, list_rules, require_rule, rule_versions, set_enabled
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, fail, state
 
-rules_app = typer.Typer(help="Trigger rules: list, show, enable and disable.", no_args_is_help=True)
+rules_app = typer.Typer(help="Trigger rules: list, show, enable, disable and import from a file.", no_args_is_help=True)
 
 
 def _trigger_text(rule) -> str:
@@ -90,6 +93,26 @@ def rules_disable(ctx: typer.Context, name: str = typer.Argument(..., help="Rule
                   json_out: bool = JsonOption) -> None:
     """Switch a rule off: the planner ignores it until it is enabled again."""
     _toggle(ctx, name, False, json_out)
+
+
+@rules_app.command("import")
+def rules_import(ctx: typer.Context,
+                 file: Path = typer.Argument(..., help="JSON: one rule or a list, as `rules list --json` prints."),
+                 json_out: bool = JsonOption) -> None:
+    """Add rules, or update them as new versions, from a JSON file (all checked before any is saved)."""
+    with state(ctx).open() as store:
+        try:
+            loaded = load_rules(store, file)
+        except RuleError as exc:
+            fail(str(exc))
+    if json_out:
+        emit_json([r.to_json() for r in loaded])
+        return
+    for r in loaded:
+        state_word = "on" if r.rule.enabled else "off"
+        console.print(f"{r.rule.name}: {r.outcome} (version {r.rule.version}, {state_word})", markup=False)
+    if any(r.outcome == "created" and not r.rule.enabled for r in loaded):
+        console.print("New rules start off: `lifecycle rules enable NAME` when you are ready.")
 
 
 def explain_command(ctx: typer.Context,
