@@ -24,6 +24,7 @@ app = typer.Typer(
 # Each module defines register(app). Order = order in `lifecycle --help`.
 COMMAND_MODULES = [
     "store_cmds",  # init, settings
+    "check_cmd",  # check
     "import_cmd",
     "customers",
     "segments",

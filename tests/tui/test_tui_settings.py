@@ -11,7 +11,7 @@ from lifecycle_tui.store import settings as store_settings
 from lifecycle_tui.tui.screens.settings import SettingsScreen
 from lifecycle_tui.tui.widgets.dialogs import PromptDialog
 from lifecycle_tui.tui.widgets.grid_dialog import GridDialog, cell_id
-from tests.tui.conftest import open_section, settle
+from tests.tui.conftest import FROZEN, open_section, settle
 
 
 async def open_settings(pilot) -> SettingsScreen:
@@ -198,3 +198,25 @@ async def test_the_rfm_grid_is_edited_as_a_grid_checked_and_stored(make_app, sho
             grid = store_settings.get(store, "rfm.grid")
         assert grid[4][1] == "Gone Quiet" and grid[0][3] == "Champions"
         assert any(str(n.message) == "rfm.grid = (grid)" for n in app._notifications)
+
+
+async def test_c_shows_what_lifecycle_check_finds(make_app, shop_db):
+    from lifecycle_tui.automation.readiness import check_readiness
+    from lifecycle_tui.tui.widgets.readiness_view import ReadinessScreen
+
+    with open_store(shop_db) as store:
+        store_settings.set_value(store, "shop.sender_email", "hello@shop.example")
+        expected = check_readiness(store, FROZEN)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_settings(pilot)
+        await pilot.press("c")
+        await settle(pilot, rounds=4)
+        assert isinstance(app.screen, ReadinessScreen)
+        shown = " ".join(str(app.screen.query_one("#readiness-findings", Static).render()).split())
+        assert "Email is sent from hello@shop.example" in shown and expected.summary() in shown
+        for finding in expected.findings:
+            assert " ".join(finding.message.split()) in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen

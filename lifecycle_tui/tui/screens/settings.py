@@ -5,7 +5,8 @@ a value is checked when it is entered in the dialog and refused there with the a
 nothing half-right is stored. Secrets are never shown. A change of the shop's name or of the
 pinned clock shows at once in the header (the pinned clock also moves every section's as-of,
 unless the console was started with ``--as-of``); other sections reload as after any write.
-``d`` puts the highlighted setting back to its default, after asking.
+``d`` puts the highlighted setting back to its default, after asking; ``c`` shows what
+``lifecycle check`` finds (is the store ready to send?).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from lifecycle_tui.automation.readiness import check_readiness
 from lifecycle_tui.store.settings import (
     SETTINGS, SettingError, as_text, brief, change, explicit_keys, get_all, reset, reset_refusal, resolve_as_of,
     validate,
@@ -24,6 +26,7 @@ from lifecycle_tui.tui.base import SectionScreen, highlighted_key
 from lifecycle_tui.tui.screens.ops_common import short
 from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog, PromptDialog
 from lifecycle_tui.tui.widgets.grid_dialog import GridDialog
+from lifecycle_tui.tui.widgets.readiness_view import ReadinessScreen
 
 COLUMNS = ("Setting", "Value", "What it does")
 
@@ -51,7 +54,7 @@ class SettingsScreen(SectionScreen):
 
     SECTION = "Settings"
     CSS_PATH = "../screens_b.tcss"
-    BINDINGS = [Binding("e", "edit", "Change"), Binding("d", "default", "Default")]
+    BINDINGS = [Binding("e", "edit", "Change"), Binding("d", "default", "Default"), Binding("c", "check", "Check")]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -112,6 +115,11 @@ class SettingsScreen(SectionScreen):
         dialog = PromptDialog(question, as_text(key, self.values[key]), placeholder,
                               check=lambda text: _problem(key, text), allow_empty=True)
         self.app.push_screen(dialog, lambda text: self._save(key, text))
+
+    def action_check(self) -> None:
+        as_of = self.as_of
+        self.run_db(lambda store: check_readiness(store, as_of),
+                    lambda result: self.app.push_screen(ReadinessScreen(result)), group="settings-check")
 
     def action_default(self) -> None:
         key = self.current_key()
