@@ -13,10 +13,12 @@ from lifecycle_tui.messages import (
     TemplateError, get_template, get_version, lint_all, lint_template, list_templates, list_versions,
     preview, restore_version, save_template,
 )
+from lifecycle_tui.automation.transports import UnknownTransportError
+from lifecycle_tui.automation.trial import TrialError, send_trial
 from lifecycle_tui.store.browse import customer_rowid
 from lifecycle_tui.wording import counted
 
-templates_app = typer.Typer(help="Message templates: list, show, lint, import, render, versions.", no_args_is_help=True)
+templates_app = typer.Typer(help="Message templates: list, show, lint, import, render, versions, send-test.", no_args_is_help=True)
 
 
 def _out(text: str) -> None:
@@ -158,6 +160,34 @@ def templates_render(
     else:
         _out(f"Title: {f['title']}\nLink: {f['url'] or '-'}\nPayload: {f['payload_bytes']} bytes\n\n{f['body']}")
     for w in msg.warnings:
+        _out(f"warning: {w}")
+
+
+@templates_app.command("send-test")
+def templates_send_test(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Template name."),
+    to: str = typer.Option(..., "--to", help="Your own email address, phone number or push token."),
+    customer: Optional[str] = typer.Option(None, "--customer", help="Render with this customer's data (default: a sample customer)."),
+    transport: str = typer.Option("outbox", "--transport", help="outbox, smtp or webhook."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Send one test message to yourself, as a customer would get it (not recorded, unsubscribes no one)."""
+    st = state(ctx)
+    with st.open() as store:
+        try:
+            result = send_trial(store, name, to, st.as_of_for(store), customer=customer, transport=transport)
+        except UnknownTransportError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--transport") from None
+        except (TrialError, TemplateError) as exc:
+            fail(str(exc))
+    if json_out:
+        emit_json(result.to_json())
+        return
+    where = f" ({result.path})" if result.path else ""
+    _out(f"Test {result.channel} {name!r} sent to {result.to} through {result.transport}{where}, "
+         f"rendered with customer {result.customer_id}'s data. Not recorded; its unsubscribe link unsubscribes no one.")
+    for w in result.warnings:
         _out(f"warning: {w}")
 
 
