@@ -5,7 +5,8 @@ Each finding says what is wrong or missing, why it matters to the shop, and how 
 broken templates, rules that cannot render, a damaged store), ``warning`` (worth fixing
 before real customers get mail: the shop still called "My Shop", no postal address in
 marketing footers, a pinned clock), ``info`` (how things stand: which transports are set up).
-Nothing here changes the store.
+Nothing here changes the shop's data (linting may bring the derived metrics up to date, as any
+render does).
 """
 
 from __future__ import annotations
