@@ -63,15 +63,18 @@ def _set(key: str, example: str) -> str:
 
 def _shop(values: dict) -> list[Finding]:
     out = []
-    defaults = {k: settings.SETTINGS[k].default for k in values}
-    if values["shop.name"] == defaults["shop.name"]:
+
+    def default(key: str):
+        return settings.SETTINGS[key].default
+
+    if values["shop.name"] == default("shop.name"):
         out.append(Finding("warning", "shop", "The shop is still called 'My Shop': messages are signed with it.",
                            _set("shop.name", '"Your Shop"')))
-    if values["shop.url"] == defaults["shop.url"] or _example_host(values["shop.url"].split("//")[-1]):
+    if values["shop.url"] == default("shop.url") or _example_host(values["shop.url"].split("//")[-1]):
         out.append(Finding("warning", "shop", f"Links in messages point to {values['shop.url']}, not your shop.",
                            _set("shop.url", "https://your-shop.com")))
     sender = values["shop.sender_email"]
-    if sender == defaults["shop.sender_email"] or _example_host(sender.rpartition("@")[2]):
+    if sender == default("shop.sender_email") or _example_host(sender.rpartition("@")[2]):
         out.append(Finding("warning", "shop", f"Email is sent from {sender}: replies and bounces would be lost.",
                            _set("shop.sender_email", "hello@your-shop.com")))
     if not values["shop.postal_address"].strip():

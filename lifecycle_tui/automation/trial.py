@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from lifecycle_tui.automation.transports import MessageRecord, TransportError, get_transport
+from lifecycle_tui.automation.transports import MessageRecord, TransportError, get_transport, transport_names
 from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.lint import sample_customers
 from lifecycle_tui.messages.render import preview
@@ -82,8 +82,9 @@ def send_trial(store, template: str, to: str, as_of, *, customer: str | None = N
     stand_in = unsubscribe_url(unsubscribe_base(settings.get_all(store)), TRIAL_TOKEN)
     msg = preview(store, template, rowid, as_of, {"unsubscribe_url": stand_in})
     if msg.channel not in carrier.channels:
+        able = [n for n in transport_names() if msg.channel in get_transport(n, store).channels]
         raise TrialError(f"the {carrier.name} transport does not carry {msg.channel}; "
-                         f"choose one that does ({'webhook or outbox' if msg.channel != 'email' else 'smtp or outbox'}).")
+                         f"choose one that does ({' or '.join(able)}).")
     address = _check_address(msg.channel, to)
     envelope = {**msg.envelope, "to_name": None}
     if "payload" in envelope:
