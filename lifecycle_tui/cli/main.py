@@ -25,6 +25,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "store_cmds",  # init, settings
     "check_cmd",  # check
+    "backup_cmd",  # backup, restore
     "import_cmd",
     "customers",
     "segments",

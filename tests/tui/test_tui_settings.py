@@ -220,3 +220,19 @@ async def test_c_shows_what_lifecycle_check_finds(make_app, shop_db):
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
+
+
+async def test_b_backs_the_store_up_beside_it_and_says_where(make_app, shop_db):
+    with open_store(shop_db) as store:
+        customers = store.conn.execute("SELECT count(*) FROM customers").fetchone()[0]
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_settings(pilot)
+        await pilot.press("b")
+        await settle(pilot, rounds=4)
+        made = [p for p in shop_db.parent.iterdir() if p.name.startswith(f"{shop_db.stem}-backup-")]
+        assert len(made) == 1
+        shown = [str(n.message) for n in app._notifications if n.title == "Backed up"]
+        assert shown and str(made[0]) in shown[0] and f"{customers:,} customers" in shown[0]
+    with open_store(made[0]) as copy:
+        assert copy.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == customers

@@ -6,10 +6,13 @@ nothing half-right is stored. Secrets are never shown. A change of the shop's na
 pinned clock shows at once in the header (the pinned clock also moves every section's as-of,
 unless the console was started with ``--as-of``); other sections reload as after any write.
 ``d`` puts the highlighted setting back to its default, after asking; ``c`` shows what
-``lifecycle check`` finds (is the store ready to send?).
+``lifecycle check`` finds (is the store ready to send?); ``b`` backs the store up beside itself,
+as ``lifecycle backup`` does.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from rich.markup import escape
 from textual import on
@@ -18,6 +21,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from lifecycle_tui.automation.readiness import check_readiness
+from lifecycle_tui.store.backup import backup_store
 from lifecycle_tui.store.settings import (
     SETTINGS, SettingError, as_text, brief, change, explicit_keys, get_all, reset, reset_refusal, resolve_as_of,
     validate,
@@ -54,7 +58,8 @@ class SettingsScreen(SectionScreen):
 
     SECTION = "Settings"
     CSS_PATH = "../screens_b.tcss"
-    BINDINGS = [Binding("e", "edit", "Change"), Binding("d", "default", "Default"), Binding("c", "check", "Check")]
+    BINDINGS = [Binding("e", "edit", "Change"), Binding("d", "default", "Default"), Binding("c", "check", "Check"),
+                Binding("b", "backup", "Backup")]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -120,6 +125,12 @@ class SettingsScreen(SectionScreen):
         as_of = self.as_of
         self.run_db(lambda store: check_readiness(store, as_of),
                     lambda result: self.app.push_screen(ReadinessScreen(result)), group="settings-check")
+
+    def action_backup(self) -> None:
+        at = datetime.now()  # names the file: the machine's clock, not the store's as-of
+        self.run_db(lambda store: backup_store(store, at=at),
+                    lambda report: self.notify(escape(report.summary()), title="Backed up", timeout=10),
+                    group="settings-backup")
 
     def action_default(self) -> None:
         key = self.current_key()

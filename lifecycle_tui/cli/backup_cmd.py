@@ -1,0 +1,82 @@
+"""``lifecycle backup [FILE]`` and ``lifecycle restore FILE``: a safe copy of the store, and putting one back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from lifecycle_tui.automation.runlock import DispatchBusyError, run_lock
+from lifecycle_tui.cli.common import JsonOption, console, emit_json, err_console, fail, state
+from lifecycle_tui.store import StoreError
+from lifecycle_tui.store.backup import backup_store, describe_counts, inspect_backup, restore_backup
+
+
+def backup(
+    ctx: typer.Context,
+    dest: Optional[Path] = typer.Argument(
+        None, help="Backup file, or a folder for it (default: <store>-backup-<date>-<time>.db beside the store)."),
+    force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Copy the store to one file, safely while the console or a run uses it (owner-only, checked)."""
+    st = state(ctx)
+    with st.open() as store:
+        try:
+            report = backup_store(store, dest, at=datetime.now(), overwrite=force)
+        except StoreError as exc:
+            fail(str(exc))
+    if json_out:
+        emit_json(report.to_json())
+        return
+    console.print(f"Backed up to {report.summary()}.", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"  Put it back with `lifecycle --db {st.db} restore {report.path}`.", markup=False, highlight=False, soft_wrap=True)
+
+
+def restore(
+    ctx: typer.Context,
+    source: Path = typer.Argument(..., help="A backup made by `lifecycle backup`."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed without a terminal)."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Replace the store with a backup; the store as it is now is saved beside it first."""
+    st = state(ctx)
+    existed = st.db.exists() and st.db.stat().st_size > 0
+    try:
+        held = inspect_backup(source, st.db)
+    except StoreError as exc:
+        fail(str(exc))
+    if existed and not yes:
+        _confirm(st.db, source, held)
+    with st.open(create=not existed) as store:
+        try:
+            with run_lock(store):
+                report = restore_backup(store, source, at=datetime.now(), save_current=existed)
+        except (StoreError, DispatchBusyError) as exc:
+            fail(str(exc))
+    if json_out:
+        emit_json(report.to_json())
+        return
+    console.print(f"Restored {st.db} from {source}: {describe_counts(report.restored)}.", markup=False, highlight=False, soft_wrap=True)
+    if report.saved is not None:
+        console.print(f"  The store as it was is saved in {report.saved.path}.", markup=False, highlight=False, soft_wrap=True)
+    if report.migrated:
+        console.print(f"  Brought up to date (schema {', '.join(map(str, report.migrated))}).")
+
+
+def _confirm(db: Path, source: Path, held: dict[str, int]) -> None:
+    err_console.print(f"{source} holds {describe_counts(held)}.", markup=False, highlight=False, soft_wrap=True)
+    try:
+        ok = typer.confirm(f"Replace everything in {db} with it? (The store as it is now is saved first.)",
+                           default=False, err=True)
+    except typer.Abort:
+        fail("no answer to the confirmation (no terminal input). Pass --yes to restore without asking.")
+    if not ok:
+        fail("not confirmed: the store is unchanged.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backup")(backup)
+    app.command("restore")(restore)
