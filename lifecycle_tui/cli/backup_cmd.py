@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from lifecycle_tui.automation.runlock import DispatchBusyError, run_lock
-from lifecycle_tui.cli.common import JsonOption, console, emit_json, err_console, fail, state
+from lifecycle_tui.cli.common import JsonOption, YesOption, confirm_or_fail, console, emit_json, err_console, fail, state
 from lifecycle_tui.store import StoreError
 from lifecycle_tui.store.backup import backup_store, describe_counts, inspect_backup, restore_backup
 
@@ -38,7 +38,7 @@ def backup(
 def restore(
     ctx: typer.Context,
     source: Path = typer.Argument(..., help="A backup made by `lifecycle backup`."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed without a terminal)."),
+    yes: bool = YesOption,
     json_out: bool = JsonOption,
 ) -> None:
     """Replace the store with a backup; the store as it is now is saved beside it first."""
@@ -68,13 +68,8 @@ def restore(
 
 def _confirm(db: Path, source: Path, held: dict[str, int]) -> None:
     err_console.print(f"{source} holds {describe_counts(held)}.", markup=False, highlight=False, soft_wrap=True)
-    try:
-        ok = typer.confirm(f"Replace everything in {db} with it? (The store as it is now is saved first.)",
-                           default=False, err=True)
-    except typer.Abort:
-        fail("no answer to the confirmation (no terminal input). Pass --yes to restore without asking.")
-    if not ok:
-        fail("not confirmed: the store is unchanged.")
+    confirm_or_fail(f"Replace everything in {db} with it? (The store as it is now is saved first.)",
+                    what="to restore", unchanged="the store is unchanged.")
 
 
 def register(app: typer.Typer) -> None:

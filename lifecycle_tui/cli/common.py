@@ -19,6 +19,7 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 JsonOption = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
+YesOption = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed without a terminal).")
 
 
 @dataclass
@@ -50,6 +51,19 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print a refusal on stderr and exit (1: refused or failed, nothing changed)."""
     err_console.print(f"[bold red]Error:[/] {message}", soft_wrap=True)
     raise typer.Exit(code)
+
+
+def confirm_or_fail(question: str, *, what: str, unchanged: str) -> None:
+    """Ask ``question`` on the terminal (default no); without a yes, fail saying ``unchanged``.
+
+    With no terminal input the refusal names ``--yes``, which ``what`` (e.g. "to run") needs.
+    """
+    try:
+        ok = typer.confirm(question, default=False, err=True)
+    except typer.Abort:
+        fail(f"no answer to the confirmation (no terminal input). Pass --yes {what} without asking.")
+    if not ok:
+        fail(f"not confirmed: {unchanged}")
 
 
 def _default(o: Any) -> Any:

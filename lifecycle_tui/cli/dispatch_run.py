@@ -18,7 +18,7 @@ from lifecycle_tui.automation.dispatcher import Recovery, RunInterrupted, RunRep
 from lifecycle_tui.automation.planner import RuleError
 from lifecycle_tui.automation.runlock import DispatchBusyError, run_lock
 from lifecycle_tui.automation.transports import DEFAULT_TRANSPORT, UnknownTransportError, get_transport, outbox_dir
-from lifecycle_tui.cli.common import JsonOption, console, emit_json, err_console, fail, state
+from lifecycle_tui.cli.common import JsonOption, YesOption, confirm_or_fail, console, emit_json, err_console, fail, state
 
 PROGRESS_FROM = 50  # show a progress bar for runs with at least this many messages to send
 
@@ -29,7 +29,7 @@ def run_command(
     transport: str = typer.Option(
         DEFAULT_TRANSPORT, "--transport", help="outbox (files beside the store; default), smtp or webhook."
     ),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed without a terminal)."),
+    yes: bool = YesOption,
     json_out: bool = JsonOption,
 ) -> None:
     """Carry out the plan: send every due message through a transport, each exactly once."""
@@ -91,12 +91,8 @@ def _confirm(the_plan, sends, transport_name: str) -> None:
         f"Plan at {the_plan.as_of.isoformat()}: [bold]{len(sends)} to send[/] ({channels}), "
         f"{summary['skip']} skipped, {summary['defer']} deferred."
     )
-    try:
-        ok = typer.confirm(f"Send {len(sends)} messages through {transport_name}?", default=False, err=True)
-    except typer.Abort:
-        fail("no answer to the confirmation (no terminal input). Pass --yes to run without asking.")
-    if not ok:
-        fail("not confirmed: nothing was sent.")
+    confirm_or_fail(f"Send {len(sends)} messages through {transport_name}?", what="to run",
+                    unchanged="nothing was sent.")
 
 
 def _run(store, the_plan, carrier, total: int, rule: str | None, quiet: bool) -> RunReport:

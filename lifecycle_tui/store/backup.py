@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from lifecycle_tui.store.connection import APPLICATION_ID, NotAStoreError, Store, StoreError
+from lifecycle_tui.wording import counted
 
 # Shown in the report so the owner can see at a glance that the copy holds their shop.
 COUNTED_TABLES = ("customers", "orders", "events", "messages")
@@ -67,7 +68,7 @@ class RestoreReport:
 
 def describe_counts(counts: dict[str, int]) -> str:
     """``3,000 customers, 4,173 orders, ...``: what a store or backup holds, in words."""
-    return ", ".join(f"{n:,} {table[:-1] if n == 1 else table}" for table, n in counts.items())
+    return ", ".join(counted(n, table[:-1]) for table, n in counts.items())
 
 
 def default_backup_path(store_path: Path, at: datetime, *, label: str = "backup") -> Path:

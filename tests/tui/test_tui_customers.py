@@ -290,3 +290,40 @@ async def test_a_click_after_paging_lands_on_the_row_under_the_mouse(make_app, s
             await settle(pilot)
             drawn = widget_text(table).splitlines()[line].split()[0]  # the Customer column
             assert str(table.get_row_at(table.cursor_row)[0]) == drawn
+
+
+async def test_f_on_a_profile_forgets_the_customer_once_their_id_is_typed(make_app, shop_db):
+    from textual.widgets import Input
+
+    from lifecycle_tui.tui.widgets.dialogs import PromptDialog
+
+    with open_store(shop_db) as store:
+        cid, orders = store.conn.execute(
+            "SELECT c.customer_id, count(o.id) FROM customers c JOIN orders o ON o.customer_id = c.id "
+            "GROUP BY c.id ORDER BY c.id LIMIT 1").fetchone()
+        total = store.scalar("SELECT count(*) FROM customers")
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        table = await _open_customers(pilot)
+        await pilot.press("slash", *cid, "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, PromptDialog)
+        question = widget_text(dialog.query_one(".dialog-text", Static))
+        assert f"Forget customer {cid} with {orders} order" in " ".join(question.split())
+        await pilot.press(*cid[:-1], "enter")  # one character short: refused, dialog stays
+        await settle(pilot)
+        assert app.screen is dialog
+        assert f"Type {cid} exactly" in widget_text(dialog.query_one("#dialog-problem", Static))
+        dialog.query_one(Input).value = cid
+        await pilot.press("enter")
+        await settle(pilot, rounds=5)
+        assert app.screen.query_one("#customers-table", DataTable) is table
+        assert any(n.title == "Customer forgotten" and cid in str(n.message) for n in app._notifications)
+    with open_store(shop_db) as store:
+        assert store.scalar("SELECT count(*) FROM customers WHERE customer_id = ?", (cid,)) == 0
+        assert store.scalar("SELECT count(*) FROM customers") == total - 1

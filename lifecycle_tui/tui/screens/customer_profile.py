@@ -3,11 +3,13 @@ messages received, stage history, and what each rule will do for them (explain).
 
 Pushed over the Customers section; escape goes back. Everything is read in one worker
 (:func:`lifecycle_tui.store.profile.customer_profile`), the explain view in a second one
-because the planner is the slow part.
+because the planner is the slow part. ``f`` forgets the customer (an erasure request): the
+dialog says what goes and asks for their customer id to be typed, then the profile closes.
 """
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,9 +17,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
+from lifecycle_tui.automation.forget import forget_customer, what_forget_removes
 from lifecycle_tui.store.profile import Profile, customer_profile
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.widgets import format as fmt
+from lifecycle_tui.tui.widgets.dialogs import PromptDialog
 from lifecycle_tui.tui.widgets.explain_view import ExplainView
 from lifecycle_tui.wording import counted
 
@@ -30,7 +34,7 @@ class CustomerProfileScreen(SectionScreen):
 
     SECTION = "Customer"
     # Tab keys stay out of the footer (the tab bar names them; ? lists them).
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")] + [
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("f", "forget", "Forget customer")] + [
         Binding(key, f"tab('{tab}')", label, show=False) for tab, label, key in TABS
     ]
 
@@ -65,6 +69,33 @@ class CustomerProfileScreen(SectionScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    def action_forget(self) -> None:
+        if self.profile is None:
+            return
+        customer_id = self.profile.customer["customer_id"]
+        self.run_db(lambda store: what_forget_removes(store, customer_id), self._ask_forget, group="profile-forget")
+
+    def _ask_forget(self, ahead) -> None:
+        question = (f"Forget {ahead.what_goes()}? This cannot be undone.\n"
+                    f"Type their customer id ({ahead.customer_id}) to confirm.")
+
+        def check(text: str) -> str | None:
+            if text == ahead.customer_id:
+                return None
+            return f"Type {ahead.customer_id} exactly to forget them (escape keeps them)."
+
+        self.app.push_screen(PromptDialog(escape(question), "", ahead.customer_id, check=check),
+                             lambda text: self._forget(ahead.customer_id) if text else None)
+
+    def _forget(self, customer_id: str) -> None:
+        as_of = self.as_of
+        self.run_db(lambda store: forget_customer(store, customer_id, at=as_of), self._forgotten,
+                    group="profile-forget")
+
+    def _forgotten(self, report) -> None:
+        self.notify(escape(f"Forgot {report.describe()}."), title="Customer forgotten", timeout=10)
+        self.app.pop_screen()
 
     def reload(self) -> None:
         as_of, rowid = self.as_of, self.rowid
