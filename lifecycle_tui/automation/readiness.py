@@ -19,6 +19,7 @@ from lifecycle_tui.automation.rules import list_rules, reference_problems, templ
 from lifecycle_tui.automation.transports.smtp import PASSWORD_ENV
 from lifecycle_tui.messages.lint import lint_all
 from lifecycle_tui.store import settings
+from lifecycle_tui.store.backup import backups_beside
 from lifecycle_tui.wording import counted
 
 LEVELS = ("error", "warning", "info")
@@ -104,7 +105,7 @@ def _store(store) -> list[Finding]:
     result = store.conn.execute("PRAGMA quick_check").fetchone()[0]
     if result != "ok":
         out.append(Finding("error", "store", f"The store file is damaged: {result}",
-                           "Restore it from a backup; `sqlite3 FILE .recover` may save what is left."))
+                           "lifecycle restore BACKUP; without one, `sqlite3 FILE .recover` may save what is left."))
     try:
         mode = os.stat(store.path).st_mode
     except OSError:
@@ -112,6 +113,9 @@ def _store(store) -> list[Finding]:
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         out.append(Finding("warning", "store", f"{store.path} can be read by other users of this machine: "
                            "it holds your customers' addresses.", f"chmod 600 {store.path}"))
+    if not backups_beside(store.path):
+        out.append(Finding("info", "store", "No backup beside the store yet (one kept elsewhere is not seen here).",
+                           "lifecycle backup (or b in the console's Settings)"))
     if not store.conn.execute("SELECT 1 FROM customers LIMIT 1").fetchone():
         out.append(Finding("warning", "customers", "No customers yet: the rules have no one to message.",
                            "lifecycle import customers FILE (or press 8 in the console)"))

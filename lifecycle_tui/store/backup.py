@@ -24,6 +24,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from glob import escape as glob_escape
 from pathlib import Path
 
 from lifecycle_tui.store.connection import APPLICATION_ID, NotAStoreError, Store, StoreError
@@ -74,6 +75,11 @@ def describe_counts(counts: dict[str, int]) -> str:
 def default_backup_path(store_path: Path, at: datetime, *, label: str = "backup") -> Path:
     """``<store>-backup-YYYYMMDD-HHMMSS.db`` beside the store (``at``: the machine's local time)."""
     return store_path.with_name(f"{store_path.stem}-{label}-{at:%Y%m%d-%H%M%S}.db")
+
+
+def backups_beside(store_path: Path) -> list[Path]:
+    """The backups with the default name beside the store, newest first (the name sorts by time)."""
+    return sorted(store_path.parent.glob(f"{glob_escape(store_path.stem)}-backup-*-*.db"), reverse=True)
 
 
 def backup_store(store: Store, dest: str | os.PathLike | None = None, *, at: datetime,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import datetime
 
 from typer.testing import CliRunner
 
@@ -13,6 +14,7 @@ from lifecycle_tui.automation.rules import get_rule, save_rule
 from lifecycle_tui.cli.main import app
 from lifecycle_tui.messages.repository import save_template
 from lifecycle_tui.store import settings
+from lifecycle_tui.store.backup import backup_store
 from tests.automation.conftest import AS_OF
 
 LIVE = {"shop.name": "Kettle & Kiln", "shop.url": "https://kettleandkiln.de", "shop.sender_email": "hallo@kettleandkiln.de",
@@ -27,6 +29,7 @@ def _messages(result, level=None) -> list[str]:
 def _go_live(store):
     for key, value in LIVE.items():
         settings.set_value(store, key, value)
+    backup_store(store, at=datetime(2026, 6, 29, 20, 0))
 
 
 def test_a_new_store_is_told_what_to_set_before_real_mail(store):
@@ -36,8 +39,18 @@ def test_a_new_store_is_told_what_to_set_before_real_mail(store):
     for words in ("still called 'My Shop'", "point to https://shop.example", "sent from hello@shop.example",
                   "No postal address", "No customers yet"):
         assert words in warnings
-    assert {f.area for f in result.findings if f.level == "info"} == {"transports"}
+    assert {f.area for f in result.findings if f.level == "info"} == {"transports", "store"}
+    assert "No backup beside the store yet" in " | ".join(_messages(result, "info"))
     assert all(f.fix for f in result.findings if f.level == "warning")  # each says how
+
+
+def test_a_backup_beside_the_store_settles_the_backup_note(store, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    backup_store(store, elsewhere, at=datetime(2026, 6, 29, 20, 0))
+    assert any(f.fix.startswith("lifecycle backup") for f in check_readiness(store, AS_OF).findings)
+    backup_store(store, at=datetime(2026, 6, 29, 20, 0))
+    assert not any(f.fix.startswith("lifecycle backup") for f in check_readiness(store, AS_OF).findings)
 
 
 def test_a_store_set_up_for_real_has_nothing_left_but_customers(store, shop):
