@@ -309,6 +309,23 @@ def set_enabled(store, name: str, enabled: bool) -> tuple[Rule, bool]:
     return save_rule(store, rule, check=False), True
 
 
+def remove_rule(store, name: str) -> Rule:
+    """Delete a rule and its saved versions; returns the rule as it was.
+
+    Refused (:class:`RuleError`) while it is on: switching it off is the way to stop a
+    campaign, removing is tidying up after. The messages it sent keep its name (outbox, run
+    record, explain), and their dedupe keys stay: a new rule of the same name does not send
+    again what this one sent.
+    """
+    with store.transaction() as conn:
+        rule = require_rule(store, name)
+        if rule.enabled:
+            raise RuleError(f"rule {name!r} is on: switch it off first (`lifecycle rules disable {name}`), "
+                            "then remove it.")
+        conn.execute("DELETE FROM rules WHERE name = ?", (name,))
+    return rule
+
+
 def rule_versions(store, name: str) -> list[dict]:
     """The saved versions of a rule, newest first."""
     rows = store.conn.execute(

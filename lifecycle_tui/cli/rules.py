@@ -1,4 +1,4 @@
-"""``lifecycle rules list|show|enable|disable|import`` and ``lifecycle explain CUSTOMER_ID``."""
+"""``lifecycle rules list|show|enable|disable|import|remove`` and ``lifecycle explain CUSTOMER_ID``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from rich.table import Table
 
 from lifecycle_tui.automation.explain import explain
 from lifecycle_tui.automation.rule_files import load_rules
-from lifecycle_tui.automation.rules import RuleError, list_rules, require_rule, rule_versions, set_enabled
+from lifecycle_tui.automation.rules import RuleError, list_rules, remove_rule, require_rule, rule_versions, set_enabled
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, fail, state
+from lifecycle_tui.wording import counted
 
-rules_app = typer.Typer(help="Trigger rules: list, show, enable, disable and import from a file.", no_args_is_help=True)
+rules_app = typer.Typer(help="Trigger rules: list, show, enable, disable, import from a file and remove.", no_args_is_help=True)
 
 
 def _trigger_text(rule) -> str:
@@ -113,6 +114,21 @@ def rules_import(ctx: typer.Context,
         console.print(f"{r.rule.name}: {r.outcome} (version {r.rule.version}, {state_word})", markup=False)
     if any(r.outcome == "created" and not r.rule.enabled for r in loaded):
         console.print("New rules start off: `lifecycle rules enable NAME` when you are ready.")
+
+
+@rules_app.command("remove")
+def rules_remove(ctx: typer.Context, name: str = typer.Argument(..., help="Rule name (switched off first)."),
+                 json_out: bool = JsonOption) -> None:
+    """Delete a rule that is off, with its versions (what it sent stays in the outbox and run record)."""
+    with state(ctx).open() as store:
+        try:
+            rule = remove_rule(store, name)
+        except RuleError as exc:
+            fail(str(exc))
+    if json_out:
+        emit_json({"name": rule.name, "removed": True, "versions": rule.version})
+        return
+    console.print(f"{rule.name}: removed ({counted(rule.version, 'version')}).", markup=False)
 
 
 def explain_command(ctx: typer.Context,

@@ -11,14 +11,14 @@ from rich.table import Table
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, err_console, fail, state
 from lifecycle_tui.messages import (
     TemplateError, get_template, get_version, lint_all, lint_template, list_templates, list_versions,
-    preview, restore_version, save_template,
+    preview, remove_template, restore_version, save_template,
 )
 from lifecycle_tui.automation.transports import UnknownTransportError
 from lifecycle_tui.automation.trial import TrialError, send_trial
 from lifecycle_tui.store.browse import customer_rowid
 from lifecycle_tui.wording import counted
 
-templates_app = typer.Typer(help="Message templates: list, show, lint, import, render, versions, send-test.", no_args_is_help=True)
+templates_app = typer.Typer(help="Message templates: list, show, lint, import, render, versions, send-test, remove.", no_args_is_help=True)
 
 
 def _out(text: str) -> None:
@@ -227,6 +227,21 @@ def templates_restore(
     else:
         _out(f"{t.name}: version {version} restored as version {t.version}." if result.changed
              else f"{t.name}: version {version} is already the current text.")
+
+
+@templates_app.command("remove")
+def templates_remove(ctx: typer.Context, name: str = typer.Argument(..., help="Template name."),
+                     json_out: bool = JsonOption) -> None:
+    """Delete a template and its versions (refused while a rule step sends it)."""
+    with state(ctx).open() as store:
+        try:
+            t = remove_template(store, name)
+        except TemplateError as exc:
+            fail(str(exc))
+    if json_out:
+        emit_json({"name": t.name, "removed": True, "versions": t.version})
+    else:
+        _out(f"{t.name}: removed ({counted(t.version, 'version')}).")
 
 
 def register(app: typer.Typer) -> None:

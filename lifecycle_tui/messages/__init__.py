@@ -3,7 +3,7 @@
 Public interface (what the rules, dispatch, CLI and console call):
 
 - :func:`get_template`, :func:`list_templates`, :func:`save_template`, :func:`list_versions`,
-  :func:`get_version`, :func:`restore_version` - templates in the store, with history.
+  :func:`get_version`, :func:`restore_version`, :func:`remove_template` - templates in the store, with history.
 - :class:`Renderer` ``(store, as_of).render(name, customer_rowid, extra=None)`` ->
   :class:`RenderedMessage` (``to_json()``, ``to_eml_bytes()``, ``to_payload()``).
 - :func:`build_context` - the render context for one customer (previews).
@@ -18,7 +18,8 @@ from lifecycle_tui.messages.errors import TemplateError
 from lifecycle_tui.messages.lint import LintReport, lint_all, lint_template
 from lifecycle_tui.messages.render import RenderedMessage, Renderer, preview
 from lifecycle_tui.messages.repository import (
-    StoredTemplate, get_template, get_version, list_templates, list_versions, restore_version, save_template,
+    StoredTemplate, get_template, get_version, list_templates, list_versions, remove_template, restore_version,
+    save_template,
 )
 from lifecycle_tui.messages.source import TemplateSource, parse_source
 from lifecycle_tui.messages.unsubscribe import resolve_unsubscribe_token, unsubscribe_token
@@ -26,5 +27,5 @@ from lifecycle_tui.messages.unsubscribe import resolve_unsubscribe_token, unsubs
 __all__ = [
     "CONTEXT_NAMES", "LintReport", "RenderedMessage", "Renderer", "StoredTemplate", "TemplateError", "TemplateSource",
     "build_context", "get_template", "get_version", "lint_all", "lint_template", "list_templates", "list_versions", "parse_source", "preview",
-    "resolve_unsubscribe_token", "restore_version", "save_template", "unsubscribe_token",
+    "remove_template", "resolve_unsubscribe_token", "restore_version", "save_template", "unsubscribe_token",
 ]

@@ -132,6 +132,30 @@ def template_users(store, name: str) -> list[tuple[str, int, str]]:
     return [(r[0], int(r[1]), r[2]) for r in rows]
 
 
+def remove_template(store, name: str) -> StoredTemplate:
+    """Delete a template and its saved versions; returns it as it was.
+
+    Refused (:class:`TemplateError`) while a rule step sends it, naming those steps: a rule
+    must never be left pointing at a template that is gone.
+    """
+    with store.transaction() as conn:
+        tpl = require_template(store, name)
+        refused = removal_refusal(store, name)
+        if refused:
+            raise TemplateError(refused, template=name)
+        conn.execute("DELETE FROM templates WHERE id = ?", (tpl.id,))
+    return tpl
+
+
+def removal_refusal(store, name: str) -> str | None:
+    """Why template ``name`` cannot be removed (the rule steps that send it), else None."""
+    users = template_users(store, name)
+    if not users:
+        return None
+    steps = ", ".join(f"{rule} step {step}" for rule, step, _channel in users)
+    return f"sent by {steps}: change {'that step' if len(users) == 1 else 'those steps'} to another template first"
+
+
 def list_versions(store, name: str) -> list[dict]:
     """Every saved version of ``name``, oldest first (``current`` marks the live one)."""
     tpl = require_template(store, name)

@@ -199,3 +199,29 @@ async def test_cancelling_an_edited_rule_form_asks_before_it_loses_the_edit(make
         assert app.screen is screen
         with open_store(shop_db) as store:
             assert not get_rule(store, name).description.endswith("!")
+
+
+async def test_d_removes_a_rule_that_is_off_after_asking_and_refuses_one_that_is_on(make_app, shop_db):
+    from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
+
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_rules(pilot)
+        table = screen.query_one("#rules-table", DataTable)
+        _, on_rule = first_row(screen)
+        await pilot.press("d")
+        await settle(pilot)
+        assert app.screen is screen  # not asked: refused at once, in words, not an exception name
+        refusal = [str(n.message) for n in app._notifications if n.title == "Not removed"]
+        assert refusal == [f"{on_rule} is on: switch it off first (space), then remove it."]
+        off_rule = next(r for r in screen.rules.values() if not r.enabled).name
+        table.move_cursor(row=table.get_row_index(off_rule))
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot, rounds=4)
+        assert off_rule not in screen.rules and off_rule not in [str(table.get_row_at(i)[1])
+                                                                 for i in range(table.row_count)]
+    with open_store(shop_db) as store:
+        assert get_rule(store, off_rule) is None and get_rule(store, on_rule) is not None

@@ -245,3 +245,32 @@ async def test_quitting_with_an_unsaved_template_asks_first(make_app):
         await pilot.press("y")
         await settle(pilot)
         assert not app.is_running
+
+
+async def test_delete_removes_an_unused_template_and_refuses_one_a_rule_sends(make_app, shop_db):
+    from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
+
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_templates(pilot)
+        screen.open_template("welcome_1")
+        await settle(pilot)
+        screen.query_one("#tpl-list", OptionList).focus()
+        await pilot.press("delete")
+        await settle(pilot)
+        assert app.screen is screen
+        refusal = [str(n.message) for n in app._notifications if n.title == "Not removed"]
+        assert refusal == ["welcome_1: sent by welcome step 1: change that step to another template first"]
+        screen.open_template("replenishment")
+        await settle(pilot)
+        screen.query_one("#tpl-list", OptionList).focus()
+        await pilot.press("delete")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot, rounds=4)
+        listed = [str(o.prompt).strip() for o in screen.query_one("#tpl-list", OptionList).options]
+        assert "replenishment" not in listed and "welcome_1" in listed
+        assert screen.current is not None and screen.current != "replenishment"
+    with open_store(shop_db) as store:
+        assert get_template(store, "replenishment") is None

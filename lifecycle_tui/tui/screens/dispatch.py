@@ -287,7 +287,7 @@ class DispatchScreen(SectionScreen):
         text = f"Run #{report.run_id} ({report.transport}): {report.counts()}." + (f" {left}" if left else "")
         if report.status != "done" or report.failed or report.unknown:
             why = f"{report.stopped_reason}\n{left}" if report.stopped_reason and left else report.stopped_reason
-            self.app.report_error(RuntimeError(why or text), title=f"Run #{report.run_id}: {report.status}")
+            self.app.report_error(ValueError(why or text), title=f"Run #{report.run_id}: {report.status}")
         else:
             self.notify(text, title="Run done")
         self.plan, self.last_run = None, text

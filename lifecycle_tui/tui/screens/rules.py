@@ -2,8 +2,9 @@
 
 Space or Enter switches the highlighted rule on or off (``set_enabled``, a new rule
 version; switching on checks the rule's templates and filter first and refuses with the
-reason). ``e`` edits and ``n`` creates a rule in :class:`RuleForm`. The panel under the
-table spells out the highlighted rule in full.
+reason). ``e`` edits and ``n`` creates a rule in :class:`RuleForm`; ``d`` removes a rule that
+is off, after asking (``remove_rule``). The panel under the table spells out the highlighted
+rule in full.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from lifecycle_tui.automation.rules import Rule, describe_duration, list_rules, set_enabled
+from lifecycle_tui.automation.rules import Rule, describe_duration, list_rules, remove_rule, set_enabled
 from lifecycle_tui.store import console_queries as q
 from lifecycle_tui.tui.base import SectionScreen, highlighted_key
 from lifecycle_tui.tui.screens.ops_common import minute, short
+from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
 from lifecycle_tui.tui.widgets.rule_form import RuleForm
+from lifecycle_tui.wording import counted
 
 COLUMNS = ("On", "Rule", "Prio", "Trigger", "Steps", "Last run", "Sent")
 
@@ -68,6 +71,7 @@ class RulesScreen(SectionScreen):
         Binding("space", "toggle", "On/off"),
         Binding("e", "edit", "Edit"),
         Binding("n", "new", "New rule"),
+        Binding("d", "remove", "Remove"),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -139,6 +143,25 @@ class RulesScreen(SectionScreen):
 
     def action_new(self) -> None:
         self.app.push_screen(RuleForm(None, self.templates), self._saved)
+
+    def action_remove(self) -> None:
+        name = self.current_name()
+        if name not in self.rules:
+            return
+        if self.rules[name].enabled:  # say so before asking
+            self.app.report_error(ValueError(f"{name} is on: switch it off first (space), then remove it."),
+                                  title="Not removed")
+            return
+        question = escape(f"Remove rule {name} ({counted(self.rules[name].version, 'saved version')})? "
+                          "What it sent stays in the outbox and the run record.")
+        self.app.push_screen(ConfirmDialog(question, "Remove"), lambda yes: self._remove(name) if yes else None)
+
+    def _remove(self, name: str) -> None:
+        self.run_db(lambda store: remove_rule(store, name), self._removed, group="rules-remove")
+
+    def _removed(self, rule: Rule) -> None:
+        self.notify(f"Removed {rule.name}")
+        self.reload()
 
     def _saved(self, rule: Rule | None) -> None:
         if rule is not None:

@@ -141,7 +141,7 @@ class SettingsScreen(SectionScreen):
             return
         refused = reset_refusal(key)
         if refused:  # say so before asking
-            self.app.report_error(RuntimeError(refused), title="Not reset")
+            self.app.report_error(ValueError(refused), title="Not reset")
             return
         default = brief(key, SETTINGS[key].default) or "(empty)"
         question = escape(f"Put {key} back to its default ({default})? Its current value is lost.")

@@ -4,7 +4,8 @@ Left: the templates grouped by channel. Middle: the template file (front matter 
 an editor with Jinja/HTML highlighting. Right: the message rendered for the chosen customer,
 re-rendered ~300 ms after the last keystroke in a thread worker (with the domain's renderer,
 so the preview is what `lifecycle templates render` prints), and the lint findings under it.
-ctrl+s saves a new version; ctrl+r lists versions and restores one; ctrl+n starts a new one.
+ctrl+s saves a new version; ctrl+r lists versions and restores one; ctrl+n starts a new one;
+delete (outside the editor) removes the open template after asking, unless a rule step sends it.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from textual.widgets.option_list import Option
 
 from lifecycle_tui.messages import TemplateError, parse_source
 from lifecycle_tui.messages.lint import lint_template, sample_customers
-from lifecycle_tui.messages.repository import get_template, list_templates, list_versions, restore_version, save_template
+from lifecycle_tui.messages.repository import (
+    get_template, list_templates, list_versions, remove_template, removal_refusal, restore_version, save_template,
+)
 from lifecycle_tui.store import console_queries as q
 from lifecycle_tui.tui.base import SectionScreen
+from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
 from lifecycle_tui.tui.widgets.template_editor import TemplateEditor
 from lifecycle_tui.tui.widgets.template_history import TemplateHistory
 from lifecycle_tui.tui.widgets.template_preview import Preview, lint_text, preview_text, render_preview
@@ -62,6 +66,9 @@ class TemplatesScreen(SectionScreen):
         Binding("ctrl+r", "history", "Versions"),
         Binding("ctrl+n", "new", "New"),
         Binding("escape", "focus_list", "Leave editor"),
+        # The editor keeps delete for itself while it has focus. Out of the footer, which is full
+        # at 80 columns; ? lists it.
+        Binding("delete", "remove", "Remove template", show=False),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -250,6 +257,32 @@ class TemplatesScreen(SectionScreen):
         editor.focus()
         self._update_status()
         self.schedule_preview(0)
+
+    def action_remove(self) -> None:
+        name = self.current
+        if name is None:
+            return
+        if self.modified:
+            self.notify("Unsaved changes: save or undo them first", severity="warning")
+            return
+        self.run_db(lambda store: removal_refusal(store, name), lambda refused: self._ask_remove(name, refused),
+                    group="tpl-save")
+
+    def _ask_remove(self, name: str, refused: str | None) -> None:
+        if refused:  # said before asking, in the words the CLI uses
+            self.app.report_error(ValueError(f"{name}: {refused}"), title="Not removed")
+            return
+        question = f"Remove template {name} and its saved versions?"
+        self.app.push_screen(ConfirmDialog(question, "Remove"), lambda yes: self._remove(name) if yes else None)
+
+    def _remove(self, name: str) -> None:
+        self.run_db(lambda store: remove_template(store, name), self._removed, group="tpl-save")
+
+    def _removed(self, tpl) -> None:
+        self.notify(f"Removed {tpl.name}")
+        self.current, self.saved_text, self.version = None, "", 0
+        self.query_one("#tpl-editor", TemplateEditor).load_text("")
+        self.reload()  # opens the first template
 
     def action_focus_list(self) -> None:
         self.query_one("#tpl-list", OptionList).focus()
