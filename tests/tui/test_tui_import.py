@@ -151,3 +151,22 @@ def test_the_preview_of_json_lines_maps_each_object_as_the_import_does(tmp_path)
     alone = tmp_path / "d.jsonl"
     alone.write_text('{"email": "ana@example.com", "name": "Ana Silva"}\n')
     assert dict(preview_file(alone, "customers").mapping)["name"] == "first_name + last_name"
+
+
+async def test_a_file_dropped_onto_the_terminal_is_read_as_its_path(make_app, shop_db, tmp_path):
+    """GNOME-style drop: the path in single quotes with a trailing space, a space in the name."""
+    src = tmp_path / "New Customers.csv"
+    src.write_text(GOOD)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("8", "f")
+        app.screen.query_one("#imp-path", Input).value = f"'{src}' "
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "generic CSV" in widget_text(app.screen.query_one("#imp-detected", Static))
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Imported. 2 inserted" in widget_text(app.screen.query_one("#imp-result", Static))
+    assert _count(shop_db) == 2

@@ -19,6 +19,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, ProgressBar, Sel
 
 from lifecycle_tui.importers import FORMATS, KINDS, ImportRefused, ImportReport, import_file
 from lifecycle_tui.tui.base import SectionScreen
+from lifecycle_tui.tui.pasted import pasted_path
 from lifecycle_tui.tui.widgets.import_preview import FilePreview, PathInput, PathSuggester, preview_file
 from lifecycle_tui.wording import with_article
 
@@ -80,10 +81,10 @@ class ImportScreen(SectionScreen):
     # -- choosing ------------------------------------------------------------------------------
 
     def _options(self) -> tuple[str, str, str, bool]:
-        path = self.query_one("#imp-path", Input).value.strip()
+        path = pasted_path(self.query_one("#imp-path", Input).value)
         kind = str(self.query_one("#imp-kind", Select).value)
         fmt = str(self.query_one("#imp-format", Select).value)
-        return str(Path(path).expanduser()) if path else "", kind, fmt, self.query_one("#imp-skip", Checkbox).value
+        return path, kind, fmt, self.query_one("#imp-skip", Checkbox).value
 
     @on(Input.Submitted, "#imp-path")
     def _path_submitted(self) -> None:

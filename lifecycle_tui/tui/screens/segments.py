@@ -22,6 +22,7 @@ from lifecycle_tui import segments
 from lifecycle_tui.segments.saved import RFM_PREFIX, STAGE_PREFIX
 from lifecycle_tui.store.browse import CustomerQuery, customer_page
 from lifecycle_tui.tui.base import SectionScreen, highlighted_key
+from lifecycle_tui.tui.pasted import pasted_path
 from lifecycle_tui.tui.widgets import format as fmt
 from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog, PromptDialog, unless_unsaved
 from lifecycle_tui.wording import noun
@@ -255,9 +256,10 @@ class SegmentsScreen(SectionScreen):
         default = str(Path.cwd() / (seg.name.replace(": ", "-").replace(" ", "_") + ".csv"))
         as_of = self.as_of
 
-        def answered(path: str | None) -> None:
+        def answered(text: str | None) -> None:
+            path = pasted_path(text or "")
             if path:
-                self.run_db(lambda store: segments.export_csv(store, seg.rule, as_of, Path(path).expanduser()),
+                self.run_db(lambda store: segments.export_csv(store, seg.rule, as_of, Path(path)),
                             lambda n: self.notify(f"Exported {n:,} customers of {seg.name!r} to {path}."),
                             group="seg-write", exclusive=False)
 
