@@ -15,6 +15,7 @@ from lifecycle_tui.cli.common import JsonOption, YesOption, confirm_or_fail, con
 from lifecycle_tui.segments import SegmentNotFound, SegmentRuleError, resolve_segment
 from lifecycle_tui.store.browse import SORTS
 from lifecycle_tui.store.customers import get_customer, iter_customers
+from lifecycle_tui.wording import counted
 
 Sort = Enum("Sort", {name: name for name in SORTS}, type=str)  # the console's sorts, by name
 
@@ -105,7 +106,7 @@ def customers_forget(
         return
     console.print(f"Forgot {report.describe()}.", markup=False, highlight=False, soft_wrap=True)
     if report.files_removed:
-        console.print(f"  {report.files_removed} outbox files removed.")
+        console.print(f"  {counted(report.files_removed, 'outbox file')} removed.")
     for path in report.files_left:
         err_console.print(f"  Could not remove {path}: remove it by hand.", markup=False, highlight=False)
     kept = report.suppressed_before + report.suppressed_now
