@@ -11,7 +11,8 @@ import typer
 from lifecycle_tui.automation.runlock import DispatchBusyError, run_lock
 from lifecycle_tui.cli.common import JsonOption, YesOption, confirm_or_fail, console, emit_json, err_console, fail, state
 from lifecycle_tui.store import StoreError
-from lifecycle_tui.store.backup import backup_store, describe_counts, inspect_backup, restore_backup
+from lifecycle_tui.store.backup import backup_store, describe_counts, inspect_backup, prune_backups, restore_backup
+from lifecycle_tui.wording import counted
 
 
 def backup(
@@ -19,6 +20,8 @@ def backup(
     dest: Optional[Path] = typer.Argument(
         None, help="Backup file, or a folder for it (default: <store>-backup-<date>-<time>.db beside the store)."),
     force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
+    keep: Optional[int] = typer.Option(
+        None, "--keep", min=1, help="Then delete all but the N newest backups with the default name in that folder."),
     json_out: bool = JsonOption,
 ) -> None:
     """Copy the store to one file, safely while the console or a run uses it (owner-only, checked)."""
@@ -28,10 +31,14 @@ def backup(
             report = backup_store(store, dest, at=datetime.now(), overwrite=force)
         except StoreError as exc:
             fail(str(exc))
+    pruned = prune_backups(st.db, report.path.parent, keep) if keep else []
     if json_out:
-        emit_json(report.to_json())
+        emit_json(report.to_json() | {"pruned": [str(p) for p in pruned]})
         return
     console.print(f"Backed up to {report.summary()}.", markup=False, highlight=False, soft_wrap=True)
+    if pruned:
+        console.print(f"  Deleted {counted(len(pruned), 'older backup')}: {', '.join(p.name for p in pruned)}.",
+                      markup=False, highlight=False, soft_wrap=True)
     console.print(f"  Put it back with `lifecycle --db {st.db} restore {report.path}`.", markup=False, highlight=False, soft_wrap=True)
 
 

@@ -77,9 +77,26 @@ def default_backup_path(store_path: Path, at: datetime, *, label: str = "backup"
     return store_path.with_name(f"{store_path.stem}-{label}-{at:%Y%m%d-%H%M%S}.db")
 
 
-def backups_beside(store_path: Path) -> list[Path]:
-    """The backups with the default name beside the store, newest first (the name sorts by time)."""
-    return sorted(store_path.parent.glob(f"{glob_escape(store_path.stem)}-backup-*-*.db"), reverse=True)
+def backups_beside(store_path: Path, folder: Path | None = None) -> list[Path]:
+    """The backups of this store with the default name in ``folder`` (default: beside the store),
+    newest first (the name sorts by time)."""
+    folder = store_path.parent if folder is None else folder
+    return sorted(folder.glob(f"{glob_escape(store_path.stem)}-backup-????????-??????.db"), reverse=True)
+
+
+def prune_backups(store_path: Path, folder: Path, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest default-named backups of this store in ``folder``; returns
+    the files deleted. Files with other names (a backup you named yourself) are never touched."""
+    if keep < 1:
+        raise ValueError("keep at least one backup")
+    removed = []
+    for old in backups_beside(store_path, folder)[keep:]:
+        try:
+            old.unlink()
+            removed.append(old)
+        except OSError:
+            pass  # still there: the next prune tries again
+    return removed
 
 
 def backup_store(store: Store, dest: str | os.PathLike | None = None, *, at: datetime,

@@ -30,7 +30,8 @@ def test_backup_prints_where_and_what_and_how_to_restore(cli, db_path):
 def test_backup_json_shape_and_refusal_of_an_existing_file(cli, tmp_path):
     target = tmp_path / "copy.db"
     data = cli.json("backup", str(target))
-    assert set(data) == {"path", "bytes", "customers", "orders", "events", "messages"}
+    assert set(data) == {"path", "bytes", "customers", "orders", "events", "messages", "pruned"}
+    assert data["pruned"] == []
     assert data["path"] == str(target) and data["bytes"] == target.stat().st_size
     again = cli("backup", str(target))
     assert again.exit_code == 1 and "already exists" in again.stderr and "--force" in again.stderr
@@ -108,3 +109,25 @@ def test_restore_refused_while_a_dispatch_run_holds_the_store(cli, db_path, tmp_
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_keep_deletes_all_but_the_newest_default_named_backups_in_that_folder(cli, db_path, tmp_path):
+    from datetime import datetime
+
+    from lifecycle_tui.store.backup import backup_store
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    with open_store(db_path) as store:
+        old = [backup_store(store, folder, at=datetime(2026, 1, day, 3, 0)).path for day in (1, 2, 3)]
+    mine = folder / "shop-before-the-big-change.db"
+    mine.write_bytes(old[0].read_bytes())
+    result = cli("backup", str(folder), "--keep", "2")
+    assert result.exit_code == 0, result.output
+    assert "Deleted 2 older backups: shop-backup-20260102-030000.db, shop-backup-20260101-030000.db." \
+        in " ".join(result.stdout.split())
+    left = sorted(p.name for p in folder.iterdir())
+    assert len(left) == 3 and old[2].name in left and mine.name in left
+    data = cli.json("backup", str(folder / "named.db"), "--keep", "1")
+    assert data["pruned"] == [str(old[2])] and mine.exists()  # named files are never pruned
+    assert cli("backup", "--keep", "0").exit_code == 2
