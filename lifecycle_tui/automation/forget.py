@@ -101,8 +101,11 @@ def _already_suppressed(store, contacts: list[tuple[str, str]]) -> list[str]:
 
 def what_forget_removes(store, key: str) -> ForgetReport:
     """What :func:`forget_customer` would remove for the customer ``key`` (id, or a unique email)."""
-    row = _find(store, key)
-    removed = {key: store.scalar(sql, {"id": row["id"]}) for key, _, sql in _CASCADED}
+    return _report(store, _find(store, key))
+
+
+def _report(store, row) -> ForgetReport:
+    removed = {name: store.scalar(sql, {"id": row["id"]}) for name, _, sql in _CASCADED}
     return ForgetReport(row["customer_id"], row["email"], removed, _already_suppressed(store, _contacts(row)))
 
 
@@ -113,8 +116,8 @@ def forget_customer(store, key: str, *, at: datetime, suppress: bool = False) ->
     about to record a message to them.
     """
     with run_lock(store), store.transaction() as conn:
-        report = what_forget_removes(store, key)
         row = _find(store, key)
+        report = _report(store, row)
         files = [(r["path"], file_name(r["dedupe_key"], r["channel"]))
                  for r in conn.execute("SELECT path, dedupe_key, channel FROM messages "
                                        "WHERE customer_id = ? AND path IS NOT NULL", (row["id"],))]
