@@ -31,7 +31,7 @@ def backup(
             report = backup_store(store, dest, at=datetime.now(), overwrite=force)
         except StoreError as exc:
             fail(str(exc))
-    pruned = prune_backups(st.db, report.path.parent, keep) if keep else []
+    pruned = prune_backups(st.db, report.path.parent, keep, just_made=report.path) if keep else []
     if json_out:
         emit_json(report.to_json() | {"pruned": [str(p) for p in pruned]})
         return
@@ -39,7 +39,8 @@ def backup(
     if pruned:
         console.print(f"  Deleted {counted(len(pruned), 'older backup')}: {', '.join(p.name for p in pruned)}.",
                       markup=False, highlight=False, soft_wrap=True)
-    console.print(f"  Put it back with `lifecycle --db {st.db} restore {report.path}`.", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"  Put it back with `lifecycle --db {st.db} restore {report.path}`.",
+                  markup=False, highlight=False, soft_wrap=True)
 
 
 def restore(

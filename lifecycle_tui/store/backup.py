@@ -84,13 +84,16 @@ def backups_beside(store_path: Path, folder: Path | None = None) -> list[Path]:
     return sorted(folder.glob(f"{glob_escape(store_path.stem)}-backup-????????-??????.db"), reverse=True)
 
 
-def prune_backups(store_path: Path, folder: Path, keep: int) -> list[Path]:
+def prune_backups(store_path: Path, folder: Path, keep: int, *, just_made: Path | None = None) -> list[Path]:
     """Delete all but the ``keep`` newest default-named backups of this store in ``folder``; returns
-    the files deleted. Files with other names (a backup you named yourself) are never touched."""
+    the files deleted. Files with other names (a backup you named yourself) are never touched, nor
+    ``just_made`` (newest by name unless the clock was set back since the others were made)."""
     if keep < 1:
         raise ValueError("keep at least one backup")
     removed = []
     for old in backups_beside(store_path, folder)[keep:]:
+        if just_made is not None and _same_file(old, just_made):
+            continue
         try:
             old.unlink()
             removed.append(old)

@@ -169,3 +169,14 @@ def test_backup_while_another_thread_writes_is_one_consistent_moment(store, tmp_
         thread.join()
     for report in reports:
         assert report.counts["customers"] % 10 == 0
+
+
+def test_prune_keeps_the_newest_and_never_the_one_just_made(store, tmp_path):
+    from lifecycle_tui.store.backup import prune_backups
+
+    made = [backup_store(store, tmp_path, at=datetime(2026, 1, d, 8, 0)).path for d in (1, 2, 3)]
+    # A clock set back: the backup just made sorts as the oldest, and still stays.
+    assert prune_backups(store.path, tmp_path, 1, just_made=made[0]) == [made[1]]
+    assert made[0].exists() and made[2].exists()
+    with pytest.raises(ValueError):
+        prune_backups(store.path, tmp_path, 0)
