@@ -16,13 +16,36 @@ them) and raise :class:`BadValue` naming the source column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lifecycle_tui.importers import values as V
 from lifecycle_tui.importers.errors import BadValue
 from lifecycle_tui.importers.formats import FULL_NAME
 from lifecycle_tui.store.addresses import EMAIL_ADDRESS, phone_text
 from lifecycle_tui.store.timeutil import zone_name
+
+
+@dataclass
+class GroupedAmounts:
+    """Amounts a ``;`` file's convention read as thousands (``2.500`` -> 2,500.00): how many, and the first."""
+
+    count: int = 0
+    first: tuple[str, str, int] | None = None  # column, cell, cents
+
+    def saw(self, column: str, text: str, cents: int) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first = (column, text, cents)
+
+    def note(self) -> str | None:
+        """The report's note, or None when there were none."""
+        if not self.count:
+            return None
+        column, text, cents = self.first
+        return (f"{self.count:,} {'amount' if self.count == 1 else 'amounts'} such as {text!r} ({column}) "
+                f"{'was' if self.count == 1 else 'were'} read as {cents / 100:,.2f}: in a ';'-separated file a dot "
+                "groups thousands. If they are decimals, write them with a comma (2,5) or save the file "
+                "comma-separated, and import it again.")
 
 
 @dataclass(frozen=True)
@@ -33,6 +56,16 @@ class ReadContext:
     tz: str = "UTC"
     decimal_comma: bool = False  # a ';'-delimited (European) file: 12,50 is twelve fifty
     date_order: str = ""  # import.date_order: how 07/10/2025 reads ("dmy", "mdy"; "": not said)
+    grouped: GroupedAmounts = field(default_factory=GroupedAmounts, compare=False)
+
+    def cents(self, text: str, column: str) -> int:
+        """An amount cell as minor units (``values.cents`` in this file's convention); in a ``;``
+        file, an amount whose only mark is a dot before three digits (``2.500``) is read as
+        thousands and noted, since it may have been meant as a decimal."""
+        value = V.cents(text, self.decimal_comma)
+        if self.decimal_comma and V.dot_groups_thousands(text):
+            self.grouped.saw(column, text.strip(), value)
+        return value
 
     @property
     def tz_is_utc(self) -> bool:
@@ -133,7 +166,7 @@ def order_row(v: dict, line: int, ctx: ReadContext, col: dict, extra: dict) -> d
         raise BadValue(c("placed_at", "placed_at"), "missing placed_at" if not placed.strip() else str(exc)) from None
     total = v.get("total", "")
     try:
-        total_cents = V.cents(total, ctx.decimal_comma)
+        total_cents = ctx.cents(total, c("total", "total"))
     except ValueError as exc:
         raise BadValue(c("total", "total"), "missing total" if not total.strip() else str(exc)) from None
     cur = v.get("currency")

@@ -126,6 +126,8 @@ def import_file(
             raise
         report.unknown_columns = list(reading.unknown_columns)
         report.notes = list(reading.notes)
+        if (grouped := ctx.grouped.note()):
+            report.notes.append(grouped)
         for name in ("inserted", "updated", "unchanged", "customers_created", "products_created", "consent_changes", "consent_kept_off"):
             setattr(report, name, getattr(counters, name))
         if counters.repeats:

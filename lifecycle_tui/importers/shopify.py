@@ -107,7 +107,7 @@ def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
         except ValueError as exc:
             raise BadValue(head_col("created_at"), str(exc)) from None
         try:
-            total_cents = V.cents(cell(cells, "total"), ctx.decimal_comma)
+            total_cents = ctx.cents(cell(cells, "total"), head_col("total"))
         except ValueError as exc:
             raise BadValue(head_col("total"), str(exc)) from None
         try:
@@ -147,7 +147,7 @@ def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
             raise BadValue(head_col("lineitem_quantity"), str(exc)) from None
         price = cell(cells, "lineitem_price")
         try:
-            price_cents = V.cents(price, ctx.decimal_comma) if price.strip() else 0
+            price_cents = ctx.cents(price, head_col("lineitem_price")) if price.strip() else 0
         except ValueError as exc:
             raise BadValue(head_col("lineitem_price"), str(exc)) from None
         order["items"].append((sku or None, title or None, qty, price_cents))

@@ -110,6 +110,15 @@ def cents(text: str, decimal_comma: bool = False) -> int:
     return value
 
 
+# One dot between a 1-3 digit whole part and exactly three digits, no comma: 2.500, €2.500, 2.500 EUR.
+_DOT_THOUSANDS = re.compile(r"^[^\d.,]*\d{1,3}\.\d{3}[^\d.,]*$")
+
+
+def dot_groups_thousands(text: str) -> bool:
+    """Whether ``text`` is an amount that only a decimal-comma reading makes thousands (``2.500``)."""
+    return bool(_DOT_THOUSANDS.match(text.strip()))
+
+
 def _cents(text: str, decimal_comma: bool) -> int:
     s = text.strip()
     if s.isdigit():

@@ -123,7 +123,7 @@ def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
             raise BadValue(column("date"), str(exc)) from None
         total_col = "net_sales" if get(cells, "net_sales").strip() else "n_revenue_formatted"
         try:
-            total_cents = V.cents(get(cells, total_col), ctx.decimal_comma)
+            total_cents = ctx.cents(get(cells, total_col), column(total_col))
             currency = V.amount_currency(get(cells, total_col), None, ctx.currency)  # "£12.50" in a EUR shop
         except ValueError as exc:
             raise BadValue(column(total_col), str(exc)) from None
