@@ -21,7 +21,7 @@ def backup(
         None, help="Backup file, or a folder for it (default: <store>-backup-<date>-<time>.db beside the store)."),
     force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
     keep: Optional[int] = typer.Option(
-        None, "--keep", min=1, help="Then delete all but the N newest backups with the default name in that folder."),
+        None, "--keep", min=1, metavar="N", help="Then delete all but the N newest backups with the default name in that folder."),
     json_out: bool = JsonOption,
 ) -> None:
     """Copy the store to one file, safely while the console or a run uses it (owner-only, checked)."""
