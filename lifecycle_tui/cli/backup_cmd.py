@@ -11,6 +11,7 @@ import typer
 from lifecycle_tui.automation.runlock import DispatchBusyError, run_lock
 from lifecycle_tui.cli.common import JsonOption, YesOption, confirm_or_fail, console, emit_json, err_console, fail, state
 from lifecycle_tui.store import StoreError
+from lifecycle_tui.store.connection import has_store_file
 from lifecycle_tui.store.backup import backup_store, describe_counts, inspect_backup, prune_backups, restore_backup
 from lifecycle_tui.wording import counted
 
@@ -51,7 +52,7 @@ def restore(
 ) -> None:
     """Replace the store with a backup; the store as it is now is saved beside it first."""
     st = state(ctx)
-    existed = st.db.exists() and st.db.stat().st_size > 0
+    existed = has_store_file(st.db)
     try:
         held = inspect_backup(source, st.db)
     except StoreError as exc:

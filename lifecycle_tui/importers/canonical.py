@@ -23,6 +23,7 @@ from lifecycle_tui.importers.errors import BadValue
 from lifecycle_tui.importers.formats import FULL_NAME
 from lifecycle_tui.store.addresses import EMAIL_ADDRESS, phone_text
 from lifecycle_tui.store.timeutil import zone_name
+from lifecycle_tui.wording import counted, noun
 
 
 @dataclass
@@ -42,8 +43,8 @@ class GroupedAmounts:
         if not self.count:
             return None
         column, text, cents = self.first
-        return (f"{self.count:,} {'amount' if self.count == 1 else 'amounts'} such as {text!r} ({column}) "
-                f"{'was' if self.count == 1 else 'were'} read as {cents / 100:,.2f}: in a ';'-separated file a dot "
+        return (f"{counted(self.count, 'amount')} such as {text!r} ({column}) "
+                f"{noun(self.count, 'was', 'were')} read as {cents / 100:,.2f}: in a ';'-separated file a dot "
                 "groups thousands. If they are decimals, write them with a comma (2,5) or save the file "
                 "comma-separated, and import it again.")
 

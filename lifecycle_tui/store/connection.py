@@ -152,6 +152,12 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def has_store_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` holds something to open (an empty file counts as no store yet)."""
+    path = Path(path)
+    return path.exists() and (path.is_dir() or path.stat().st_size > 0)
+
+
 def open_store(path: str | os.PathLike, *, create: bool = False, migrate: bool = True) -> Store:
     """Open (and with ``create=True`` create) a lifecycle store at ``path``.
 
@@ -161,7 +167,7 @@ def open_store(path: str | os.PathLike, *, create: bool = False, migrate: bool =
     :class:`NotAStoreError` when it is not a lifecycle store.
     """
     path = Path(path)
-    is_new = not path.exists() or path.stat().st_size == 0
+    is_new = not has_store_file(path)
     if is_new and not create:
         raise StoreError(f"{path}: no store here. Create one with `lifecycle --db {path} init`.")
     if path.is_dir():
