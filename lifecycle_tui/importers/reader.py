@@ -349,6 +349,14 @@ def normalise_header(name: str) -> str:
     return "".join(out)
 
 
+def header_index(header: list[str]) -> dict[str, int]:
+    """Each normalised column name -> the position of its first column (a repeated name keeps the first)."""
+    out: dict[str, int] = {}
+    for i, h in enumerate(header):
+        out.setdefault(normalise_header(h), i)
+    return out
+
+
 def read_table(path: str | os.PathLike, *, normalise: bool = True) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(line_number, {column: value})`` for each record of a CSV/TSV file.
 

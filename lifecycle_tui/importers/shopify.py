@@ -16,7 +16,7 @@ from typing import Iterator
 from lifecycle_tui.importers import values as V
 from lifecycle_tui.importers.canonical import Reading, ReadContext, customer_row
 from lifecycle_tui.importers.errors import BadValue, ImportRefused, RowError
-from lifecycle_tui.importers.reader import Table, normalise_header
+from lifecycle_tui.importers.reader import Table, header_index
 
 CUSTOMER_MAP = {
     "customer_id": "customer_id", "email": "email", "first_name": "first_name", "last_name": "last_name",
@@ -37,15 +37,8 @@ ORDER_LEVEL_EXTRA = (
 )
 
 
-def _index(header: list[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for i, h in enumerate(header):
-        out.setdefault(normalise_header(h), i)
-    return out
-
-
 def read_customers(table: Table, kind: str, ctx: ReadContext) -> Reading:
-    idx = _index(table.header)
+    idx = header_index(table.header)
     mapped = [(i, CUSTOMER_MAP[n]) for n, i in idx.items() if n in CUSTOMER_MAP]
     col = {CUSTOMER_MAP[n]: table.header[i] for n, i in idx.items() if n in CUSTOMER_MAP}
     if "email" not in col and "customer_id" not in col:
@@ -80,7 +73,7 @@ def order_status(financial: str, cancelled_at: str, fulfillment: str) -> str:
 
 
 def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
-    idx = _index(table.header)
+    idx = header_index(table.header)
     for needed in ("name", "created_at", "total"):
         if needed not in idx:
             raise ImportRefused(f"{table.path}: line {table.header_line}: a Shopify order export needs the {needed.replace('_', ' ').title()} column.")

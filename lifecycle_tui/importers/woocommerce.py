@@ -22,7 +22,7 @@ from typing import Iterator
 from lifecycle_tui.importers import values as V
 from lifecycle_tui.importers.canonical import Reading, ReadContext, customer_row, split_name
 from lifecycle_tui.importers.errors import BadValue, ImportRefused, RowError
-from lifecycle_tui.importers.reader import Table, normalise_header
+from lifecycle_tui.importers.reader import Table, header_index, normalise_header
 
 CUSTOMER_ATTRS = {"username", "last_active", "country_region", "city", "region", "postal_code", "role"}
 CUSTOMER_DERIVED = {"orders", "total_spend", "aov"}
@@ -34,15 +34,8 @@ ORDER_KNOWN = {
 _PRODUCT = re.compile(r"^\s*(\d+)\s*[×x]\s*(.+?)\s*$")
 
 
-def _index(header: list[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for i, h in enumerate(header):
-        out.setdefault(normalise_header(h), i)
-    return out
-
-
 def read_customers(table: Table, kind: str, ctx: ReadContext) -> Reading:
-    idx = _index(table.header)
+    idx = header_index(table.header)
     if "email" not in idx:
         raise ImportRefused(f"{table.path}: line {table.header_line}: a WooCommerce customer export needs the Email column.")
     H = table.header
@@ -86,7 +79,7 @@ def parse_products(text: str) -> list[tuple]:
 
 
 def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
-    idx = _index(table.header)
+    idx = header_index(table.header)
     for needed, label in (("order", "Order #"), ("date", "Date")):
         if needed not in idx:
             raise ImportRefused(f"{table.path}: line {table.header_line}: a WooCommerce order export needs the {label} column.")
