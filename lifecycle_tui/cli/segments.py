@@ -10,6 +10,7 @@ from rich.table import Table
 
 from lifecycle_tui import segments as seg
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, fail, state
+from lifecycle_tui.store.connection import StoreError
 from lifecycle_tui.store.customers import iter_customers
 
 segments_app = typer.Typer(
@@ -125,6 +126,7 @@ def segments_export(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Segment to export."),
     file: Path = typer.Argument(..., help="CSV file to write (created readable by you only)."),
+    force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
     json_out: bool = JsonOption,
 ) -> None:
     """Write a segment's members to CSV (cells starting with = + - @ are neutralised)."""
@@ -132,9 +134,11 @@ def segments_export(
     with st.open() as store:
         s = _find(store, name)
         try:
-            rows = seg.export_csv(store, s.rule, st.as_of_for(store), file)
+            rows = seg.export_csv(store, s.rule, st.as_of_for(store), file, overwrite=force)
         except seg.SegmentRuleError as exc:
             fail(escape(f"segment {s.name!r} has an invalid rule: {exc}"))
+        except StoreError as exc:
+            fail(escape(str(exc)))
         except OSError as exc:
             fail(escape(f"{file}: cannot write ({exc.strerror or exc})."))
     if json_out:

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from lifecycle_tui.store.customers import iter_customers
+from lifecycle_tui.store.targets import check_output_file
 
 COLUMNS = [
     "customer_id", "email", "phone", "first_name", "last_name", "orders", "revenue", "first_order_at", "last_order_at",
@@ -35,13 +36,15 @@ def _row(c: dict) -> list:
     return [neutralise("" if flat[k] is None else flat[k]) for k in COLUMNS]
 
 
-def export_csv(store, rule: str, as_of: datetime, path: str | os.PathLike) -> int:
+def export_csv(store, rule: str, as_of: datetime, path: str | os.PathLike, *, overwrite: bool = False) -> int:
     """Write the members of ``rule`` at ``as_of`` to ``path`` (mode 0600); returns the row count.
 
     The file appears complete or not at all: rows go to a temporary file beside it, renamed at the end.
+    Refused (:class:`~lifecycle_tui.store.connection.StoreError`, nothing written) for the store's
+    own files, an existing file unless ``overwrite``, and a folder that does not exist.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(path).expanduser()
+    check_output_file(target, store.path, overwrite=overwrite, what="the export")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)  # created 0600
     rows = 0
     try:

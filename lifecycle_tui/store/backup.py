@@ -28,6 +28,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 
 from lifecycle_tui.store.connection import APPLICATION_ID, NotAStoreError, Store, StoreError
+from lifecycle_tui.store.targets import check_output_file, same_file
 from lifecycle_tui.wording import counted
 
 # Shown in the report so the owner can see at a glance that the copy holds their shop.
@@ -92,7 +93,7 @@ def prune_backups(store_path: Path, folder: Path, keep: int, *, just_made: Path 
         raise ValueError("keep at least one backup")
     removed = []
     for old in backups_beside(store_path, folder)[keep:]:
-        if just_made is not None and _same_file(old, just_made):
+        if just_made is not None and same_file(old, just_made):
             continue
         try:
             old.unlink()
@@ -110,12 +111,7 @@ def backup_store(store: Store, dest: str | os.PathLike | None = None, *, at: dat
     unless ``overwrite``, and a folder that does not exist.
     """
     target = _target(store.path, dest, at, label)
-    if _same_file(target, store.path):
-        raise StoreError(f"{target}: that is the store itself; choose another file for the backup.")
-    if target.exists() and not overwrite:
-        raise StoreError(f"{target}: already exists. Choose another name, or pass --force to replace it.")
-    if not target.parent.is_dir():
-        raise StoreError(f"{target.parent}: no such folder for the backup.")
+    check_output_file(target, store.path, overwrite=overwrite, what="the backup")
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     _remove(partial)
     try:
@@ -180,7 +176,7 @@ def _open_backup(source: Path, store_path: Path) -> sqlite3.Connection:
 
     if not source.is_file():
         raise StoreError(f"{source}: no such backup file.")
-    if _same_file(source, store_path):
+    if same_file(source, store_path):
         raise StoreError(f"{source}: that is the store itself; name the backup file to restore.")
     conn = _open_read_only(source)
     newest_known = discover()[-1].version
@@ -228,13 +224,6 @@ def _counts(conn: sqlite3.Connection) -> dict[str, int]:
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] if t in present else 0
             for t in COUNTED_TABLES}
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _remove(path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -140,6 +141,7 @@ def test_segments_remove(shopcli):
 
 def test_export_neutralises_formulas_and_is_owner_only(shopcli, tmp_path):
     path = tmp_path / "out" / "all.csv"
+    path.parent.mkdir()
     shopcli("segments", "add", "everyone", "all")
     out = shopcli.json("segments", "export", "everyone", str(path))
     assert out["rows"] == 4
@@ -210,7 +212,27 @@ def test_export_to_an_unwritable_place_exits_1(shopcli, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = shopcli("segments", "export", "Lapsed", str(blocker / "sub" / "out.csv"))
-    assert result.exit_code == 1 and "cannot write" in result.stderr
+    assert result.exit_code == 1 and "no such folder" in result.stderr
+    assert shopcli("segments", "export", "Lapsed", str(tmp_path)).exit_code == 1  # a folder, not a file
+
+
+def test_export_never_writes_over_the_store_or_a_file_without_force(shopcli, store, tmp_path):
+    before = store.path.read_bytes()
+    for victim in (store.path, Path(str(store.path) + "-wal"), Path(str(store.path) + "-shm")):
+        result = shopcli("segments", "export", "Lapsed", str(victim), "--force")
+        assert result.exit_code == 1 and "that is the store itself" in result.stderr, victim
+    assert store.path.read_bytes() == before
+    assert shopcli.json("segments", "list")  # the store still opens
+
+    existing = tmp_path / "mine.csv"
+    existing.write_text("my own notes\n")
+    refused = shopcli("segments", "export", "Lapsed", str(existing))
+    assert refused.exit_code == 1 and "already exists" in refused.stderr and "--force" in refused.stderr
+    assert existing.read_text() == "my own notes\n"
+    assert shopcli.json("segments", "export", "Lapsed", str(existing), "--force")["rows"] == 0
+    assert existing.read_text().startswith("customer_id,")
+    typo = shopcli("segments", "export", "Lapsed", str(tmp_path / "exprots" / "out.csv"))
+    assert typo.exit_code == 1 and "no such folder" in typo.stderr and not (tmp_path / "exprots").exists()
 
 
 def test_a_saved_rule_that_no_longer_parses_is_listed_not_fatal(shopcli, store):

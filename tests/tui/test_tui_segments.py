@@ -89,6 +89,42 @@ async def test_delete_and_export_a_saved_segment(make_app, shop_db, tmp_path):
         assert "★ Repeat" not in _list(screen)
 
 
+async def test_export_asks_before_replacing_a_file_and_never_writes_over_the_store(make_app, shop_db, tmp_path):
+    from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
+
+    mine = tmp_path / "mine.csv"
+    mine.write_text("my own notes\n")
+    store_bytes = shop_db.read_bytes()
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen, table = await _open_segments(pilot)
+        table.focus()
+
+        async def export_to(path) -> None:
+            await pilot.press("e")
+            app.screen.query_one(Input).value = str(path)
+            await pilot.press("enter")
+            await settle(pilot)
+
+        await export_to(mine)
+        assert isinstance(app.screen, ConfirmDialog) and "already exists" in app.screen.question
+        await pilot.press("n")
+        await settle(pilot)
+        assert mine.read_text() == "my own notes\n"
+        await export_to(mine)
+        await pilot.press("y")
+        await settle(pilot)
+        assert mine.read_text().startswith("customer_id,")
+
+        await export_to(shop_db)
+        assert isinstance(app.screen, ConfirmDialog)  # it exists, so it asks first ...
+        await pilot.press("y")
+        await settle(pilot)
+        assert any("that is the store itself" in n.message for n in app._notifications)  # ... then refuses
+        assert app.screen is screen
+    assert shop_db.read_bytes() == store_bytes
+
+
 async def test_builtin_segments_cannot_be_deleted(make_app):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:

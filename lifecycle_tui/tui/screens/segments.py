@@ -256,12 +256,21 @@ class SegmentsScreen(SectionScreen):
         default = str(Path.cwd() / (seg.name.replace(": ", "-").replace(" ", "_") + ".csv"))
         as_of = self.as_of
 
+        def write(path: str, overwrite: bool) -> None:
+            self.run_db(lambda store: segments.export_csv(store, seg.rule, as_of, Path(path), overwrite=overwrite),
+                        lambda n: self.notify(f"Exported {n:,} customers of {seg.name!r} to {path}."),
+                        group="seg-write", exclusive=False,
+                        on_error=lambda exc: self.notify(str(exc), title="Not exported", severity="warning"))
+
         def answered(text: str | None) -> None:
             path = pasted_path(text or "")
-            if path:
-                self.run_db(lambda store: segments.export_csv(store, seg.rule, as_of, Path(path)),
-                            lambda n: self.notify(f"Exported {n:,} customers of {seg.name!r} to {path}."),
-                            group="seg-write", exclusive=False)
+            if not path:
+                return
+            if Path(path).expanduser().is_file():
+                self.app.push_screen(ConfirmDialog(f"{path} already exists. Replace it with this export?", "Replace"),
+                                     lambda yes: write(path, True) if yes else None)
+            else:
+                write(path, False)
 
         self.app.push_screen(PromptDialog(f"Export {seg.name!r} to CSV file:", default), answered)
 
