@@ -11,8 +11,10 @@ import typer
 from lifecycle_tui.automation.runlock import DispatchBusyError, run_lock
 from lifecycle_tui.cli.common import JsonOption, YesOption, confirm_or_fail, console, emit_json, err_console, fail, state
 from lifecycle_tui.store import StoreError
-from lifecycle_tui.store.connection import has_store_file
-from lifecycle_tui.store.backup import backup_store, describe_counts, inspect_backup, prune_backups, restore_backup
+from lifecycle_tui.store.backup import (
+    backup_store, describe_counts, inspect_backup, move_damaged_aside, prune_backups, restore_backup,
+)
+from lifecycle_tui.store.connection import DamagedStoreError, has_store_file, open_store
 from lifecycle_tui.wording import counted
 
 
@@ -50,27 +52,43 @@ def restore(
     yes: bool = YesOption,
     json_out: bool = JsonOption,
 ) -> None:
-    """Replace the store with a backup; the store as it is now is saved beside it first."""
+    """Replace the store with a backup; the store as it is now is saved beside it first.
+
+    A store that cannot be opened at all (damaged) is moved aside as <store>-damaged-<time>.db."""
     st = state(ctx)
     existed = has_store_file(st.db)
     try:
         held = inspect_backup(source, st.db)
     except StoreError as exc:
         fail(str(exc))
-    if existed and not yes:
-        _confirm(st.db, source, held)
-    with st.open(create=not existed) as store:
+    damaged_aside = None
+    try:
+        store = open_store(st.db, create=not existed)
+    except DamagedStoreError as exc:
+        if not yes:
+            _confirm_over_damaged(st.db, source, held, exc)
+        damaged_aside = move_damaged_aside(st.db, datetime.now())
+        store = st.open(create=True)
+        existed = False
+    except StoreError as exc:
+        fail(str(exc))
+    with store:
+        if existed and not yes:
+            _confirm(st.db, source, held)
         try:
             with run_lock(store):
                 report = restore_backup(store, source, at=datetime.now(), save_current=existed)
         except (StoreError, DispatchBusyError) as exc:
             fail(str(exc))
+    previous = report.saved.path if report.saved is not None else damaged_aside
     if json_out:
-        emit_json(report.to_json())
+        emit_json({**report.to_json(), "previous_saved_to": None if previous is None else str(previous),
+                   "previous_was_damaged": damaged_aside is not None})
         return
     console.print(f"Restored {st.db} from {source}: {describe_counts(report.restored)}.", markup=False, highlight=False, soft_wrap=True)
-    if report.saved is not None:
-        console.print(f"  The store as it was is saved in {report.saved.path}.", markup=False, highlight=False, soft_wrap=True)
+    if previous is not None:
+        state_word = "the damaged file" if damaged_aside is not None else "the store as it was"
+        console.print(f"  {state_word.capitalize()} is saved in {previous}.", markup=False, highlight=False, soft_wrap=True)
     if report.migrated:
         console.print(f"  Brought up to date (schema {', '.join(map(str, report.migrated))}).")
 
@@ -78,6 +96,13 @@ def restore(
 def _confirm(db: Path, source: Path, held: dict[str, int]) -> None:
     err_console.print(f"{source} holds {describe_counts(held)}.", markup=False, highlight=False, soft_wrap=True)
     confirm_or_fail(f"Replace everything in {db} with it? (The store as it is now is saved first.)",
+                    what="to restore", unchanged="the store is unchanged.")
+
+
+def _confirm_over_damaged(db: Path, source: Path, held: dict[str, int], why: StoreError) -> None:
+    err_console.print(f"{why}", markup=False, highlight=False, soft_wrap=True)
+    err_console.print(f"{source} holds {describe_counts(held)}.", markup=False, highlight=False, soft_wrap=True)
+    confirm_or_fail(f"Put it in place of {db}? (The damaged file is moved aside, not deleted.)",
                     what="to restore", unchanged="the store is unchanged.")
 
 

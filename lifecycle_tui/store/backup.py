@@ -28,7 +28,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 
 from lifecycle_tui.store.connection import APPLICATION_ID, NotAStoreError, Store, StoreError
-from lifecycle_tui.store.targets import check_output_file, same_file
+from lifecycle_tui.store.targets import STORE_FILE_SUFFIXES, check_output_file, same_file
 from lifecycle_tui.wording import counted
 
 # Shown in the report so the owner can see at a glance that the copy holds their shop.
@@ -159,6 +159,18 @@ def restore_backup(store: Store, source: str | os.PathLike, *, at: datetime,
     store.conn.execute("PRAGMA journal_mode = WAL")
     migrated = apply_migrations(store)
     return RestoreReport(source, saved, _counts(store.conn), migrated)
+
+
+def move_damaged_aside(store_path: Path, at: datetime) -> Path:
+    """Rename a store file that cannot be opened (and SQLite's files beside it, keeping their
+    suffixes so they still belong together) to ``<store>-damaged-<time>.db``, so a backup can
+    be restored in its place without deleting anything. Returns the new name."""
+    aside = default_backup_path(store_path, at, label="damaged")
+    for suffix in STORE_FILE_SUFFIXES:
+        companion = Path(str(store_path) + suffix)
+        if companion.exists():
+            os.replace(companion, Path(str(aside) + suffix))
+    return aside
 
 
 def inspect_backup(source: str | os.PathLike, store_path: Path) -> dict[str, int]:

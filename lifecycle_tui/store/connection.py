@@ -31,6 +31,10 @@ class NotAStoreError(StoreError):
     """The file exists but is not a lifecycle store (or is damaged)."""
 
 
+class DamagedStoreError(NotAStoreError):
+    """The file cannot be read as an SQLite database at all (damaged, or something else written over it)."""
+
+
 def default_store_path(explicit: str | os.PathLike | None = None) -> Path:
     """The store path: an explicit one, else ``$LIFECYCLE_DB``, else ``./lifecycle.db``."""
     if explicit:
@@ -196,7 +200,7 @@ def open_store(path: str | os.PathLike, *, create: bool = False, migrate: bool =
                     f"{path}: the store is busy: another lifecycle command is writing to it (a large import?). "
                     "Try again when it has finished."
                 ) from None
-            raise NotAStoreError(f"{path}: not a lifecycle store, or the file is damaged ({exc}).") from None
+            raise DamagedStoreError(f"{path}: not a lifecycle store, or the file is damaged ({exc}).") from None
     finally:
         os.umask(old_umask)
     store = Store(path=path, conn=conn, db=sqlite_utils.Database(conn))

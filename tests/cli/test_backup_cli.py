@@ -77,6 +77,38 @@ def test_restore_json_into_a_new_store_file_needs_no_confirmation(cli, tmp_path)
     assert fresh.stat().st_mode & 0o077 == 0
 
 
+def test_restore_over_a_damaged_store_moves_the_damaged_file_aside(cli, db_path, tmp_path):
+    backup = tmp_path / "b.db"
+    add_customer(db_path, "KEPT")
+    cli.json("backup", str(backup))
+    db_path.write_text("customer_id,email\nC1,a@b.example\n")  # a CSV written over the store
+    assert cli("customers", "list").exit_code == 1  # the store cannot be opened
+    refused = cli("restore", str(backup), input="n\n")
+    assert refused.exit_code == 1 and "damaged" in refused.stderr and "moved aside, not deleted" in refused.stderr
+    assert db_path.read_text().startswith("customer_id,")  # untouched
+
+    data = cli.json("restore", str(backup), "--yes")
+    assert data["previous_was_damaged"] is True and data["customers"] == 1
+    aside = tmp_path / data["previous_saved_to"]
+    assert aside.name.startswith("shop-damaged-") and aside.read_text().startswith("customer_id,")
+    assert customer_count(db_path) == 1
+
+
+def test_restore_refuses_to_replace_an_sqlite_file_of_another_program(cli, tmp_path):
+    import sqlite3
+
+    from lifecycle_tui.cli.main import app
+
+    backup = tmp_path / "b.db"
+    cli.json("backup", str(backup))
+    other = tmp_path / "accounts.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE ledger (x)")
+    result = cli.runner.invoke(app, ["--db", str(other), "restore", str(backup), "--yes"])
+    assert result.exit_code == 1 and "not a lifecycle store" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("accounts")) == ["accounts.db"]
+
+
 def test_restore_refuses_a_file_that_is_not_a_backup(cli, db_path, tmp_path):
     junk = tmp_path / "orders.csv"
     junk.write_text("order_id,total\nA1,10\n")

@@ -11,7 +11,9 @@ from datetime import datetime
 import pytest
 
 from lifecycle_tui.store import NotAStoreError, StoreError, open_store
-from lifecycle_tui.store.backup import backup_store, default_backup_path, inspect_backup, restore_backup
+from lifecycle_tui.store.backup import (
+    backup_store, default_backup_path, inspect_backup, move_damaged_aside, restore_backup,
+)
 
 AT = datetime(2026, 12, 7, 9, 30, 5)
 
@@ -180,3 +182,16 @@ def test_prune_keeps_the_newest_and_never_the_one_just_made(store, tmp_path):
     assert made[0].exists() and made[2].exists()
     with pytest.raises(ValueError):
         prune_backups(store.path, tmp_path, 0)
+
+
+def test_a_damaged_store_is_moved_aside_with_its_companions_not_deleted(tmp_path):
+    damaged = tmp_path / "shop.db"
+    damaged.write_text("not a database")
+    (tmp_path / "shop.db-wal").write_bytes(b"wal pages")
+    (tmp_path / "notes.txt").write_text("mine")
+    aside = move_damaged_aside(damaged, AT)
+    assert aside == tmp_path / "shop-damaged-20261207-093005.db"
+    assert aside.read_text() == "not a database"
+    assert (tmp_path / "shop-damaged-20261207-093005.db-wal").read_bytes() == b"wal pages"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "notes.txt", "shop-damaged-20261207-093005.db", "shop-damaged-20261207-093005.db-wal"]
