@@ -80,7 +80,10 @@ def detect_format(header: list[str], first_text: str) -> tuple[str, str | None]:
     names = {normalise_header(h) for h in header}
     if _has(names, "name", "financial_status") or _has(names, "name", "lineitem_name"):
         return "shopify", "orders"
-    if ("accepts_email_marketing" in names or "accepts_marketing" in names) and (
+    # Shopify's customer export always has "Email" as it is; a file with "E-Mail" or "Surname"
+    # is someone's own, read with the generic aliases (the Shopify reader would keep those
+    # columns as attributes and the email would be lost).
+    if "email" in names and ("accepts_email_marketing" in names or "accepts_marketing" in names) and (
         "total_orders" in names or "total_spent" in names or "first_name" in names
     ):
         return "shopify", "customers"

@@ -33,6 +33,20 @@ def test_detect_format_from_header(name, expected):
     assert detect_format(*_header(name)) == expected
 
 
+def test_a_customers_file_with_shopify_like_columns_but_its_own_email_column_is_generic(store, run_import, tmp_path):
+    # "Customer ID", "First Name" and "Accepts Marketing" are Shopify's too, but Shopify's export
+    # always has "Email": read as Shopify, E-Mail, Surname and Birthday would be kept as
+    # attributes and a bad birthday would pass unnoticed.
+    path = tmp_path / "mine.csv"
+    path.write_text("Customer ID,E-Mail,First Name,Surname,Birthday,Accepts Marketing\n"
+                    "Q1,q1@example.com,Ann,Lee,1990-03-04,yes\n", encoding="utf-8")
+    assert detect_format(*_header(path)) == ("generic", None)
+    report = run_import(path, "customers")
+    assert report.inserted == 1 and report.unknown_columns == []
+    row = customer(store, "Q1")
+    assert (row["email"], row["last_name"], row["birthday"], row["accepts_email"]) == ("q1@example.com", "Lee", "1990-03-04", 1)
+
+
 def test_generic_customers_header_normalised_and_unknown_columns_kept(store, run_import):
     report = run_import(FIXTURES / "generic_customers.csv", "customers")
     assert (report.inserted, report.updated, report.unchanged, report.rejected_total) == (3, 0, 0, 0)
