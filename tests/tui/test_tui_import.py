@@ -170,3 +170,32 @@ async def test_a_file_dropped_onto_the_terminal_is_read_as_its_path(make_app, sh
         await settle(pilot)
         assert "Imported. 2 inserted" in widget_text(app.screen.query_one("#imp-result", Static))
     assert _count(shop_db) == 2
+
+
+def test_the_preview_says_when_a_chosen_format_overrides_the_detected_one():
+    from lifecycle_tui.tui.widgets.import_preview import preview_file
+
+    shopify = Path(__file__).parents[1] / "importers" / "fixtures" / "shopify_customers.csv"
+    assert preview_file(shopify, "customers").describe().startswith("Shopify export of customers · ")
+    chosen = preview_file(shopify, "customers", "generic")
+    assert chosen.describe().startswith("Shopify export of customers, read as generic CSV as chosen · ")
+    assert dict(chosen.mapping)["Email"] == "email"  # mapped as the generic reader takes it
+
+
+async def test_a_missing_file_clears_the_old_preview_and_is_said_once(make_app, tmp_path):
+    src = tmp_path / "new_customers.csv"
+    src.write_text(GOOD)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _choose(pilot, src)
+        screen = app.screen
+        assert screen.query_one("#imp-rows", DataTable).row_count == 2
+        screen.query_one("#imp-path", Input).value = str(tmp_path / "gone.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+r")  # a dry run of it: nothing more to say
+        await settle(pilot)
+        assert "no such file" in widget_text(screen.query_one("#imp-detected", Static))
+        assert screen.query_one("#imp-rows", DataTable).row_count == 0  # not the previous file's rows
+        assert screen.query_one("#imp-mapping", DataTable).row_count == 0
+        assert sum("no such file" in n.message for n in app._notifications) == 1

@@ -42,6 +42,7 @@ class ImportScreen(SectionScreen):
         super().__init__()
         self.preview: FilePreview | None = None
         self.checked: tuple | None = None  # (path, kind, format, skip) of the last clean dry run
+        self._last_failure = ""  # the reason the last preview failed, notified once
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="imp-bar"):
@@ -113,12 +114,19 @@ class ImportScreen(SectionScreen):
                     on_error=self._preview_failed)
 
     def _preview_failed(self, exc: BaseException) -> None:
+        # Shown in place of the preview (the old file's rows would look like this file's), and
+        # notified once per reason: a dry run right after a failed preview says it again.
         self.preview = None
         self.query_one("#imp-detected", Static).update(Text(str(exc), style="bold red"))
-        self.lifecycle.report_error(exc, title="Import")
+        self.query_one("#imp-mapping", DataTable).clear()
+        self.query_one("#imp-rows", DataTable).clear(columns=True)
+        if str(exc) != self._last_failure:
+            self.lifecycle.report_error(exc, title="Import")
+        self._last_failure = str(exc)
 
     def _show_preview(self, p: FilePreview) -> None:
         self.preview = p
+        self._last_failure = ""
         kind = str(self.query_one("#imp-kind", Select).value)
         line = Text.assemble(("Detected: ", "bold"), p.describe())
         if p.kind and p.kind != kind:
@@ -166,6 +174,8 @@ class ImportScreen(SectionScreen):
             return
         if self.preview is None or str(self.preview.path) != path:
             self.load_preview()
+            if not Path(path).expanduser().is_file():
+                return  # the preview says so; the run would only say it again
         as_of = self.as_of
         bar = self.query_one("#imp-progress", ProgressBar)
         bar.display = True

@@ -35,11 +35,14 @@ class FilePreview:
     header: list[str]
     mapping: list[tuple[str, str]] = field(default_factory=list)  # (column as written, what it becomes)
     rows: list[list[str]] = field(default_factory=list)
+    used: str = ""  # the format the file is read with: the detected one, or the one chosen
 
     def describe(self) -> str:
         what = FORMAT_LABELS.get(self.format, self.format)
         if self.kind:
             what += f" of {self.kind}"
+        if self.used and self.used != self.format:
+            what += f", read as {FORMAT_LABELS.get(self.used, self.used)} as chosen"
         sep = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(self.delimiter, self.delimiter)
         parts = [what, self.encoding]
         if self.format != "jsonl" and sep:
@@ -108,7 +111,7 @@ def preview_file(path: str | os.PathLike, kind: str, fmt: str = "auto") -> FileP
         return FilePreview(
             path=path, size=table.size, encoding=table.encoding, delimiter=table.delimiter, format=detected,
             kind=detected_kind, header=header, mapping=column_mapping(detected_kind or kind, used, header, objects),
-            rows=rows,
+            rows=rows, used=used,
         )
 
 
