@@ -18,3 +18,10 @@ def counted(n: int, word: str, plural: str | None = None) -> str:
     """``"1 error"``, ``"3 errors"``, ``"0 errors"``: a count with its noun in the right number
     (see :func:`noun`). Thousands get commas."""
     return f"{n:,} {noun(n, word, plural)}"
+
+
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence: a full stop added unless it already ends in ``.``, ``?``
+    or ``!`` (so a reason that ends in a question does not become ``...?.``)."""
+    text = text.rstrip()
+    return text if not text or text[-1] in ".?!" else text + "."

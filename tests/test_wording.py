@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lifecycle_tui.wording import counted, noun, with_article
+from lifecycle_tui.wording import counted, noun, sentence, with_article
 
 
 @pytest.mark.parametrize("n, expected", [(0, "0 errors"), (1, "1 error"), (2, "2 errors"), (12345, "12,345 errors")])
@@ -19,3 +19,11 @@ def test_an_irregular_plural_is_given():
 
 def test_articles():
     assert with_article("email") == "an email" and with_article("push") == "a push"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("0 failed", "0 failed."), ("0 failed.", "0 failed."), ("did you mean 'first_name'?", "did you mean 'first_name'?"),
+    ("stop! ", "stop!"), ("", ""),
+])
+def test_sentence_ends_once(text, expected):
+    assert sentence(text) == expected

@@ -122,7 +122,7 @@ async def test_run_asks_then_sends_through_the_outbox(make_app, shop_db):
         assert all(r["status"] == "sent" for r in rows)
         assert all(r["path"] and Path(r["path"]).is_file() for r in rows)
         assert (run["status"], run["transport"], run["sent"]) == ("done", "outbox", len(sends))
-        assert f"{len(sends)} sent" in status(screen)
+        assert f"{len(sends)} sent" in status(screen) and " 0 failed. Now: Plan as of" in status(screen)
         # The plan is refreshed after the run: what was sent is no longer to send.
         assert screen.plan is not None and not any(
             d.action == "send" and d.dedupe_key in {s.dedupe_key for s in sends} for d in screen.plan.decisions)

@@ -36,6 +36,7 @@ from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.screens.ops_common import minute, short
 from lifecycle_tui.tui.widgets.confirm_run import ConfirmRun, run_summary
 from lifecycle_tui.tui.widgets.message_view import MessageView
+from lifecycle_tui.wording import sentence
 
 ALL = "__all__"
 ACTION_ORDER = {"send": 0, "defer": 1, "skip": 2}
@@ -206,7 +207,7 @@ class DispatchScreen(SectionScreen):
                 table.add_row(f"  … {len(items) - MAX_ROWS_PER_GROUP} more", "", "", "", key=f"m:{rule}:{action}")
         s = result.summary
         notes = ("\n" + "; ".join(result.notes)) if result.notes else ""
-        self._status((f"{self.last_run}. Now: " if self.last_run else "") + (f"Plan as of {minute(to_iso(result.as_of))} UTC: {s['send']} to send, {s['skip']} skipped, "
+        self._status((f"{sentence(self.last_run)} Now: " if self.last_run else "") + (f"Plan as of {minute(to_iso(result.as_of))} UTC: {s['send']} to send, {s['skip']} skipped, "
                      f"{s['defer']} deferred{notes}" if s["total"] else
                      f"Nothing is due as of {minute(to_iso(result.as_of))} UTC.{notes}"))
         self.query_one("#run", Button).disabled = not s["send"]

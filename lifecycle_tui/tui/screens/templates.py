@@ -29,7 +29,7 @@ from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
 from lifecycle_tui.tui.widgets.template_editor import TemplateEditor
 from lifecycle_tui.tui.widgets.template_history import TemplateHistory
 from lifecycle_tui.tui.widgets.template_preview import Preview, lint_text, preview_text, render_preview
-from lifecycle_tui.wording import counted
+from lifecycle_tui.wording import counted, sentence
 
 DEBOUNCE_SECONDS = 0.3
 CHANNEL_TITLES = {"email": "Email", "sms": "SMS", "push": "Push"}
@@ -220,7 +220,7 @@ class TemplatesScreen(SectionScreen):
         elif errors:
             # Saved (the text parses), but every message from it would fail: say so, not just "Saved".
             self.notify(f"Saved {tpl.name} as version {tpl.version}, but lint finds {counted(len(errors), 'error')}: "
-                        f"{errors[0]}. Messages from it fail until it is fixed.", severity="warning", timeout=10)
+                        f"{sentence(errors[0])} Messages from it fail until it is fixed.", severity="warning", timeout=10)
         elif restored_from is not None:
             self.notify(f"Restored version {restored_from} of {tpl.name} as version {tpl.version}")
         else:
