@@ -37,6 +37,14 @@ def _text(s: str) -> str:
     return s.strip()
 
 
+def _named(s: str) -> str:
+    """A name messages print ("Welcome to {{ shop.name }}"): any text, but not nothing."""
+    s = s.strip()
+    if not s:
+        raise ValueError("empty: messages would print nothing where the name goes")
+    return s
+
+
 def _int_range(lo: int, hi: int) -> Callable[[str], int]:
     def parse(s: str) -> int:
         text = str(s).strip()
@@ -151,9 +159,9 @@ DEFAULT_RFM_GRID = [
 
 _SPECS = [
     # Shop identity, used in templates (`shop`) and message headers.
-    Setting("shop.name", "My Shop", "Shop name shown in messages and the console header.", _text, "any text"),
+    Setting("shop.name", "My Shop", "Shop name shown in messages and the console header.", _named, "any text, not empty"),
     Setting("shop.url", "https://shop.example", "Shop web address; links in messages start here.", _url, "an http(s) URL"),
-    Setting("shop.sender_name", "My Shop", "Name in the From: header of email.", _text, "any text"),
+    Setting("shop.sender_name", "My Shop", "Name in the From: header of email.", _named, "any text, not empty"),
     Setting("shop.sender_email", "hello@shop.example", "Address in the From: header of email.", _email, "an email address"),
     Setting("shop.postal_address", "", "Postal address printed in marketing email footers.", _text, "any text"),
     Setting("shop.timezone", "UTC", "Zone for dates without zone in imports, and for quiet hours of customers with none.", _timezone, "an IANA time zone such as Europe/Berlin"),
@@ -249,9 +257,27 @@ def as_text(key: str, value: Any) -> str:
     return json.dumps(value) if isinstance(value, list) else str(value)
 
 
+# Pairs of settings where the first must stay below the second (a buyer is At risk before Lapsed).
+_ORDERED = [("stages.active_days", "stages.lapsed_days", "a buyer would be Lapsed before being At risk")]
+
+
+def _check_order(store, key: str, value: Any) -> None:
+    """Refuse a value that would put ``key`` on the wrong side of its partner (see ``_ORDERED``)."""
+    for low, high, why in _ORDERED:
+        if key not in (low, high):
+            continue
+        other = high if key == low else low
+        lo, hi = (value, get(store, high)) if key == low else (get(store, low), value)
+        if lo >= hi:
+            raise SettingError(
+                f"{key}: {value} would not be {'below' if key == low else 'above'} {other} ({get(store, other)}): "
+                f"{why}. Change {other} first, or choose a value {'below' if key == low else 'above'} it.")
+
+
 def set_value(store, key: str, text: Any) -> Any:
     """Validate and store a value; returns the typed value stored."""
     value = validate(key, text)
+    _check_order(store, key, value)
     with store.transaction() as conn:
         conn.execute(
             "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
@@ -285,6 +311,7 @@ def reset(store, key: str) -> tuple[Any, str]:
     refused = reset_refusal(key)
     if refused:
         raise SettingError(refused)
+    _check_order(store, key, s.default)
     before = get(store, key)
     with store.transaction() as conn:
         conn.execute("DELETE FROM settings WHERE key = ?", (key,))

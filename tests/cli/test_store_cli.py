@@ -99,6 +99,11 @@ def test_settings_refusals_say_what_is_wrong_in_words(cli):
         ("smtp.host", "https://mail.example.com"): "smtp.host: not a host name",
         ("secret.unsubscribe", "abc"): "secret.unsubscribe: only 3 characters.",
         ("secret.unsubscribe", ""): "secret.unsubscribe: empty.",
+        ("shop.name", "  "): "shop.name: empty: messages would print nothing where the name goes.",
+        ("shop.sender_name", ""): "shop.sender_name: empty:",
+        ("stages.lapsed_days", "30"): "stages.lapsed_days: 30 would not be above stages.active_days (120): "
+                                      "a buyer would be Lapsed before being At risk.",
+        ("stages.active_days", "365"): "stages.active_days: 365 would not be below stages.lapsed_days (365)",
     }
     before = cli.json("settings", "list")
     for (key, value), words in cases.items():
@@ -106,6 +111,15 @@ def test_settings_refusals_say_what_is_wrong_in_words(cli):
         assert result.exit_code == 1 and words in " ".join(result.stderr.split()), (key, value, result.stderr)
         assert "invalid literal" not in result.stderr and "No such option" not in result.stderr
     assert cli.json("settings", "list") == before
+
+
+def test_stage_windows_can_move_in_either_order_that_keeps_at_risk_before_lapsed(cli):
+    assert cli("settings", "set", "stages.lapsed_days", "90").exit_code == 1
+    assert cli("settings", "set", "stages.active_days", "60").exit_code == 0
+    assert cli("settings", "set", "stages.lapsed_days", "90").exit_code == 0
+    reset = cli("settings", "reset", "stages.active_days")  # back to 120 would pass 90
+    assert reset.exit_code == 1 and "would not be below stages.lapsed_days (90)" in " ".join(reset.stderr.split())
+    assert cli.json("settings", "list")["stages.active_days"] == 60
 
 
 def test_a_new_unsubscribe_secret_warns_that_old_links_break_and_is_not_echoed(cli):
