@@ -21,6 +21,7 @@ from pathlib import Path
 from lifecycle_tui.automation.runlock import run_lock
 from lifecycle_tui.automation.transports.outbox import file_name
 from lifecycle_tui.store.addresses import normalise_phone
+from lifecycle_tui.store.customers import AmbiguousCustomerError, customer_rowid
 from lifecycle_tui.store.timeutil import to_iso
 from lifecycle_tui.wording import counted
 
@@ -70,19 +71,14 @@ class ForgetReport:
 
 def _find(store, key: str):
     """The customer whose id is ``key``, else the one customer with that email (never a guess)."""
-    conn = store.conn
-    row = conn.execute("SELECT id, customer_id, email, email_norm, phone FROM customers WHERE customer_id = ?",
-                       (key,)).fetchone()
-    if row is not None:
-        return row
-    rows = conn.execute("SELECT id, customer_id, email, email_norm, phone FROM customers "
-                        "WHERE email_norm = lower(trim(?)) ORDER BY customer_id LIMIT 6", (key,)).fetchall()
-    if not rows:
-        raise ForgetError(f"no customer {key!r} in this store.")
-    if len(rows) > 1:
-        ids = ", ".join(r["customer_id"] for r in rows[:5])
-        raise ForgetError(f"{key!r} is the email of more than one customer ({ids}); name the customer id.")
-    return rows[0]
+    try:
+        rowid = customer_rowid(store, key)
+    except AmbiguousCustomerError as exc:
+        raise ForgetError(str(exc)) from None
+    if rowid is None:
+        raise ForgetError(f"no customer {key.strip()!r} in this store.")
+    return store.conn.execute("SELECT id, customer_id, email, email_norm, phone FROM customers WHERE id = ?",
+                              (rowid,)).fetchone()
 
 
 def _contacts(row) -> list[tuple[str, str]]:

@@ -17,18 +17,21 @@ from lifecycle_tui.automation.planner import Decision, plan
 from lifecycle_tui.automation.rules import RuleError, require_rule
 from lifecycle_tui.automation.triggers import Instance, find_instances
 from lifecycle_tui.messages.errors import TemplateError
+from lifecycle_tui.store.customers import AmbiguousCustomerError, customer_rowid
 from lifecycle_tui.store.timeutil import to_iso
 from lifecycle_tui.wording import counted
 
 
 def find_customer(store, text: str) -> tuple[int, str]:
-    """(rowid, customer_id) for the shop's customer id or an email; RuleError when unknown."""
-    row = store.conn.execute(
-        "SELECT id, customer_id FROM customers WHERE customer_id = ? OR email_norm = lower(trim(?)) "
-        "ORDER BY customer_id = ? DESC LIMIT 1", (text, text, text)).fetchone()
-    if row is None:
-        raise RuleError(f"no customer {text!r} in this store.")
-    return row[0], row[1]
+    """(rowid, customer_id) for the shop's customer id or an email (see
+    :func:`~lifecycle_tui.store.customers.customer_rowid`); RuleError when unknown or ambiguous."""
+    try:
+        rowid = customer_rowid(store, text)
+    except AmbiguousCustomerError as exc:
+        raise RuleError(str(exc)) from None
+    if rowid is None:
+        raise RuleError(f"no customer {text.strip()!r} in this store.")
+    return rowid, store.conn.execute("SELECT customer_id FROM customers WHERE id = ?", (rowid,)).fetchone()[0]
 
 
 @dataclass

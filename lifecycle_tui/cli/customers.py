@@ -14,7 +14,7 @@ from lifecycle_tui.automation.forget import ForgetError, forget_customer, what_f
 from lifecycle_tui.cli.common import JsonOption, YesOption, confirm_or_fail, console, emit_json, err_console, fail, state
 from lifecycle_tui.segments import SegmentNotFound, SegmentRuleError, resolve_segment
 from lifecycle_tui.store.browse import SORTS
-from lifecycle_tui.store.customers import get_customer, iter_customers
+from lifecycle_tui.store.customers import AmbiguousCustomerError, get_customer, iter_customers
 from lifecycle_tui.wording import counted
 
 Sort = Enum("Sort", {name: name for name in SORTS}, type=str)  # the console's sorts, by name
@@ -67,9 +67,12 @@ def customers_show(
     """One customer's profile: contact, consent, orders, revenue, stage and RFM."""
     st = state(ctx)
     with st.open() as store:
-        c = get_customer(store, customer_id, as_of=st.as_of_for(store))
+        try:
+            c = get_customer(store, customer_id, as_of=st.as_of_for(store))
+        except AmbiguousCustomerError as exc:
+            fail(escape(str(exc)))
     if c is None:
-        fail(escape(f"no customer {customer_id!r} in this store."))
+        fail(escape(f"no customer {customer_id.strip()!r} in this store."))
     if json_out:
         emit_json(c)
         return

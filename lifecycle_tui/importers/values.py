@@ -37,6 +37,14 @@ def placeholder_date(text: str) -> PlaceholderDate:
                            f"1970-01-01 where a record has no date (dates before {EARLIEST} are not taken)")
 
 
+_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def not_a_real_date(text: str, exc: ValueError) -> ValueError:
+    """``not a real date: '2025-02-30' (day is out of range for month)``: the form is right, the day does not exist."""
+    return ValueError(f"not a real date: {text!r} ({exc})")
+
+
 def utc_iso(text: str, tz: str, tz_is_utc: bool, date_order: str = "") -> str:
     """A date/time cell as UTC ISO-8601 text; a value without zone is read in ``tz``. A
     spreadsheet date (``07/10/2025 09:50``) is read in ``date_order`` (see :mod:`.local_dates`).
@@ -47,11 +55,17 @@ def utc_iso(text: str, tz: str, tz_is_utc: bool, date_order: str = "") -> str:
     # fromisoformat also takes other 19-character shapes ("2025-01-10T12:00+01", week dates
     # "2025-W01-1 12:00:00"): every separator is checked, so those go the general way.
     if n == 19 and tz_is_utc and s[10] in " T" and s[4] == s[7] == "-" and s[13] == s[16] == ":" and s >= EARLIEST:
-        _fromiso(s)  # validates (raises ValueError on 2025-02-30 etc.)
+        try:
+            _fromiso(s)  # validates (raises ValueError on 2025-02-30 etc.)
+        except ValueError as exc:
+            raise not_a_real_date(s, exc) from None
         return f"{s[:10]}T{s[11:]}+00:00"
     if n == 25 and s.endswith("+00:00") and s[10] in " T" and s[4] == s[7] == "-" and s[13] == s[16] == ":" \
             and s >= EARLIEST:
-        _fromiso(s)
+        try:
+            _fromiso(s)
+        except ValueError as exc:
+            raise not_a_real_date(s, exc) from None
         return f"{s[:10]}T{s[11:19]}+00:00"
     if not s:
         raise ValueError("empty date")
@@ -61,6 +75,11 @@ def utc_iso(text: str, tz: str, tz_is_utc: bool, date_order: str = "") -> str:
     try:
         out = to_iso(parse_datetime(iso or s, tz))
     except ValueError:
+        if _ISO_SHAPE.match(iso or s):  # the right form; is there such a day (2025-02-30)?
+            try:
+                _fromiso((iso or s)[:10])
+            except ValueError as exc:
+                raise not_a_real_date(s, exc) from None
         raise ValueError(f"not a date/time: {s!r} (expected e.g. 2025-10-07 09:50:26 or 2025-10-07T09:50:26+02:00)") from None
     except OverflowError:  # 0001-01-01 read in a zone east of UTC
         raise placeholder_date(s) from None
@@ -78,11 +97,14 @@ def birthday(text: str, date_order: str = "") -> str:
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})|(?:--)?(\d{2})-(\d{2})", s)
     if not m:
         raise ValueError(f"not a birthday: {s!r} (expected YYYY-MM-DD or --MM-DD)")
-    if m.group(1):
-        _fromiso(s)  # a real calendar date
-        return s
-    month, day = int(m.group(4)), int(m.group(5))
-    _fromiso(f"2000-{month:02d}-{day:02d}")  # 2000 is a leap year: --02-29 is valid
+    try:
+        if m.group(1):
+            _fromiso(s)  # a real calendar date
+            return s
+        month, day = int(m.group(4)), int(m.group(5))
+        _fromiso(f"2000-{month:02d}-{day:02d}")  # 2000 is a leap year: --02-29 is valid
+    except ValueError as exc:
+        raise not_a_real_date(text.strip(), exc) from None
     return f"--{month:02d}-{day:02d}"
 
 

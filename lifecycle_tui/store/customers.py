@@ -61,13 +61,34 @@ def _ensure(store, as_of: datetime | None) -> None:
         ensure_metrics(store, as_of)
 
 
+class AmbiguousCustomerError(ValueError):
+    """An email that more than one customer has was given where one customer is meant."""
+
+
+def customer_rowid(store, key: str) -> int | None:
+    """The row id of the customer whose shop id is ``key``, else of the one customer with that
+    email (spaces around a pasted id or email are ignored); None when there is none. Raises
+    :class:`AmbiguousCustomerError` naming the ids when the email is several customers' (never a guess)."""
+    key = key.strip()
+    row = store.conn.execute("SELECT id FROM customers WHERE customer_id = ?", (key,)).fetchone()
+    if row is not None:
+        return row[0]
+    rows = store.conn.execute("SELECT id, customer_id FROM customers WHERE email_norm = lower(?) "
+                              "ORDER BY customer_id LIMIT 6", (key,)).fetchall()
+    if len(rows) > 1:
+        ids = ", ".join(r[1] for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        raise AmbiguousCustomerError(f"{key!r} is the email of more than one customer ({ids}); name the customer id.")
+    return rows[0][0] if rows else None
+
+
 def get_customer(store, customer_id: str, as_of: datetime | None = None) -> dict | None:
-    """The summary of one customer by the shop's customer_id (or email), or None."""
+    """The summary of one customer by the shop's customer_id (or email, see
+    :func:`customer_rowid`), or None."""
+    rowid = customer_rowid(store, customer_id)
+    if rowid is None:
+        return None
     _ensure(store, as_of)
-    row = store.conn.execute(
-        _SUMMARY_SQL.format(where="WHERE c.customer_id = ? OR c.email_norm = lower(trim(?))", order="", limit="LIMIT 1"),
-        (customer_id, customer_id),
-    ).fetchone()
+    row = store.conn.execute(_SUMMARY_SQL.format(where="WHERE c.id = ?", order="", limit=""), (rowid,)).fetchone()
     return None if row is None else _summary(row)
 
 

@@ -165,3 +165,16 @@ def test_the_currency_an_amount_is_in(text, given, default, expected):
 def test_an_amount_in_other_money_than_its_order_is_refused(text, given, default, reason):
     with pytest.raises(ValueError, match=reason.replace("$", r"\$")):
         V.amount_currency(text, given, default)
+
+
+@pytest.mark.parametrize("read, text", [
+    (lambda s: V.utc_iso(s, "UTC", True), "2025-02-30 10:00:00"),  # the fast path
+    (lambda s: V.utc_iso(s, "UTC", True), "2025-02-30T10:00:00+00:00"),
+    (lambda s: V.utc_iso(s, "Europe/Berlin", False), "2025-02-30"),  # the general path
+    (V.birthday, "1990-02-30"),
+    (V.birthday, "--02-30"),
+])
+def test_a_date_in_the_right_form_that_does_not_exist_is_named_with_its_value(read, text):
+    with pytest.raises(ValueError) as refused:
+        read(text)
+    assert str(refused.value) == f"not a real date: {text!r} (day is out of range for month)"

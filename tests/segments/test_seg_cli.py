@@ -242,3 +242,15 @@ def test_a_saved_rule_that_no_longer_parses_is_listed_not_fatal(shopcli, store):
     assert listed["old"] is None and listed["stage: Lapsed"] == 0
     result = shopcli("customers", "list", "--segment", "old")
     assert result.exit_code == 1 and "ordrs" in result.stderr
+
+
+def test_customers_show_takes_a_pasted_id_and_never_guesses_between_customers_sharing_an_email(shopcli, store):
+    assert shopcli.json("customers", "show", "  ann \n")["customer_id"] == "ann"
+    shop = Shop(store)
+    shop.customer("twin1", email="Same@Example.com")
+    shop.customer("twin2", email="same@example.com")
+    result = shopcli("customers", "show", "same@example.com")
+    assert result.exit_code == 1 and "more than one customer (twin1, twin2)" in " ".join(result.stderr.split())
+    explained = shopcli("explain", "SAME@example.com ")
+    assert explained.exit_code == 1 and "more than one customer" in " ".join(explained.stderr.split())
+    assert shopcli.json("explain", " twin1")["customer_id"] == "twin1"
