@@ -23,7 +23,7 @@ from lifecycle_tui.automation import context as ctxmod
 from lifecycle_tui.automation.entries import allowed_entries, done_messages, entered_instances
 from lifecycle_tui.automation.exits import ExitFinder
 from lifecycle_tui.automation.parallel import resolve_all
-from lifecycle_tui.automation.policy import Policy
+from lifecycle_tui.automation.policy import Policy, one_per_address
 from lifecycle_tui.automation.rules import (
     Rule, RuleError, describe_duration, list_rules, reference_problems, require_rule, template_channels,
 )
@@ -201,8 +201,9 @@ def plan(store, as_of: datetime, rule: str | None = None, render: bool = True, *
     with gc_paused():  # the sort too: its key tuples would set off a collection over the whole plan
         keep = keep_messages if keep_messages is not None else len(per_customer) <= KEEP_SMALL_PLAN
         resolve = _resolve if keep else _resolve_unkept
-        result.processes = resolve_all(store, [per_customer[cid] for cid in sorted(per_customer)], policy, renderer,
-                                       resolve, processes, unwritten_since)
+        groups = [per_customer[cid] for cid in sorted(per_customer)]
+        result.processes = resolve_all(store, groups, policy, renderer, resolve, processes, unwritten_since)
+        one_per_address((c.decision for group in groups for c in group), policy)  # in customer order
         decisions = [c.decision for c in cands] + plain
         # Highest priority first, then rule, customer, step, trigger: two stable sorts on C-level
         # keys (a reverse sort keeps equal items in order) rather than a Python key per decision.

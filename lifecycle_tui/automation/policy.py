@@ -33,6 +33,7 @@ class Sent:
     rule: str
     step: int
     in_plan: bool = False
+    customer_id: str = ""  # the shop's id of the customer it went to (for messages to a shared address)
 
 
 _CONTACT_SQL = ("SELECT id, customer_id, email, email_norm, phone, push_token, accepts_email, accepts_sms, "
@@ -79,15 +80,24 @@ class Policy:
         return out
 
     def _load_history(self, store, customers):
+        """Messages sent within the longest cap window, per (customer, channel), and per
+        (channel, address) across all customers (see :func:`one_per_address`)."""
         longest = max(w for caps in self.caps.values() for w, _ in caps)
         since = to_iso(self.as_of - longest)
         rows = store.conn.execute(
-            "SELECT customer_id, channel, sent_at, rule, step FROM messages WHERE status = 'sent' "
-            "AND sent_at > ? AND sent_at <= ? ORDER BY sent_at, id", (since, self.as_of_iso))
+            "SELECT m.customer_id, m.channel, m.sent_at, m.rule, m.step, c.customer_id, "
+            "coalesce(c.email_norm, lower(trim(c.email))), c.phone, "
+            "c.push_token FROM messages m JOIN customers c ON c.id = m.customer_id WHERE m.status = 'sent' "
+            "AND m.sent_at > ? AND m.sent_at <= ? ORDER BY m.sent_at, m.id", (since, self.as_of_iso))
         history: dict[tuple[int, str], list[Sent]] = {}
-        for cid, channel, at, rule, step in rows:
+        self.to_address: dict[tuple[str, str], list[Sent]] = {}
+        for cid, channel, at, rule, step, shop_id, email, phone, token in rows:
+            sent = Sent(at, rule, step, customer_id=shop_id)
             if customers is None or cid in customers:
-                history.setdefault((cid, channel), []).append(Sent(at, rule, step))
+                history.setdefault((cid, channel), []).append(sent)
+            address = email if channel == "email" else normalise_phone(phone) if channel == "sms" else token
+            if address:
+                self.to_address.setdefault((channel, address), []).append(sent)
         return history
 
     # ---- checks: each returns None when the message may go, else the reason --------------
@@ -117,7 +127,11 @@ class Policy:
         return None
 
     def cap_problem(self, rowid: int, channel: str) -> str | None:
-        sent = self.history.get((rowid, channel))
+        return self.over_cap(self.history.get((rowid, channel)), channel, "")
+
+    def over_cap(self, sent: list[Sent] | None, channel: str, to_whom: str) -> str | None:
+        """The cap reason when ``sent`` (messages on ``channel``, oldest first) already fills a
+        cap window, else None. ``to_whom``: " to one email address" for an address's messages."""
         if not sent:
             return None
         for window, limit in self.caps[channel]:
@@ -128,15 +142,26 @@ class Policy:
             if len(within) >= limit:
                 last = within[-1]
                 what = "in this run" if last.in_plan else f"at {last.at}"
-                span = _span(window)
-                limit_text = "1" if limit == 1 else f"{limit}"
-                return (f"frequency cap: at most {limit_text} {channel} per {span}; "
-                        f"{last.rule} step {last.step} {'is sent' if last.in_plan else 'was sent'} {what}")
+                whose = f"customer {last.customer_id}'s " if to_whom else ""
+                return (f"frequency cap: at most {limit} {channel} per {_span(window)}{to_whom}; "
+                        f"{whose}{last.rule} step {last.step} {'is sent' if last.in_plan else 'was sent'} {what}")
         return None
 
     def record_send(self, rowid: int, channel: str, rule: str, step: int) -> None:
         """A ``send`` decided in this plan counts against later caps in the same plan."""
         self.history.setdefault((rowid, channel), []).append(Sent(self.as_of_iso, rule, step, in_plan=True))
+
+    def address(self, rowid: int, channel: str) -> str | None:
+        """Where a message on ``channel`` goes for this customer (email and phone normalised,
+        the push token), so that two customers with one address can be told apart."""
+        c = self.contacts.get(rowid)
+        if c is None:
+            return None
+        if channel == "email":
+            return c.email
+        if channel == "sms":
+            return normalise_phone(c.phone) or None
+        return c.push_token or None
 
     def quiet_until(self, rowid: int, channel: str) -> datetime | None:
         """For SMS and push in the customer's quiet hours: when they end (UTC), else None."""
@@ -163,6 +188,29 @@ class Policy:
         c = self.contacts.get(rowid)
         tz_name = (c.timezone if c else None) or self.shop_tz
         return when.astimezone(zone(tz_name)).strftime(f"%Y-%m-%d %H:%M {tz_name}")
+
+
+_ADDRESS_WORD = {"email": "email address", "sms": "phone number", "push": "device"}
+
+
+def one_per_address(decisions, policy: Policy) -> None:
+    """The caps again, per address instead of per customer: two customers with one email
+    address (or phone, or device; a couple, a duplicate record) share its caps, so a shared
+    inbox does not get two welcome emails at once. Applied to the sends decided per customer,
+    in ``decisions``' order (the first keeps its message); a send over an address's cap
+    becomes a skip naming whose message went, or goes, there."""
+    for d in decisions:
+        if d.action != "send":
+            continue
+        address = policy.address(d.customer_rowid, d.channel)
+        if address is None:
+            continue
+        sent = policy.to_address.setdefault((d.channel, address), [])
+        reason = policy.over_cap(sent, d.channel, f" to one {_ADDRESS_WORD[d.channel]}")
+        if reason is not None:
+            d.action, d.reason, d.message = "skip", reason, None
+        else:
+            sent.append(Sent(policy.as_of_iso, d.rule, d.step, in_plan=True, customer_id=d.customer_id))
 
 
 def _span(window: timedelta) -> str:

@@ -239,3 +239,29 @@ def test_plans_are_deterministic(store, shop):
     a = json.dumps(plan(store, AS_OF).to_json())
     b = json.dumps(plan(store, AS_OF).to_json())
     assert a == b and json.loads(a)["summary"]["send"] >= 1
+
+
+def test_two_customers_with_one_email_address_share_its_cap(store, shop):
+    """A duplicate record (or a couple) with one inbox: one welcome in the run, not two; the
+    other is skipped saying whose message went there, and still is within the cap window."""
+    shop.only_rules("welcome")
+    first = shop.customer("dupa", created=AS_OF - 2 * H, email="Same@Example.com", phone=None, push_token=None)
+    shop.customer("dupb", created=AS_OF - 1 * H, email="same@example.com", phone=None, push_token=None)
+    by = {d.customer_id: d for d in decisions(store)}
+    assert by["dupa"].action == "send"
+    assert (by["dupb"].action, by["dupb"].reason) == (
+        "skip", "frequency cap: at most 1 email per 16 h to one email address; customer dupa's welcome step 1 "
+                "is sent in this run")
+    shop.message(first, "welcome", 1, "signup", sent_at=AS_OF - 1 * H)  # the run sent dupa's
+    again = {d.customer_id: d for d in decisions(store)}
+    assert "dupa" not in again or again["dupa"].action != "send"
+    assert again["dupb"].action == "skip" and "customer dupa's welcome step 1 was sent at" in again["dupb"].reason
+    settings.set_value(store, "caps.email_hours", "0")  # no cap: each customer gets their own
+    assert {d.customer_id: d.action for d in decisions(store)}["dupb"] == "send"
+
+
+def test_customers_with_their_own_addresses_are_not_capped_by_each_other(store, shop):
+    shop.only_rules("welcome")
+    for cid in ("ann", "bob"):
+        shop.customer(cid, created=AS_OF - 2 * H, phone=None, push_token=None)
+    assert [d.action for d in decisions(store)] == ["send", "send"]
