@@ -47,6 +47,8 @@ def _run(ctx: typer.Context, kind: str, file: Path, fmt: str, dry_run: bool, ski
             message = str(exc) + (SKIP_HINT if exc.skippable else "")
             if json_out:
                 emit_json(refusal_json(exc, message, file, kind, dry_run))
+            elif len(exc.rejected) > 1:  # the message names the first; here is the list to fix
+                err_console.print(_rejected_table(exc.rejected, exc.rejected_total))
             fail(message)
         if not dry_run and report.changed:
             _refresh_metrics(store, at)
@@ -63,7 +65,20 @@ def refusal_json(exc: ImportRefused, message: str, file: Path, kind: str, dry_ru
     """A refused import in the shape of a report (every key a script reads is there), plus
     ``refused``: the message. Its counts are 0: the engine fills them in only once it committed."""
     report = exc.report or ImportReport(file=str(file), kind=kind, format="", dry_run=dry_run)
-    return {**report.to_json(), "rejected": exc.rejected, "rejected_total": len(exc.rejected), "refused": message}
+    return {**report.to_json(), "rejected": exc.rejected, "rejected_total": exc.rejected_total, "refused": message}
+
+
+SHOWN_REJECTED = 50
+
+
+def _rejected_table(rows: list[dict], total: int) -> Table:
+    """The first SHOWN_REJECTED bad rows (line, column, reason), and how many more there are."""
+    more = total - min(len(rows), SHOWN_REJECTED)
+    table = Table("line", "column", "reason", title="Rejected rows", show_edge=False,
+                  caption=f"... and {more:,} more (use --json for the list)." if more > 0 else None)
+    for r in rows[:SHOWN_REJECTED]:
+        table.add_row(str(r["line"]), r["column"], r["reason"])
+    return table
 
 
 def _refresh_metrics(store, at) -> None:
@@ -93,12 +108,7 @@ def _print(report: ImportReport) -> None:
     for note in report.notes:
         console.print(f"Note: {note}")
     if report.rejected:
-        rejected = Table("line", "column", "reason", title="Rejected rows", show_edge=False)
-        for r in report.rejected[:50]:
-            rejected.add_row(str(r.line), r.column, r.reason)
-        console.print(rejected)
-        if report.rejected_total > 50:
-            console.print(f"... and {report.rejected_total - 50} more (use --json for the list).")
+        console.print(_rejected_table([r.to_json() for r in report.rejected], report.rejected_total))
     if report.dry_run:
         console.print("Dry run: nothing was written.")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -195,23 +195,27 @@ def _run(store, table, kind, reading, report, skip_invalid, at, progress, batch_
     batch: list[dict] = []
     keys: set[str] = set()
     rows = 0
-    for item in reading.rows:
-        rows += 1
-        if item.__class__ is RowError:
-            _reject(report, item, skip_invalid)
-            continue
-        k = key(item)
-        extra = also(item) if also else ()
-        if k in keys or len(batch) >= batch_rows or (extra and not keys.isdisjoint(extra)):
-            # A key seen again in this batch is flushed first so its second row sees the first.
-            writer.write(batch)
-            batch, keys = [], set()
-            if progress:
-                progress(table.bytes_read(), table.size)
-        batch.append(item)
-        keys.add(k)
-        if extra:
-            keys.update(extra)
+    with _bad_rows_first(report, skip_invalid):
+        for item in reading.rows:
+            rows += 1
+            if item.__class__ is RowError:
+                _reject(report, item)
+                continue
+            if report.rejected_total and not skip_invalid:
+                continue  # refused already: the rest is only read, for its bad rows
+            k = key(item)
+            extra = also(item) if also else ()
+            if k in keys or len(batch) >= batch_rows or (extra and not keys.isdisjoint(extra)):
+                # A key seen again in this batch is flushed first so its second row sees the first.
+                writer.write(batch)
+                batch, keys = [], set()
+                if progress:
+                    progress(table.bytes_read(), table.size)
+            batch.append(item)
+            keys.add(k)
+            if extra:
+                keys.update(extra)
+    _refuse_if_rejected(report, skip_invalid)
     if batch:
         writer.write(batch)
     report.rows = rows
@@ -232,17 +236,18 @@ def _run_bulk(store, table, ctx, report, skip_invalid, at, progress, batch_rows)
     batches = in_child(make) if can_fork() else make()
     rows = 0
     try:
-        with gc_paused():
+        with gc_paused(), _bad_rows_first(report, skip_invalid):
             for good, bad, n, done, repeats in batches:
                 rows += n
                 for err in bad:
-                    _reject(report, err, skip_invalid)
-                if good:
+                    _reject(report, err)
+                if good and (skip_invalid or not report.rejected_total):  # once refused, only read on
                     writer.write_columns(good, repeats)
                 if progress:
                     progress(done, table.size)
     finally:
-        batches.close()  # a refused row stops the reading process now
+        batches.close()  # a refused file stops the reading process now
+    _refuse_if_rejected(report, skip_invalid)
     report.rows = rows
     writer.finish()
     if progress:
@@ -283,12 +288,36 @@ def _check_references(conn, start: dict[str, int]) -> None:
             raise ImportRefused(f"internal error: the import would leave {table} rows without their parent; nothing was imported.")
 
 
-def _reject(report: ImportReport, err: RowError, skip_invalid: bool) -> None:
+def _reject(report: ImportReport, err: RowError) -> None:
     report.rejected_total += 1
     if len(report.rejected) < MAX_REPORTED:
         report.rejected.append(err)
-    if not skip_invalid:
-        raise ImportRefused(
-            f"{report.file}: line {err.line}, column {err.column!r}: {err.reason}. Nothing was imported.",
-            rejected=[err.to_json()], skippable=True,
-        )
+
+
+@contextmanager
+def _bad_rows_first(report: ImportReport, skip_invalid: bool):
+    """A record the reader cannot read at all (it refuses the file) after bad rows were found:
+    the refusal names the bad rows, as it did when the first bad row stopped the import."""
+    try:
+        yield
+    except ImportRefused:
+        _refuse_if_rejected(report, skip_invalid)
+        raise
+
+
+def _refuse_if_rejected(report: ImportReport, skip_invalid: bool) -> None:
+    """Without ``skip_invalid``, a bad row refuses the file (nothing is written after it, the
+    transaction is rolled back); the message names the first, and how many more there are, so
+    one look at the list fixes the file instead of one run per bad row."""
+    if skip_invalid or not report.rejected_total:
+        return
+    err, more = report.rejected[0], report.rejected_total - 1
+    also = ""
+    if more:
+        lines = [str(e.line) for e in report.rejected[1:6]]
+        also = (f" {counted(more, 'more row')} {noun(more, 'is', 'are')} bad too "
+                f"({noun(more, 'line')} {', '.join(lines)}{', ...' if more > len(lines) else ''}).")
+    raise ImportRefused(
+        f"{report.file}: line {err.line}, column {err.column!r}: {err.reason}.{also} Nothing was imported.",
+        rejected=[e.to_json() for e in report.rejected], skippable=True, rejected_total=report.rejected_total,
+    )

@@ -254,3 +254,14 @@ def test_a_few_new_customers_among_known_ones_match_row_path(tmp_path, bulk_mode
     row_report, row_tables = _row_path_result(tmp_path, src, monkeypatch, batch_rows=40)
     assert bulk_report.to_json() == row_report.to_json() and bulk_tables == row_tables
     assert bulk_report.customers_created == 10 + 2 * 8  # R0-R9, and two new ones in each of 8 batches
+
+
+def test_a_refusal_lists_every_bad_row_as_the_row_path_does(tmp_path, bulk_mode, monkeypatch):
+    src = tmp_path / "o.csv"
+    src.write_text(MIXED)
+    refused, tables = _import(_fresh_db(tmp_path, "bulk.db"), src, batch_rows=7)
+    row_refused, _ = _row_path_result(tmp_path, src, monkeypatch, batch_rows=7)
+    assert isinstance(refused, ImportRefused) and tables["orders"] == []
+    assert [r["line"] for r in refused.rejected] == [5, 6, 12] and refused.rejected_total == 3
+    assert str(refused) == str(row_refused) and refused.rejected == row_refused.rejected
+    assert "2 more rows are bad too (lines 6, 12)." in str(refused)

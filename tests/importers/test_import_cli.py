@@ -43,6 +43,25 @@ def test_bad_row_json_lists_the_rejected_row(cli):
     assert "Use --skip-invalid" in data["refused"] and "Use --skip-invalid" in result.stderr
 
 
+@pytest.mark.parametrize("rows", [6, 30_000])  # one batch, and many (tests/importers/test_import_bulk.py: the bulk path)
+def test_a_refused_file_lists_every_bad_row_not_just_the_first(cli, tmp_path, rows):
+    src = tmp_path / "orders.csv"
+    bad = {2: "-", rows // 2: "ten", rows: "12,5,0"}  # the file's lines with a bad total
+    with src.open("w") as f:
+        f.write("order_id,customer_id,email,placed_at,total,currency,status\n")
+        for line in range(2, rows + 2):
+            f.write(f"W{line},C{line % 97},c{line % 97}@example.com,2025-03-04 10:00:00,{bad.get(line, '9.50')},EUR,paid\n")
+    result = cli("import", "orders", str(src))
+    assert result.exit_code == 1
+    err = " ".join(result.stderr.split())
+    assert f"line 2, column 'total'" in err and f"2 more rows are bad too (lines {rows // 2}, {rows})." in err
+    for line in bad:
+        assert f"\n {line} " in result.stderr or f"\n{line} " in result.stderr  # the table of rejected rows
+    data = json.loads(cli("import", "orders", str(src), "--json").stdout)
+    assert [r["line"] for r in data["rejected"]] == sorted(bad) and data["rejected_total"] == 3
+    assert cli.json("customers", "list") == []  # nothing written, not even the rows before the first bad one
+
+
 def test_a_refusal_in_json_has_every_key_of_a_report(cli, tmp_path):
     """A script reads the same keys whether the import went through or was refused."""
     keys = set(cli.json("import", "customers", str(FIXTURES / "generic_customers.csv"), "--dry-run"))

@@ -32,7 +32,9 @@ def test_bad_row_refuses_file_with_physical_line_and_column(store, run_import):
     # Line 5: the quoted note of the first order spans lines 2-4.
     assert "bad_orders_multiline.csv" in message and "line 5" in message and "'total'" in message
     assert "ten euros" in message
-    assert info.value.rejected == [{"line": 5, "column": "total", "reason": info.value.rejected[0]["reason"]}]
+    # Every bad row is listed (the message names the first and counts the rest): one look fixes the file.
+    assert [(r["line"], r["column"]) for r in info.value.rejected] == [(5, "total"), (6, "placed_at")]
+    assert "1 more row is bad too (line 6)." in message and info.value.rejected_total == 2
     assert snapshot(store) == before
 
 
