@@ -142,20 +142,50 @@ class LifecycleApp(App):
             from lifecycle_tui.store.timeutil import utcnow
 
             self.set_reactive(LifecycleApp.as_of, self.explicit_as_of or utcnow().replace(second=0))
-        self.title = self.shop_name
+        self.fit_title()
         self.sub_title = self.header_subtitle("")
 
     def header_subtitle(self, section: str) -> str:
         stamp = f"as of {self.as_of:%Y-%m-%d %H:%M} UTC" if self.as_of else ""
         return " · ".join(p for p in (section, stamp) if p)
 
+    def fit_title(self, width: int | None = None) -> None:
+        """The shop name in the title bar, cut (with "…") where the whole would push the longest
+        section's as-of out of it at this width: the as-of is what every figure is computed at."""
+        if width is None:
+            width = self.size.width if self.is_running else 80
+        longest = max(len(self.header_subtitle(s)) for s in SECTION_TITLES)
+        self.title = header_title(self.shop_name, width - TITLE_BAR_MARGIN - len(" — ") - longest)
+
+    def on_resize(self, event) -> None:
+        self.fit_title(event.size.width)  # self.size is still the old one here
+
     def identity_changed(self, shop_name: str | None = None, as_of: datetime | None = None) -> None:
         """The Settings section changed the shop's name (shown in the header) or the as-of
         (every section watches it and recomputes); None: unchanged."""
         if shop_name is not None:
-            self.shop_name = self.title = shop_name
+            self.shop_name = shop_name
+            self.fit_title()
         if as_of is not None:
             self.as_of = as_of
+
+    def _reread_identity(self) -> None:
+        """After another program changed the store (``lifecycle settings set shop.name ...``): the
+        header's name, and a pinned clock moved there, follow; read in a worker."""
+        from lifecycle_tui.tui.base import run_db
+
+        explicit = self.explicit_as_of
+
+        def read(store):
+            pinned = store_settings.pinned_as_of(store) if explicit is None else None
+            return store_settings.get(store, "shop.name"), pinned
+
+        def apply(found) -> None:
+            name, pinned = found
+            self.identity_changed(shop_name=name if name != self.shop_name else None,
+                                  as_of=pinned if pinned is not None and pinned != self.as_of else None)
+
+        run_db(self, read, apply, group="identity", on_error=lambda exc: None)  # the next change tries again
 
     def on_mount(self) -> None:
         try:
@@ -178,6 +208,7 @@ class LifecycleApp(App):
         if version != self._last_data_version:
             self._last_data_version = version
             self.store_version += 1
+            self._reread_identity()
             return True
         return False
 
@@ -247,6 +278,21 @@ class LifecycleApp(App):
             )
         yield SystemCommand("Keys", "Show every key binding (?)", self.action_help)
         yield from super().get_system_commands(screen)
+
+
+# Columns of the title bar that hold no title (Textual's header: the icon on the left and the
+# same space kept on the right).
+TITLE_BAR_MARGIN = 18
+SECTION_TITLES = ("Customers", "Templates", "Dashboard", "Customer")  # the longest section names
+HEADER_NAME_MIN = 12
+
+
+def header_title(shop_name: str, room: int) -> str:
+    """The shop name as the title bar shows it: at most ``room`` characters (never fewer than
+    HEADER_NAME_MIN), cut with "…"."""
+    name = " ".join(shop_name.split())
+    room = max(room, HEADER_NAME_MIN)
+    return name if len(name) <= room else name[: room - 1].rstrip() + "…"
 
 
 def run_console(db_path: Path, as_of: datetime | None = None) -> None:

@@ -8,7 +8,7 @@ from lifecycle_tui.store import open_store
 from lifecycle_tui.store.settings import get
 from lifecycle_tui.tui.app import SECTIONS, LifecycleApp, section_class
 from lifecycle_tui.tui.widgets.help import HelpScreen
-from tests.tui.conftest import FROZEN, settle
+from tests.tui.conftest import FROZEN, settle, widget_text
 
 
 async def test_digits_switch_sections(db_path):
@@ -96,6 +96,29 @@ async def test_data_version_change_bumps_store_version(make_app, shop_db):
             conn.execute("UPDATE customers SET first_name = 'Zed' WHERE id = 1")
         assert app.check_store_changed() is True
         assert app.store_version == before + 1
+
+
+async def test_a_shop_name_set_from_the_command_line_shows_in_the_header_cut_to_keep_the_as_of(make_app, shop_db):
+    from lifecycle_tui.store.settings import set_value
+
+    long_name = "Kettle & Kiln Ceramics and Fine Teas of the North GmbH"
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        with open_store(shop_db) as other:  # `lifecycle settings set shop.name ...` in another terminal
+            set_value(other, "shop.name", long_name)
+        assert app.check_store_changed() is True
+        await settle(pilot)
+        assert app.shop_name == long_name
+        assert app.title.endswith("…") and long_name.startswith(app.title[:-1])
+        for section in ("1", "2", "4"):  # Dashboard, Customers, Templates: the longest names
+            await pilot.press(section)
+            await settle(pilot)
+            title_bar = widget_text(app.screen.query_one(Header).query_one("HeaderTitle"))
+            assert title_bar.startswith(app.title) and title_bar.endswith("as of 2026-06-30 12:00 UTC"), title_bar
+        await pilot.resize_terminal(160, 30)
+        await settle(pilot)
+        assert app.title == long_name  # room enough: the whole name
 
 
 async def test_worker_error_becomes_a_notification(make_app):
