@@ -78,6 +78,18 @@ async def test_edit_form_shows_validator_messages_and_saves(make_app, shop_db):
         steps.load_text("\n".join(f"{s.delay} {s.channel} {s.template}" for s in before.steps))
         await pilot.pause()
         assert str(form.query_one("#form-error", Static).render()) == ""
+        # So is a filter the segment language cannot read, with the column of the spot.
+        filter_field = form.query_one("#filter", Input)
+        kept_filter = filter_field.value
+        filter_field.focus()
+        filter_field.value = ""
+        await pilot.press(*"orders >> 2")
+        await pilot.pause()
+        error = str(form.query_one("#form-error", Static).render())
+        assert error.startswith("filter: expected a value") and error.endswith("(column 9)")
+        filter_field.value = kept_filter
+        await pilot.pause()
+        assert str(form.query_one("#form-error", Static).render()) == ""
         priority = form.query_one("#priority", Input)
         priority.focus()
         priority.value = ""

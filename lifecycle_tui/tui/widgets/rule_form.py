@@ -22,6 +22,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from lifecycle_tui.automation.rules import EXITS, TRIGGERS, Rule, RuleError, get_rule, save_rule
+from lifecycle_tui.segments.errors import SegmentRuleError
+from lifecycle_tui.segments.saved import validate_rule
 from lifecycle_tui.tui.base import run_db
 from lifecycle_tui.tui.widgets.dialogs import unless_unsaved
 
@@ -211,10 +213,16 @@ class RuleForm(ModalScreen[Rule | None]):
         priority_text = self._value("priority").strip()
         if not priority_text.lstrip("-").isdigit():
             raise RuleError("priority: must be a whole number 0-1000")
+        filter_text = self._value("filter")
+        if filter_text.strip():
+            try:  # the segment language's own check, as you type (the store's checks run on save)
+                validate_rule(filter_text)
+            except SegmentRuleError as exc:
+                raise RuleError(f"filter: {exc.reason} (column {exc.column})") from None
         definition = {
             "description": self._value("description"),
             "trigger": trigger,
-            "filter": self._value("filter") or None,
+            "filter": filter_text or None,
             "steps": parse_steps(self.query_one("#steps", TextArea).text),
             "exits": [e for e in EXITS if self.query_one(f"#exit-{e}", Checkbox).value],
             "reentry": reentry,
