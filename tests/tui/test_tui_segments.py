@@ -170,3 +170,31 @@ async def test_an_unsaved_rule_is_not_replaced_without_asking(make_app, shop_db)
         await pilot.press("y")  # discard: the chosen segment is loaded
         await settle(pilot)
         assert rule.text != "revenue > 200" and not screen.modified
+
+
+async def test_the_caret_stays_under_the_spot_when_the_rule_is_wider_than_the_pane(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("n", *"wide", "tab")
+        rule = "orders >= 2 and revenue > 100 and accepts_email = true and days_since_last_ordr > 90"
+        screen.query_one("#seg-rule", TextArea).text = rule
+        await pilot.pause(0.3)
+        lines = widget_text(screen.query_one("#seg-error", Static)).splitlines()
+        lines = [ln for ln in lines if ln.strip()]
+        reason, echo, caret = " ".join(lines[:-2]), lines[-2], lines[-1]  # the reason may wrap; the echo must not
+        assert "days_since_last_ordr" in reason and f"(column {rule.index('days_since') + 1})" in reason
+        assert echo.startswith("…") and caret.strip() == "^"  # cut around the spot
+        assert echo[caret.index("^"):].startswith("days_since_last_ordr")
+
+
+def test_a_long_rule_line_is_cut_around_the_spot():
+    from lifecycle_tui.tui.screens.segments import _around
+
+    line = "orders >= 2 and days_since_last_ordr > 90 and revenue > 100 and accepts_email = true"
+    for col in range(len(line)):
+        shown, at = _around(line, col, 30)
+        assert len(shown) <= 30 and shown[at] == line[col], col
+    assert _around("short", 2, 30) == ("short", 2)

@@ -153,7 +153,7 @@ class SegmentsScreen(SectionScreen):
             segments.validate_rule(text)
         except segments.SegmentRuleError as exc:
             self.rule_error = f"{exc.reason} (column {exc.with_text(text).column})"
-            error.update(_error_text(exc, text))
+            error.update(_error_text(exc, text, error.content_size.width or 60))
             return False
         error.update(Text("✓ valid rule", style="green"))
         return True
@@ -287,13 +287,31 @@ class SegmentsScreen(SectionScreen):
         self.action_export()
 
 
-def _error_text(exc, text: str) -> Text:
-    """The reason, then the rule line with a caret under the offending spot."""
+def _error_text(exc, text: str, width: int) -> Text:
+    """The reason, then the rule line with a caret under the offending spot. A line wider than
+    ``width`` is shown as the part around the spot (cut ends marked "…"), so it never wraps and
+    the caret stays under the right character."""
     line_start = text.rfind("\n", 0, exc.position) + 1
     line_end = text.find("\n", exc.position)
     line = text[line_start: None if line_end < 0 else line_end]
     col = exc.position - line_start
     out = Text.assemble(("✗ ", "bold red"), (f"{exc.reason} (column {col + 1})", "red"), "\n")
-    out.append(line.replace(" ", "\u00a0") + "\n")  # non-breaking: keep the caret aligned
-    out.append("\u00a0" * col + "^", style="bold red")
+    shown, at = _around(line, col, max(width, 12))
+    out.append(shown.replace(" ", "\u00a0") + "\n")  # non-breaking: keep the caret aligned
+    out.append("\u00a0" * at + "^", style="bold red")
     return out
+
+
+def _around(line: str, col: int, width: int) -> tuple[str, int]:
+    """``line`` cut to at most ``width`` characters around ``col`` (a cut end shows "…"), and
+    where ``col`` is in what is shown."""
+    if len(line) <= width:
+        return line, col
+    room = width - 2  # a "…" at either end
+    start = max(0, min(col - room // 2, len(line) - room))
+    shown = line[start: start + room]
+    if start:
+        shown, col = "…" + shown, col + 1
+    if start + room < len(line):
+        shown += "…"
+    return shown, col - start
