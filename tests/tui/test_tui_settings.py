@@ -237,3 +237,18 @@ async def test_b_backs_the_store_up_beside_it_and_says_where(make_app, shop_db):
         assert shown and str(made[0]) in shown[0] and f"{customers:,} customers" in shown[0]
     with open_store(made[0]) as copy:
         assert copy.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == customers
+
+
+async def test_home_and_end_go_to_the_first_and_last_setting_in_settings_and_segments(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for section, table_id in (("9", "#settings-table"), ("3", "#seg-list")):
+            await pilot.press(section)
+            await settle(pilot)
+            table = app.screen.query_one(table_id, DataTable)
+            table.focus()
+            await pilot.press("end")
+            assert table.cursor_row == table.row_count - 1 > 0, section
+            assert table.scroll_x == 0  # not scrolled sideways
+            await pilot.press("home")
+            assert table.cursor_row == 0, section

@@ -36,6 +36,7 @@ from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.screens.ops_common import minute, short
 from lifecycle_tui.tui.widgets.confirm_run import ConfirmRun, run_summary
 from lifecycle_tui.tui.widgets.message_view import MessageView
+from lifecycle_tui.tui.widgets.row_table import RowTable
 from lifecycle_tui.wording import sentence
 
 ALL = "__all__"
@@ -116,7 +117,7 @@ class DispatchScreen(SectionScreen):
         yield Static("Press d for a dry-run: the plan at the as-of time, nothing is sent or written.",
                      id="dispatch-status", classes="status-line")
         with Horizontal(id="dispatch-body"):
-            table = DataTable(id="plan-table", cursor_type="row")
+            table = RowTable(id="plan-table", cursor_type="row")
             table.add_columns(*COLUMNS)
             yield table
             with VerticalScroll(id="plan-message"):

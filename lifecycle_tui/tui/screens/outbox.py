@@ -22,6 +22,7 @@ from lifecycle_tui.store import console_queries as q
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.screens.ops_common import minute, short
 from lifecycle_tui.tui.widgets.message_view import MessageView
+from lifecycle_tui.tui.widgets.row_table import RowTable
 
 PAGE_SIZE = 100
 COLUMNS = ("Id", "Run", "Rule", "Step", "Customer", "Channel", "Template", "Status", "Sent (UTC)", "File / reason")
@@ -74,7 +75,7 @@ class OutboxScreen(SectionScreen):
         with Horizontal(id="outbox-filters", classes="filter-bar"):
             for key, prompt in FILTER_PROMPTS.items():
                 yield Select([], prompt=prompt, id=f"filter-{key.replace('_', '-')}", allow_blank=True)
-        table = DataTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
+        table = RowTable(id="outbox-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
         yield Static("Loading…", id="outbox-status", classes="status-line")

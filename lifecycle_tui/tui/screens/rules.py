@@ -21,6 +21,7 @@ from lifecycle_tui.tui.base import SectionScreen, highlighted_key
 from lifecycle_tui.tui.screens.ops_common import minute, short
 from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog
 from lifecycle_tui.tui.widgets.rule_form import RuleForm
+from lifecycle_tui.tui.widgets.row_table import RowTable
 from lifecycle_tui.wording import counted
 
 COLUMNS = ("On", "Rule", "Prio", "Trigger", "Steps", "Last run", "Sent")
@@ -81,7 +82,7 @@ class RulesScreen(SectionScreen):
         self.templates: list[str] = []
 
     def compose_body(self) -> ComposeResult:
-        table = DataTable(id="rules-table", cursor_type="row", zebra_stripes=True)
+        table = RowTable(id="rules-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
         yield Static("", id="rule-detail")

@@ -25,6 +25,7 @@ from lifecycle_tui.tui.base import SectionScreen, highlighted_key
 from lifecycle_tui.tui.pasted import pasted_path
 from lifecycle_tui.tui.widgets import format as fmt
 from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog, PromptDialog, unless_unsaved
+from lifecycle_tui.tui.widgets.row_table import RowTable
 from lifecycle_tui.wording import noun
 
 SAMPLE_SIZE = 8
@@ -54,7 +55,7 @@ class SegmentsScreen(SectionScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="seg-main"):
             with Vertical(id="seg-list-box", classes="panel"):
-                yield DataTable(id="seg-list", cursor_type="row", zebra_stripes=True)
+                yield RowTable(id="seg-list", cursor_type="row", zebra_stripes=True)
                 yield Static("enter edit · n new · d delete · e export", classes="muted")
             with Vertical(id="seg-editor", classes="panel"):
                 yield Input(placeholder="Segment name", id="seg-name")

@@ -31,6 +31,7 @@ from lifecycle_tui.tui.screens.ops_common import short
 from lifecycle_tui.tui.widgets.dialogs import ConfirmDialog, PromptDialog
 from lifecycle_tui.tui.widgets.grid_dialog import GridDialog
 from lifecycle_tui.tui.widgets.readiness_view import ReadinessScreen
+from lifecycle_tui.tui.widgets.row_table import RowTable
 
 COLUMNS = ("Setting", "Value", "What it does")
 
@@ -67,7 +68,7 @@ class SettingsScreen(SectionScreen):
         self.explicit: set[str] = set()
 
     def compose_body(self) -> ComposeResult:
-        table = DataTable(id="settings-table", cursor_type="row", zebra_stripes=True)
+        table = RowTable(id="settings-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
         yield Static("", id="setting-detail")
