@@ -134,3 +134,17 @@ async def test_worker_error_becomes_a_notification(make_app):
         messages = [n.message for n in app._notifications]
         assert "line 3, column email: not an email address" in messages
         assert app.is_running
+
+
+async def test_help_lists_the_sections_own_keys_first_and_fits_80_columns(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        wheres = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        assert wheres[0] == "section" and wheres[-1] == "global"
+        assert wheres == sorted(wheres, key=lambda w: w == "global")  # every global key after the others
+        assert app.screen.query_one("#help-box").outer_size.width <= 80

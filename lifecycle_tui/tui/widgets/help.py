@@ -42,8 +42,10 @@ class HelpScreen(ModalScreen[None]):
             rows.append((app.get_key_display(binding), label, where))
         if app.COMMAND_PALETTE_BINDING not in screen.active_bindings:
             rows.append((app.COMMAND_PALETTE_BINDING, "Command palette (sections and commands)", "global"))
-        order = {"global": 0, "section": 1}
-        rows.sort(key=lambda r: (order.get(r[2], 2), r[2]))
+        # This section's own keys first (what ? is pressed for), then the focused widget's, then
+        # the keys that work everywhere: on a small terminal the first rows are the ones in view.
+        order = {"section": 0, "global": 2}
+        rows.sort(key=lambda r: (order.get(r[2], 1), r[2]))
         return cls(rows)
 
     def compose(self) -> ComposeResult:
