@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from lifecycle_tui.store import Store, StoreError, default_store_path, open_store
 from lifecycle_tui.store.settings import resolve_as_of
@@ -18,7 +19,18 @@ from lifecycle_tui.store.settings import resolve_as_of
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
-JsonOption = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.")
+# This invocation's output mode: whether --json was given, and whether its JSON is printed yet
+# (so that a refusal under --json is JSON on stdout too, once). Set while the command's options
+# are parsed (click calls an option's callback with its default as well) and by the root callback.
+_output = {"json": False, "printed": False}
+
+
+def reset_output(json_mode: bool = False) -> bool:
+    _output.update(json=bool(json_mode), printed=False)
+    return json_mode
+
+
+JsonOption = typer.Option(False, "--json", help="Print JSON for scripts instead of a table.", callback=reset_output)
 YesOption = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed without a terminal).")
 
 
@@ -48,8 +60,13 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print a refusal on stderr and exit (1: refused or failed, nothing changed)."""
+    """Print a refusal on stderr and exit (1: refused or failed, nothing changed).
+
+    Under ``--json`` stdout also gets ``{"error": message}`` (unless the command printed its
+    own JSON already), so a script's ``json.loads(stdout)`` reads a refusal too."""
     err_console.print(f"[bold red]Error:[/] {message}", soft_wrap=True)
+    if _output["json"] and not _output["printed"]:
+        emit_json({"error": Text.from_markup(message).plain})
     raise typer.Exit(code)
 
 
@@ -80,6 +97,7 @@ def emit_json(data: Any) -> None:
     """Print JSON on stdout (plain, no rich markup, so scripts can parse it)."""
     sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
     sys.stdout.flush()
+    _output["printed"] = True
 
 
 def money(cents: int | None, currency: str = "") -> str:

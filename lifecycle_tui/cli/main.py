@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from lifecycle_tui.cli.common import CliState
+from lifecycle_tui.cli.common import CliState, reset_output
 from lifecycle_tui.store import default_store_path
 from lifecycle_tui.store.timeutil import parse_as_of
 
@@ -50,6 +50,7 @@ def main(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--as-of") from None
     ctx.obj = CliState(db=default_store_path(db), as_of=as_of_dt)
+    reset_output()  # a command without --json prints no JSON refusal
     if ctx.invoked_subcommand is None:
         from lifecycle_tui.tui.app import run_console
 

@@ -201,3 +201,19 @@ def test_an_rfm_grid_with_an_empty_cell_is_refused_with_the_cell(cli):
     result = cli("settings", "set", "rfm.grid", json.dumps(grid))
     assert result.exit_code == 1 and "the cell R3 x F5 has no segment name" in result.stderr
     assert json.loads(cli("settings", "get", "rfm.grid").stdout)[2][4] == "Loyal"
+
+
+def test_a_refusal_under_json_is_json_on_stdout_too(cli, tmp_path):
+    """A script reads stdout with json.loads whether the command worked or was refused."""
+    for args in (("customers", "show", "nobody"), ("rules", "show", "nope"), ("templates", "show", "nope"),
+                 ("settings", "set", "shop.name", ""), ("segments", "show", "nope")):
+        result = cli(*args, "--json")
+        assert result.exit_code == 1, args
+        data = json.loads(result.stdout)
+        assert set(data) == {"error"} and data["error"] and "[" not in data["error"][:1], (args, data)
+        assert data["error"] in " ".join(result.stderr.split()) or data["error"][:20] in result.stderr
+    bad = tmp_path / "c.csv"
+    bad.write_text("customer_id,email\nC1,not-an-email\n")
+    refused = cli("import", "customers", str(bad), "--json")
+    assert refused.exit_code == 1 and "refused" in json.loads(refused.stdout)  # its own shape, printed once
+    assert cli("customers", "show", "nobody").stdout == ""  # without --json: nothing on stdout
