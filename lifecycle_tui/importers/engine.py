@@ -169,6 +169,8 @@ def _read_and_write(store, table, kind, fmt, ctx, report, skip_invalid, dry_run,
             else:
                 counters = _run(store, table, kind, reading, report, skip_invalid, at, progress, batch_rows)
             _check_references(conn, start)
+            if kind == "orders" and (note := _other_currencies_note(conn, start["orders"], ctx.currency)):
+                reading.notes.append(note)
             if dry_run:
                 raise _Rollback
     except _Rollback:
@@ -273,6 +275,19 @@ _ORPHANS_ALL_NEW = {
     "events": "SELECT 1 FROM (SELECT DISTINCT customer_id AS cid FROM events WHERE id >= ?) AS x "
     "WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = x.cid)",
 }
+
+
+def _other_currencies_note(conn, first_new_id: int, shop_currency: str) -> str | None:
+    """A note when orders this import added are in other currencies than the shop's: totals are
+    added up as they are (revenue, RFM, segments), with no conversion."""
+    rows = conn.execute("SELECT currency, count(*) FROM orders WHERE id >= ? AND currency <> ? "
+                        "GROUP BY currency ORDER BY count(*) DESC, currency", (first_new_id, shop_currency)).fetchall()
+    if not rows:
+        return None
+    n = sum(r[1] for r in rows)
+    return (f"{counted(n, 'order')} {noun(n, 'is', 'are')} in other currencies than the shop's {shop_currency} "
+            f"({', '.join(f'{r[0]}: {r[1]:,}' for r in rows)}): revenue, RFM and segments add their totals as "
+            "they are, without converting them.")
 
 
 def _first_new_ids(conn) -> dict[str, int]:

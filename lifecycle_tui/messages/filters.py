@@ -13,7 +13,9 @@ from lifecycle_tui.store.timeutil import parse_datetime, zone
 
 # Symbols written before the amount; every other currency is written "12.50 SEK".
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "CA$", "NZD": "NZ$", "INR": "₹"}
-# ISO 4217 currencies without minor units: the stored "cents" are whole units.
+# ISO 4217 currencies without minor units, written without decimals ("¥1,250"). The store
+# keeps every amount in hundredths of its currency (an import reads ¥1,250 as 125000, as it
+# reads €12.50 as 1250), so these are rounded to whole units for display.
 ZERO_DECIMALS = {"JPY", "KRW", "ISK", "CLP", "VND"}
 
 NAMED_DATE_FORMATS = {
@@ -31,14 +33,14 @@ _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Su
 
 
 def money(cents, currency: str | None = None, default_currency: str = "EUR") -> str:
-    """Minor units + currency -> "€12.50", "$1,234.00", "12.50 SEK" (None -> "")."""
+    """Hundredths + currency -> "€12.50", "$1,234.00", "12.50 SEK", "¥1,250" (None -> "")."""
     if cents is None or cents == "":
         return ""
     code = (currency or default_currency or "").upper()
     value = int(round(float(cents)))
     sign = "-" if value < 0 else ""
     value = abs(value)
-    amount = f"{value:,}" if code in ZERO_DECIMALS else f"{value // 100:,}.{value % 100:02d}"
+    amount = f"{(value + 50) // 100:,}" if code in ZERO_DECIMALS else f"{value // 100:,}.{value % 100:02d}"
     symbol = SYMBOLS.get(code)
     return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {code}".strip()
 

@@ -310,3 +310,19 @@ def test_locked_store_is_a_clean_refusal(db_path, store, run_import):
         other.execute("ROLLBACK")
         other.close()
     assert run_import(FIXTURES / "bom_customers.csv", "customers").inserted == 1
+
+
+def test_orders_in_other_currencies_than_the_shops_are_noted(store, run_import, tmp_path):
+    src = tmp_path / "mixed.csv"
+    src.write_text("order_id,customer_id,email,placed_at,total,currency,status\n"
+                   "W1,C1,c1@example.com,2025-02-10,10.00,EUR,paid\n"
+                   "W2,C1,c1@example.com,2025-02-11,£500.00,,paid\n"
+                   "W3,C1,c1@example.com,2025-02-12,1000,JPY,paid\n", encoding="utf-8")
+    report = run_import(src, "orders")
+    assert ("2 orders are in other currencies than the shop's EUR (GBP: 1, JPY: 1): revenue, RFM and segments "
+            "add their totals as they are, without converting them.") in report.notes
+    again = run_import(src, "orders")  # nothing new: nothing to say again
+    assert not [n for n in again.notes if "other currencies" in n]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("order_id,customer_id,placed_at,total\nW9,C1,2025-02-10,10.00\n", encoding="utf-8")
+    assert not [n for n in run_import(plain, "orders").notes if "other currencies" in n]

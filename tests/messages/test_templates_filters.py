@@ -11,7 +11,7 @@ from lifecycle_tui.messages.filters import first_name_or, format_date, money, pl
 
 @pytest.mark.parametrize("cents, currency, expected", [
     (1250, "EUR", "€12.50"), (1250, "USD", "$12.50"), (1250, "SEK", "12.50 SEK"),
-    (123456, "GBP", "£1,234.56"), (-500, "EUR", "-€5.00"), (1250, "JPY", "¥1,250"), (5, None, "€0.05"),
+    (123456, "GBP", "£1,234.56"), (-500, "EUR", "-€5.00"), (125000, "JPY", "¥1,250"), (125049, "JPY", "¥1,250"), (125050, "JPY", "¥1,251"), (5, None, "€0.05"),
 ])
 def test_money(cents, currency, expected):
     assert money(cents, currency, "EUR") == expected
