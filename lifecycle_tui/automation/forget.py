@@ -21,7 +21,7 @@ from pathlib import Path
 from lifecycle_tui.automation.runlock import run_lock
 from lifecycle_tui.automation.transports.outbox import file_name
 from lifecycle_tui.store.addresses import normalise_phone
-from lifecycle_tui.store.customers import AmbiguousCustomerError, customer_rowid
+from lifecycle_tui.store.customers import require_customer
 from lifecycle_tui.store.timeutil import to_iso
 from lifecycle_tui.wording import counted
 
@@ -71,14 +71,7 @@ class ForgetReport:
 
 def _find(store, key: str):
     """The customer whose id is ``key``, else the one customer with that email (never a guess)."""
-    try:
-        rowid = customer_rowid(store, key)
-    except AmbiguousCustomerError as exc:
-        raise ForgetError(str(exc)) from None
-    if rowid is None:
-        raise ForgetError(f"no customer {key.strip()!r} in this store.")
-    return store.conn.execute("SELECT id, customer_id, email, email_norm, phone FROM customers WHERE id = ?",
-                              (rowid,)).fetchone()
+    return require_customer(store, key, ForgetError, "id, customer_id, email, email_norm, phone")
 
 
 def _contacts(row) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from lifecycle_tui.automation.planner import Decision, plan
 from lifecycle_tui.automation.rules import RuleError, require_rule
 from lifecycle_tui.automation.triggers import Instance, find_instances
 from lifecycle_tui.messages.errors import TemplateError
-from lifecycle_tui.store.customers import AmbiguousCustomerError, customer_rowid
+from lifecycle_tui.store.customers import require_customer
 from lifecycle_tui.store.timeutil import to_iso
 from lifecycle_tui.wording import counted
 
@@ -25,13 +25,8 @@ from lifecycle_tui.wording import counted
 def find_customer(store, text: str) -> tuple[int, str]:
     """(rowid, customer_id) for the shop's customer id or an email (see
     :func:`~lifecycle_tui.store.customers.customer_rowid`); RuleError when unknown or ambiguous."""
-    try:
-        rowid = customer_rowid(store, text)
-    except AmbiguousCustomerError as exc:
-        raise RuleError(str(exc)) from None
-    if rowid is None:
-        raise RuleError(f"no customer {text.strip()!r} in this store.")
-    return rowid, store.conn.execute("SELECT customer_id FROM customers WHERE id = ?", (rowid,)).fetchone()[0]
+    row = require_customer(store, text, RuleError)
+    return row[0], row[1]
 
 
 @dataclass

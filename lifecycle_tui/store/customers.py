@@ -81,6 +81,18 @@ def customer_rowid(store, key: str) -> int | None:
     return rows[0][0] if rows else None
 
 
+def require_customer(store, key: str, error: type[Exception], columns: str = "id, customer_id"):
+    """The ``columns`` of the customer :func:`customer_rowid` finds for ``key``; raises ``error``
+    (the caller's refusal type) with the words when there is none or the email is several customers'."""
+    try:
+        rowid = customer_rowid(store, key)
+    except AmbiguousCustomerError as exc:
+        raise error(str(exc)) from None
+    if rowid is None:
+        raise error(f"no customer {key.strip()!r} in this store.")
+    return store.conn.execute(f"SELECT {columns} FROM customers WHERE id = ?", (rowid,)).fetchone()
+
+
 def get_customer(store, customer_id: str, as_of: datetime | None = None) -> dict | None:
     """The summary of one customer by the shop's customer_id (or email, see
     :func:`customer_rowid`), or None."""
