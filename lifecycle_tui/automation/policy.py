@@ -95,7 +95,7 @@ class Policy:
             sent = Sent(at, rule, step, customer_id=shop_id)
             if customers is None or cid in customers:
                 history.setdefault((cid, channel), []).append(sent)
-            address = email if channel == "email" else normalise_phone(phone) if channel == "sms" else token
+            address = _address(channel, email, phone, token)
             if address:
                 self.to_address.setdefault((channel, address), []).append(sent)
         return history
@@ -155,13 +155,7 @@ class Policy:
         """Where a message on ``channel`` goes for this customer (email and phone normalised,
         the push token), so that two customers with one address can be told apart."""
         c = self.contacts.get(rowid)
-        if c is None:
-            return None
-        if channel == "email":
-            return c.email
-        if channel == "sms":
-            return normalise_phone(c.phone) or None
-        return c.push_token or None
+        return None if c is None else _address(channel, c.email, c.phone, c.push_token)
 
     def quiet_until(self, rowid: int, channel: str) -> datetime | None:
         """For SMS and push in the customer's quiet hours: when they end (UTC), else None."""
@@ -188,6 +182,12 @@ class Policy:
         c = self.contacts.get(rowid)
         tz_name = (c.timezone if c else None) or self.shop_tz
         return when.astimezone(zone(tz_name)).strftime(f"%Y-%m-%d %H:%M {tz_name}")
+
+
+def _address(channel: str, email: str | None, phone: str | None, token: str | None) -> str | None:
+    """Where a message on ``channel`` goes: the (normalised) email, the phone's digits, the push token."""
+    address = email if channel == "email" else normalise_phone(phone) if channel == "sms" else token
+    return address or None
 
 
 _ADDRESS_WORD = {"email": "email address", "sms": "phone number", "push": "device"}

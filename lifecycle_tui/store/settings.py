@@ -264,14 +264,17 @@ _ORDERED = [("stages.active_days", "stages.lapsed_days", "a buyer would be Lapse
 def _check_order(store, key: str, value: Any) -> None:
     """Refuse a value that would put ``key`` on the wrong side of its partner (see ``_ORDERED``)."""
     for low, high, why in _ORDERED:
-        if key not in (low, high):
+        if key == low:
+            other, side, theirs = high, "below", get(store, high)
+            wrong = value >= theirs
+        elif key == high:
+            other, side, theirs = low, "above", get(store, low)
+            wrong = theirs >= value
+        else:
             continue
-        other = high if key == low else low
-        lo, hi = (value, get(store, high)) if key == low else (get(store, low), value)
-        if lo >= hi:
-            raise SettingError(
-                f"{key}: {value} would not be {'below' if key == low else 'above'} {other} ({get(store, other)}): "
-                f"{why}. Change {other} first, or choose a value {'below' if key == low else 'above'} it.")
+        if wrong:
+            raise SettingError(f"{key}: {value} would not be {side} {other} ({theirs}): {why}. "
+                               f"Change {other} first, or choose a value {side} it.")
 
 
 def set_value(store, key: str, text: Any) -> Any:

@@ -154,7 +154,7 @@ class LifecycleApp(App):
         section's as-of out of it at this width: the as-of is what every figure is computed at."""
         if width is None:
             width = self.size.width if self.is_running else 80
-        longest = max(len(self.header_subtitle(s)) for s in SECTION_TITLES)
+        longest = max(len(self.header_subtitle(title)) for _, title, _ in SECTIONS)
         self.title = header_title(self.shop_name, width - TITLE_BAR_MARGIN - len(" — ") - longest)
 
     def on_resize(self, event) -> None:
@@ -283,7 +283,6 @@ class LifecycleApp(App):
 # Columns of the title bar that hold no title (Textual's header: the icon on the left and the
 # same space kept on the right).
 TITLE_BAR_MARGIN = 18
-SECTION_TITLES = ("Customers", "Templates", "Dashboard", "Customer")  # the longest section names
 HEADER_NAME_MIN = 12
 
 
