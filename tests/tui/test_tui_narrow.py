@@ -4,6 +4,7 @@ plan's reasons, the import's file field)."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from tests.tui.conftest import settle, widget_text
@@ -67,17 +68,51 @@ async def test_at_the_design_size_nothing_stacks(make_app):
         assert rfm.region.y == funnel.region.y and screen.query_one("#dash-body").max_scroll_y == 0
 
 
-async def test_the_footer_keeps_a_sections_own_keys_and_quit_at_80_columns(make_app):
+@pytest.mark.parametrize("keys", [["7"], ["3"], ["8"], ["9"], ["2", "enter"]],
+                         ids=["outbox", "segments", "import", "settings", "profile"])
+async def test_the_footer_keeps_a_sections_own_keys_and_quit_at_80_columns(make_app, keys):
     from textual.widgets._footer import FooterKey
 
     app = make_app()
     async with app.run_test(size=NARROW) as pilot:
-        await pilot.press("7")  # Outbox: n/p page
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        shown = [k for k in app.screen.query(FooterKey) if k.display]
+        assert "q" in {k.key for k in shown} and "question_mark" in {k.key for k in shown}
+        for key in shown:
+            assert key.region.width > 0 and key.region.right <= NARROW[0], key.key  # none cut off
+        # The palette key gives up its room here (ctrl+p still opens it; `?` lists it).
+        assert not any(k.has_class("-command-palette") for k in shown)
+
+
+async def test_customers_at_80_columns_show_stage_rfm_and_revenue_without_scrolling(make_app):
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.press("2")
         await settle(pilot)
-        keys = {k.key: k for k in app.screen.query(FooterKey)}
-        palette = next(k for k in keys.values() if k.has_class("-command-palette"))
-        for key in ("n", "p", "1", "8", "q"):
-            assert keys[key].region.right <= palette.region.x, key  # shown, not cut off by the palette key
+        table = app.screen.query_one("#customers-table", DataTable)
+        x = 0
+        for column in table.ordered_columns:
+            x += column.get_render_width(table)
+            if column.key.value == "revenue":
+                break
+        assert x <= table.scrollable_content_region.width
+        assert str(table.get_row_at(0)[2]) in {"Awareness", "Consideration", "Purchase", "Retention", "Advocacy",
+                                          "At risk", "Lapsed"}
+
+
+async def test_dispatch_controls_fit_80_columns_with_the_whole_as_of(make_app):
+    from textual.widgets import Button
+
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.press("6")
+        await settle(pilot)
+        for button in app.screen.query(Button):
+            assert button.region.right <= NARROW[0] and button.region.width >= len(str(button.label)), button.id
+        as_of = app.screen.query_one("#dispatch-as-of", Input)
+        assert as_of.content_region.width > len(as_of.value)
 
 
 async def test_the_rule_form_fits_80x24_with_its_buttons_in_view(make_app):

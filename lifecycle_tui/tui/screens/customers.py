@@ -30,16 +30,17 @@ from lifecycle_tui.tui.widgets import format as fmt
 from lifecycle_tui.tui.widgets.customer_table import CustomerTable, PlainCell
 from lifecycle_tui.tui.widgets.segment_filter import segment_choices, segment_query
 
-# (column key = sort name, label, width)
+# (column key = sort name, label, width). Stage and RFM segment come right after the name, so
+# an 80-column terminal shows them (and the revenue) without scrolling; the email is last.
 COLUMNS = [
     ("customer_id", "Customer", 8),
     ("name", "Name", 15),
-    ("email", "Email", 23),
-    ("orders", "Orders", 6),
-    ("revenue", "Revenue", 10),
-    ("last_order", "Last order", 10),
     ("stage", "Stage", 13),
-    ("rfm", "RFM segment", 17),
+    ("rfm", "RFM segment", 18),
+    ("revenue", "Revenue", 10),
+    ("orders", "Orders", 6),
+    ("last_order", "Last order", 10),
+    ("email", "Email", 23),
 ]
 SORT_KEYS = [key for key, _, _ in COLUMNS]
 PREFETCH_ROWS = 40  # load the next page when the cursor is this close to the last row
@@ -321,9 +322,10 @@ def _keyed(rows: list[dict]) -> list[tuple[str, list[PlainCell]]]:
 
 
 def _cells(r: dict) -> list[PlainCell]:
-    """A customer row as table cells."""
-    values = (
-        r["customer_id"], fmt.full_name(r), r["email"] or "", r["orders"], fmt.money(r["revenue_cents"]),
-        fmt.day(r["last_order_at"]), r["stage"] or "-", r["rfm_segment"] or "-",
-    )
-    return [PlainCell(str(v)) for v in values]
+    """A customer row as table cells, in the order of :data:`COLUMNS`."""
+    values = {
+        "customer_id": r["customer_id"], "name": fmt.full_name(r), "stage": r["stage"] or "-",
+        "rfm": r["rfm_segment"] or "-", "revenue": fmt.money(r["revenue_cents"]), "orders": r["orders"],
+        "last_order": fmt.day(r["last_order_at"]), "email": r["email"] or "",
+    }
+    return [PlainCell(str(values[key])) for key, _, _ in COLUMNS]
