@@ -6,8 +6,7 @@ import typer
 
 from lifecycle_tui.automation.readiness import check_readiness
 from lifecycle_tui.cli.common import JsonOption, console, emit_json, state
-
-STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+from lifecycle_tui.styles import LEVEL_STYLE
 
 
 def check(ctx: typer.Context, json_out: bool = JsonOption) -> None:
@@ -19,7 +18,7 @@ def check(ctx: typer.Context, json_out: bool = JsonOption) -> None:
         emit_json(result.to_json())
     else:
         for f in result.findings:
-            console.print(f"[{STYLE[f.level]}]{f.level:>7}[/] {f.area:<10} ", end="")
+            console.print(f"[{LEVEL_STYLE[f.level]}]{f.level:>7}[/] {f.area:<10} ", end="")
             console.print(f.message, markup=False, highlight=False, soft_wrap=True)
             if f.fix:
                 console.print(f"{'':18} {f.fix}", style="cyan", markup=False, highlight=False, soft_wrap=True)

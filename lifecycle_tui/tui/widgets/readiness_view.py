@@ -10,15 +10,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from lifecycle_tui.automation.readiness import Readiness
-
-STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+from lifecycle_tui.styles import LEVEL_STYLE
 
 
 def readiness_text(result: Readiness) -> Text:
     """The findings as the CLI prints them: level, area, message, then the fix indented."""
     out = Text()
     for f in result.findings:
-        out.append(f"{f.level:>7} ", style=STYLE[f.level])
+        out.append(f"{f.level:>7} ", style=LEVEL_STYLE[f.level])
         out.append(f"{f.area}: ", style="bold")
         out.append(f"{f.message}\n")
         if f.fix:
