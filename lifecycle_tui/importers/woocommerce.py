@@ -115,11 +115,17 @@ def read_orders(table: Table, kind: str, ctx: ReadContext) -> Reading:
         except ValueError as exc:
             raise BadValue(column("date"), str(exc)) from None
         total_col = "net_sales" if get(cells, "net_sales").strip() else "n_revenue_formatted"
+        # Net Sales is a bare number: the formatted revenue's sign ("$40.00", "£12.50") says
+        # which money both are in, so a $ export into a EUR shop is refused, not booked as EUR.
+        sign_col = "n_revenue_formatted" if get(cells, "n_revenue_formatted").strip() else total_col
         try:
             total_cents = ctx.cents(get(cells, total_col), column(total_col))
-            currency = V.amount_currency(get(cells, total_col), None, ctx.currency)  # "£12.50" in a EUR shop
         except ValueError as exc:
             raise BadValue(column(total_col), str(exc)) from None
+        try:
+            currency = V.amount_currency(get(cells, sign_col), None, ctx.currency)
+        except ValueError as exc:
+            raise BadValue(column(sign_col), str(exc)) from None
         try:
             status = V.status(get(cells, "status"))
         except ValueError as exc:

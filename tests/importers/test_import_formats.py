@@ -274,18 +274,30 @@ def test_a_currency_sign_in_the_amount_books_the_order_in_that_money(tmp_path, s
     assert "is in GBP but the order's currency is EUR" in report.rejected[0].reason
 
 
-def test_a_woocommerce_formatted_revenue_in_dollars_needs_a_dollar_shop(tmp_path, store, run_import):
+def _woocommerce_in_dollars(tmp_path, *, net_sales: bool):
+    """The WooCommerce fixture (a EUR shop's export) as a dollar shop's, with or without Net Sales."""
+    lines = (FIXTURES / "woocommerce_orders.csv").read_text(encoding="utf-8").splitlines()
+    rows = [line.replace(",€", ",$") for line in lines[1:3]]
+    if not net_sales:  # without Net Sales the formatted revenue ("$40.00") is the total
+        rows = [line.replace(",40.00,", ",,").replace(",12.00,", ",,") for line in rows]
+    p = tmp_path / "w.csv"
+    p.write_text("\n".join([lines[0]] + rows) + "\n", encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("net_sales", [False, True], ids=["formatted revenue only", "with net sales"])
+def test_a_woocommerce_formatted_revenue_in_dollars_needs_a_dollar_shop(tmp_path, store, run_import, net_sales):
     from lifecycle_tui.store import settings
 
-    lines = (FIXTURES / "woocommerce_orders.csv").read_text().splitlines()
-    # Without Net Sales the formatted revenue ("$40.00") is the total.
-    p = tmp_path / "w.csv"
-    p.write_text("\n".join([lines[0]] + [line.replace(",40.00,", ",,").replace(",12.00,", ",,") for line in lines[1:3]]) + "\n")
+    # With Net Sales (a bare 40.00) the total comes from there, but the formatted revenue's $
+    # still says which money it is: booked as EUR it would count dollars as euros.
+    p = _woocommerce_in_dollars(tmp_path, net_sales=net_sales)
     with pytest.raises(ImportRefused, match=r"line 2, column 'N. Revenue \(formatted\)': .*\$ sign .* currency is EUR"):
         run_import(p, "orders")
+    assert store.scalar("SELECT count(*) FROM orders") == 0
     settings.set_value(store, "shop.currency", "USD")
     assert run_import(p, "orders").inserted == 2
-    assert {r[0] for r in store.conn.execute("SELECT currency FROM orders")} == {"USD"}
+    assert {tuple(r) for r in store.conn.execute("SELECT currency, total_cents FROM orders")} == {("USD", 4000), ("USD", 1200)}
 
 
 def test_a_full_name_column_is_split_where_the_file_has_no_first_and_last_names(tmp_path, store, run_import):
