@@ -68,8 +68,8 @@ async def test_at_the_design_size_nothing_stacks(make_app):
         assert rfm.region.y == funnel.region.y and screen.query_one("#dash-body").max_scroll_y == 0
 
 
-@pytest.mark.parametrize("keys", [["7"], ["3"], ["8"], ["9"], ["2", "enter"]],
-                         ids=["outbox", "segments", "import", "settings", "profile"])
+@pytest.mark.parametrize("keys", [["7"], ["3"], ["4"], ["8"], ["9"], ["2", "enter"]],
+                         ids=["outbox", "segments", "templates", "import", "settings", "profile"])
 async def test_the_footer_keeps_a_sections_own_keys_and_quit_at_80_columns(make_app, keys):
     from textual.widgets._footer import FooterKey
 
@@ -100,6 +100,21 @@ async def test_customers_at_80_columns_show_stage_rfm_and_revenue_without_scroll
         assert x <= table.scrollable_content_region.width
         assert str(table.get_row_at(0)[2]) in {"Awareness", "Consideration", "Purchase", "Retention", "Advocacy",
                                           "At risk", "Lapsed"}
+
+
+async def test_the_template_versions_dialog_keeps_its_frame_and_title_at_80x24(make_app):
+    from lifecycle_tui.tui.widgets.template_history import TemplateHistory
+
+    app = make_app()
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, TemplateHistory)
+        box = app.screen.query_one("TemplateHistory > Vertical").region
+        assert box.x >= 0 and box.y >= 0 and box.right <= NARROW[0] and box.bottom <= NARROW[1]
+        assert app.screen.query_one("#history-title").region.width > 0
 
 
 async def test_dispatch_controls_fit_80_columns_with_the_whole_as_of(make_app):

@@ -65,7 +65,7 @@ class TemplatesScreen(SectionScreen):
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+r", "history", "Versions"),
         Binding("ctrl+n", "new", "New"),
-        Binding("escape", "focus_list", "Leave editor"),
+        Binding("escape", "focus_list", "List"),
         # The editor keeps delete for itself while it has focus. Out of the footer, which is full
         # at 80 columns; ? lists it.
         Binding("delete", "remove", "Remove template", show=False),

@@ -23,9 +23,12 @@ class TemplateHistory(ModalScreen[int | None]):
 
     DEFAULT_CSS = """
     TemplateHistory { align: center middle; }
-    TemplateHistory > Vertical { width: 110; height: 32; border: thick $accent; background: $surface; }
+    TemplateHistory > Vertical {
+        width: 110; height: 32; max-width: 100%; max-height: 100%;  /* framed at 80x24 too */
+        border: thick $accent; background: $surface;
+    }
     TemplateHistory #history-title { padding: 0 1; text-style: bold; color: $accent; }
-    TemplateHistory #history-table { width: 52; height: 1fr; }
+    TemplateHistory #history-table { width: 52; max-width: 60%; height: 1fr; }
     TemplateHistory #history-source { width: 1fr; height: 1fr; }
     """
     BINDINGS = [Binding("escape", "close", "Close"), Binding("enter", "restore", "Restore this version")]
@@ -47,7 +50,7 @@ class TemplateHistory(ModalScreen[int | None]):
                     table.add_row(str(v["version"]), minute(v["saved_at"]), how, short(v["note"] or "", 18),
                                   key=str(v["version"]))
                 yield table
-                yield TextArea("", id="history-source", read_only=True)
+                yield TextArea("", id="history-source", read_only=True, soft_wrap=True)
         yield Footer()
 
     def on_mount(self) -> None:
