@@ -201,6 +201,25 @@ async def test_the_rfm_grid_is_edited_as_a_grid_checked_and_stored(make_app, sho
         assert any(str(n.message) == "rfm.grid = (grid)" for n in app._notifications)
 
 
+async def test_the_rfm_grid_shows_the_cell_being_edited_in_full_at_80_columns(make_app, shop_db):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_settings(pilot)
+        highlight(screen, "rfm.grid")
+        await pilot.press("enter")
+        await settle(pilot)
+        dialog = app.screen
+        await pilot.press("tab")  # R5 x F2
+        await settle(pilot)
+        field = dialog.query_one(f"#{cell_id(0, 1)}", Input)
+        assert field.content_region.width < len(field.value)  # the cell alone cannot show it
+        full = str(dialog.query_one("#rfm-cell-full", Static).render())
+        assert full == f"R5 F2: {field.value}"
+        field.value = "Rising Stars"
+        await settle(pilot)
+        assert str(dialog.query_one("#rfm-cell-full", Static).render()) == "R5 F2: Rising Stars"
+
+
 async def test_c_shows_what_lifecycle_check_finds(make_app, shop_db):
     from lifecycle_tui.automation.readiness import check_readiness
     from lifecycle_tui.tui.widgets.readiness_view import ReadinessScreen

@@ -54,6 +54,9 @@ class GridDialog(ModalScreen[str | None]):
                     yield Label(f"R{SIZE - row}", classes="rfm-head")
                     for col in range(SIZE):
                         yield Input(self.grid[row][col], id=cell_id(row, col), classes="rfm-cell")
+            # A cell is narrower than the longest names ("Potential Loyalist") at 80 columns:
+            # the one being edited is also shown here in full.
+            yield Static("", id="rfm-cell-full", classes="muted", markup=False)
             yield Static("", id="dialog-problem", classes="error-text", markup=False)
             yield Static("enter saves · tab / ↑ ↓ move · escape cancels", classes="muted")
 
@@ -64,11 +67,28 @@ class GridDialog(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def action_move(self, rows: int) -> None:
+    def _focused_cell(self) -> tuple[Input, int, int] | None:
+        """The focused grid field with its row and column, if a grid field has the focus."""
         focused = self.focused
         if isinstance(focused, Input) and focused.id and focused.id.startswith("rfm-cell-"):
             row, col = (int(p) for p in focused.id.rsplit("-", 2)[1:])
+            return focused, row, col
+        return None
+
+    def action_move(self, rows: int) -> None:
+        if (cell := self._focused_cell()) is not None:
+            _, row, col = cell
             self.query_one(f"#{cell_id((row + rows) % SIZE, col)}", Input).focus()
+
+    def on_descendant_focus(self) -> None:
+        self._show_cell()
+
+    @on(Input.Changed)
+    def _show_cell(self) -> None:
+        """The focused cell's name in full, under the grid."""
+        if (cell := self._focused_cell()) is not None:
+            field, row, col = cell
+            self.query_one("#rfm-cell-full", Static).update(f"R{SIZE - row} F{col + 1}: {field.value.strip()}")
 
     def text(self) -> str:
         """The grid as it stands in the fields, as JSON."""
