@@ -171,15 +171,21 @@ async def test_d_on_the_unsubscribe_secret_says_why_it_cannot_be_reset(make_app,
         assert errors == [store_settings.reset_refusal("secret.unsubscribe")] and "cannot be reset" in errors[0]
 
 
+async def _open_the_grid(pilot):
+    """Settings, then ``enter`` on rfm.grid: (the Settings screen, the grid dialog)."""
+    screen = await open_settings(pilot)
+    highlight(screen, "rfm.grid")
+    await pilot.press("enter")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, GridDialog)
+    return screen, dialog
+
+
 async def test_the_rfm_grid_is_edited_as_a_grid_checked_and_stored(make_app, shop_db):
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = await open_settings(pilot)
-        highlight(screen, "rfm.grid")
-        await pilot.press("enter")
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, GridDialog)
+        screen, dialog = await _open_the_grid(pilot)
         assert dialog.query_one(f"#{cell_id(0, 3)}", Input).value == "Champions"  # R5 x F4
         assert dialog.focused.id == cell_id(0, 0)
         await pilot.press("down", "down", "tab")  # R3 x F2
@@ -204,11 +210,7 @@ async def test_the_rfm_grid_is_edited_as_a_grid_checked_and_stored(make_app, sho
 async def test_the_rfm_grid_shows_the_cell_being_edited_in_full_at_80_columns(make_app, shop_db):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_settings(pilot)
-        highlight(screen, "rfm.grid")
-        await pilot.press("enter")
-        await settle(pilot)
-        dialog = app.screen
+        _, dialog = await _open_the_grid(pilot)
         await pilot.press("tab")  # R5 x F2
         await settle(pilot)
         field = dialog.query_one(f"#{cell_id(0, 1)}", Input)
