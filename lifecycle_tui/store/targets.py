@@ -41,12 +41,15 @@ def same_file(a: Path, b: Path) -> bool:
 
 def check_output_file(target: Path, store_path: Path, *, overwrite: bool, what: str) -> None:
     """Refuse (:class:`StoreError`) to write ``what`` (``"the backup"``, ``"the export"``) to the
-    store's own files, over an existing file unless ``overwrite``, or into a folder that does
-    not exist. Nothing is written either way."""
+    store's own files, over anything but a plain file, over an existing file unless ``overwrite``,
+    or into a folder that does not exist. Nothing is written either way."""
     if is_store_file(target, store_path):
         raise StoreError(f"{target}: that is the store itself; choose another file for {what}.")
     if target.is_dir():
         raise StoreError(f"{target}: is a folder; give a file name for {what}.")
+    if target.exists() and not target.is_file():
+        # A device or a pipe (/dev/null, a fifo): the write replaces it with a plain file.
+        raise StoreError(f"{target}: not a plain file (a device or a pipe); choose a file name for {what}.")
     if target.exists() and not overwrite:
         raise StoreError(f"{target}: already exists. Choose another name, or pass --force to replace it.")
     if not target.parent.is_dir():

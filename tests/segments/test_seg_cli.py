@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -233,6 +234,10 @@ def test_export_never_writes_over_the_store_or_a_file_without_force(shopcli, sto
     assert existing.read_text().startswith("customer_id,")
     typo = shopcli("segments", "export", "Lapsed", str(tmp_path / "exprots" / "out.csv"))
     assert typo.exit_code == 1 and "no such folder" in typo.stderr and not (tmp_path / "exprots").exists()
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)  # like /dev/null: --force must not replace it with a plain file
+    piped = shopcli("segments", "export", "Lapsed", str(pipe), "--force")
+    assert piped.exit_code == 1 and "not a plain file" in piped.stderr and stat.S_ISFIFO(pipe.stat().st_mode)
 
 
 def test_a_saved_rule_that_no_longer_parses_is_listed_not_fatal(shopcli, store):
