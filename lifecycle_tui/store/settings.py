@@ -16,7 +16,7 @@ from typing import Any, Callable
 from zoneinfo import available_timezones
 
 from lifecycle_tui.store.addresses import is_email_address
-from lifecycle_tui.store.timeutil import parse_datetime, to_iso, utcnow, zone_name
+from lifecycle_tui.store.timeutil import parse_as_of, parse_datetime, to_iso, utcnow, zone_name
 
 
 class SettingError(ValueError):
@@ -114,7 +114,7 @@ def _clock(s: str) -> str:
     s = s.strip()
     if s in ("", "none", "now"):
         return ""
-    return to_iso(parse_datetime(s, "UTC"))
+    return to_iso(parse_as_of(s))
 
 
 def _hhmm(s: str) -> str:

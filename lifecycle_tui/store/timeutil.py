@@ -64,11 +64,21 @@ def parse_datetime(text: str, default_tz: str | None = "UTC") -> datetime:
     return dt.astimezone(UTC).replace(microsecond=0)
 
 
+# The as-of times the console plans at. Rules look up to ten years ahead and back from it, so a
+# year near 9999 would overflow Python's dates half-way through a plan.
+AS_OF_YEARS = (1970, 2999)
+
+
 def parse_as_of(text: str | None) -> datetime | None:
-    """Parse a ``--as-of`` value (date or date-time, UTC when no zone); ``None`` passes through."""
+    """Parse an as-of value (``--as-of``, ``clock.as_of``, the Dispatch field: date or date-time,
+    UTC when no zone); ``None`` passes through. Raises ValueError outside :data:`AS_OF_YEARS`."""
     if text is None:
         return None
-    return parse_datetime(text, "UTC")
+    dt = parse_datetime(text, "UTC")
+    low, high = AS_OF_YEARS
+    if not low <= dt.year <= high:
+        raise ValueError(f"{text.strip()!r} is out of range: an as-of time lies between {low} and {high}")
+    return dt
 
 
 def parse_date(text: str) -> date:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from typer.testing import CliRunner
@@ -55,6 +57,17 @@ def test_unknown_command_is_usage_error(cli):
 
 def test_bad_as_of_is_usage_error(cli):
     assert cli("--as-of", "yesterday-ish", "settings", "list").exit_code == 2
+
+
+@pytest.mark.parametrize("when", ["9999-12-31", "9990-01-01", "0001-01-01", "1969-12-31 23:59"])
+def test_an_as_of_out_of_range_is_refused_before_any_plan_overflows(cli, when):
+    # 9999-12-31 used to crash the dry-run with OverflowError (triggers add days to it).
+    result = cli("--as-of", when, "dispatch", "dry-run", "--json")
+    assert result.exit_code == 2 and "out of range" in result.stderr and "between 1970 and 2999" in result.stderr
+    assert "Traceback" not in result.output
+    refused = cli("settings", "set", "clock.as_of", when)
+    assert refused.exit_code == 1 and "out of range" in refused.stderr
+    assert cli.json("--as-of", "2999-12-31", "dispatch", "dry-run")["as_of"].startswith("2999-12-31")
 
 
 def test_settings_list_has_defaults(cli):

@@ -31,7 +31,7 @@ from lifecycle_tui.automation.preview import preview
 from lifecycle_tui.automation.rules import list_rules
 from lifecycle_tui.automation.runlock import DispatchBusyError
 from lifecycle_tui.automation.transports import DEFAULT_TRANSPORT, transport_names
-from lifecycle_tui.store.timeutil import parse_datetime, to_iso
+from lifecycle_tui.store.timeutil import parse_as_of, to_iso
 from lifecycle_tui.tui.base import SectionScreen
 from lifecycle_tui.tui.screens.ops_common import minute, short
 from lifecycle_tui.tui.widgets.confirm_run import ConfirmRun, run_summary
@@ -162,7 +162,7 @@ class DispatchScreen(SectionScreen):
         if not text:
             return self.as_of
         try:
-            return parse_datetime(text, "UTC")
+            return parse_as_of(text)
         except ValueError as exc:
             self.app.report_error(ValueError(f"as of: {exc}"))
             return None
