@@ -22,7 +22,8 @@ from lifecycle_tui.messages.render import preview
 from lifecycle_tui.messages.unsubscribe import unsubscribe_base, unsubscribe_url
 from lifecycle_tui.store import settings
 from lifecycle_tui.store.addresses import is_email_address, is_phone_number, phone_text
-from lifecycle_tui.store.browse import customer_key, customer_rowid
+from lifecycle_tui.store.browse import customer_key
+from lifecycle_tui.store.customers import require_customer
 from lifecycle_tui.store.timeutil import to_iso, utcnow
 from lifecycle_tui.wording import with_article
 
@@ -59,10 +60,7 @@ def _check_address(channel: str, to: str) -> str:
 
 def _customer(store, customer: str | None) -> int:
     if customer is not None:
-        rowid = customer_rowid(store, customer)
-        if rowid is None:
-            raise TrialError(f"no customer {customer!r} in this store.")
-        return rowid
+        return require_customer(store, customer, TrialError)[0]
     samples = sample_customers(store)
     if not samples:
         raise TrialError("the store has no customers to render the template for: import some first.")

@@ -15,7 +15,7 @@ from lifecycle_tui.messages import (
 )
 from lifecycle_tui.automation.transports import UnknownTransportError
 from lifecycle_tui.automation.trial import TrialError, send_trial
-from lifecycle_tui.store.browse import customer_rowid
+from lifecycle_tui.store.customers import require_customer
 from lifecycle_tui.wording import counted
 
 templates_app = typer.Typer(help="Message templates: list, show, lint, import, render, versions, send-test, remove.", no_args_is_help=True)
@@ -137,9 +137,10 @@ def templates_render(
     """Render a template for one customer (refused renders exit 1 with the reason)."""
     st = state(ctx)
     with st.open() as store:
-        rowid = customer_rowid(store, customer)
-        if rowid is None:
-            fail(f"no customer {customer!r} in this store.")
+        try:
+            rowid = require_customer(store, customer, LookupError)[0]
+        except LookupError as exc:
+            fail(str(exc))
         try:
             msg = preview(store, name, rowid, st.as_of_for(store))
         except TemplateError as exc:

@@ -153,14 +153,6 @@ def customer_page(
     return CustomerPage(rows=rows, after=row_key(rows[-1]) if more and rows else None)
 
 
-def customer_rowid(store, customer_id: str) -> int | None:
-    """The internal row id of a customer by the shop's id or email."""
-    return store.scalar(
-        "SELECT id FROM customers WHERE customer_id = ? OR email_norm = lower(trim(?)) LIMIT 1",
-        (customer_id, customer_id),
-    )
-
-
 def customer_key(store, rowid: int) -> str | None:
     """The shop's customer id of the customer with internal id ``rowid``."""
     return store.scalar("SELECT customer_id FROM customers WHERE id = ?", (rowid,))

@@ -64,5 +64,7 @@ def test_send_test_cli(sample_cli, sample_store):
     assert sample_cli("templates", "send-test", "welcome_1", "--to", "nope").exit_code == 1
     assert sample_cli("templates", "send-test", "no_such", "--to", "mara@example.org").exit_code == 1
     assert sample_cli("templates", "send-test", "welcome_1", "--to", "a@b.de", "--transport", "pigeon").exit_code == 2
+    pasted = sample_cli.json("templates", "send-test", "welcome_1", "--to", "mara@example.org", "--customer", " C100003 ")
+    assert pasted["customer_id"] == "C100003"
     missing = sample_cli("templates", "send-test", "welcome_1", "--to", "a@b.de", "--customer", "C999")
     assert missing.exit_code == 1 and "no customer 'C999'" in missing.stderr

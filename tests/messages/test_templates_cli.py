@@ -44,6 +44,18 @@ def test_render_text_and_eml(shop_cli):
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in eml.stdout
 
 
+def test_render_finds_a_pasted_id_or_email_and_names_an_ambiguous_one(shop_cli, store):
+    pasted = shop_cli.json("--as-of", AS_OF, "templates", "render", "welcome_1", "--customer", "  C1 ")
+    assert pasted["subject"] == shop_cli.json("--as-of", AS_OF, "templates", "render", "welcome_1",
+                                              "--customer", "C1")["subject"]
+    email = store.scalar("SELECT email FROM customers WHERE customer_id = 'C1'")
+    with store.transaction() as conn:  # a second customer with C1's email: which one is meant?
+        conn.execute("INSERT INTO customers (customer_id, email, email_norm, created_at, updated_at) "
+                     "VALUES ('C1-dup', ?, lower(?), '2025-01-01', '2025-01-01')", (email, email))
+    both = shop_cli("templates", "render", "welcome_1", "--customer", email.upper())
+    assert both.exit_code == 1 and "more than one customer (C1, C1-dup)" in both.stderr
+
+
 def test_render_refusals_exit_1(shop_cli, tmp_path):
     assert shop_cli("templates", "render", "welcome_1", "--customer", "nobody").exit_code == 1
     assert shop_cli("templates", "render", "nope", "--customer", "C1").exit_code == 1
