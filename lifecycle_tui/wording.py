@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 
+# Letters said with a vowel sound first: an initialism starting with one takes "an" ("an SMS").
+_SPELLED_VOWEL_SOUND = set("aefhilmnorsx")
+_INITIALISMS = {"sms", "smtp", "html", "rfm", "url", "csv"}
+
+
 def with_article(word: str) -> str:
-    """``"an email"``, ``"a push"``, ``"an orders"``: the indefinite article a word takes."""
-    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
+    """``"an email"``, ``"a push"``, ``"an sms"``, ``"an orders"``: the indefinite article a word takes."""
+    first = word[:1].lower()
+    vowel = first in _SPELLED_VOWEL_SOUND if word.lower() in _INITIALISMS else first in "aeiou"
+    return f"an {word}" if vowel else f"a {word}"
 
 
 def noun(n: int, word: str, plural: str | None = None) -> str:

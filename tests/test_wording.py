@@ -19,6 +19,7 @@ def test_an_irregular_plural_is_given():
 
 def test_articles():
     assert with_article("email") == "an email" and with_article("push") == "a push"
+    assert with_article("sms") == "an sms" and with_article("SMTP") == "an SMTP" and with_article("csv") == "a csv"
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lifecycle_tui.automation.rules import Rule, RuleError, check_references, get_rule, save_rule
+from lifecycle_tui.textfiles import NotUtf8Error, read_utf8
 
 _IGNORED = ("name", "version", "versions", "enabled", "priority")
 
@@ -38,11 +39,11 @@ def read_rule_file(path: str | Path) -> list[dict]:
     """The rule objects in ``path``; :class:`RuleError` names the file, line and column of bad JSON."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_utf8(path)
     except FileNotFoundError:
         raise RuleError(f"{path}: no such file.") from None
-    except UnicodeDecodeError as exc:
-        raise RuleError(f"{path}: not UTF-8 text (byte {exc.start}).") from None
+    except NotUtf8Error as exc:
+        raise RuleError(f"{exc}.") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

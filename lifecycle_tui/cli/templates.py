@@ -16,6 +16,7 @@ from lifecycle_tui.messages import (
 from lifecycle_tui.automation.transports import UnknownTransportError
 from lifecycle_tui.automation.trial import TrialError, send_trial
 from lifecycle_tui.store.customers import require_customer
+from lifecycle_tui.textfiles import NotUtf8Error, read_utf8
 from lifecycle_tui.wording import counted
 
 templates_app = typer.Typer(help="Message templates: list, show, lint, import, render, versions, send-test, remove.", no_args_is_help=True)
@@ -23,6 +24,12 @@ templates_app = typer.Typer(help="Message templates: list, show, lint, import, r
 
 def _out(text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _file_text(text: str) -> None:
+    """A template's text exactly as stored (no tabs expanded, no newline added after the last
+    one), so ``templates show NAME > FILE`` and importing FILE again changes nothing."""
+    typer.echo(text, nl=not text.endswith("\n"))
 
 
 @templates_app.command("list")
@@ -59,7 +66,7 @@ def templates_show(
     if json_out:
         emit_json(tpl.to_dict() | {"shown_version": version or tpl.version, "source": text})
         return
-    _out(text)
+    _file_text(text)
 
 
 @templates_app.command("lint")
@@ -99,9 +106,11 @@ def templates_import(
 ) -> None:
     """Add a template, or update one as a new version, from a file."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{file}: cannot read the file ({exc}).")
+        text = read_utf8(file)
+    except NotUtf8Error as exc:
+        fail(f"{exc} (nothing imported)")
+    except OSError as exc:
+        fail(f"{file}: cannot read the file ({exc.strerror or exc}).")
     with state(ctx).open() as store:
         try:
             result = save_template(store, text, name=name, filename=file.name, origin="import", note=f"imported from {file.name}")

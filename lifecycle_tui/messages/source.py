@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from lifecycle_tui.messages.errors import TemplateError
+from lifecycle_tui.wording import with_article
 
 CHANNELS = ("email", "sms", "push")
 MAX_SOURCE_BYTES = 64 * 1024
@@ -95,6 +96,9 @@ def _fail(reason: str, line: int | None, name: str | None) -> TemplateError:
 
 def parse_source(text: str, *, filename: str | None = None, name: str | None = None) -> TemplateSource:
     """Parse template file text. ``name`` overrides; else front matter ``name``; else the file name."""
+    if name is not None and not NAME_RE.match(name):  # given apart from the file (`--name`): no line of it to blame
+        raise TemplateError(f"the name {name!r} may use letters, digits, `_`, `-` and `.` (up to 80 characters)",
+                            template=name or "template")
     label = name or default_name(filename) or "template"
     if len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
         raise TemplateError(f"the file is larger than {MAX_SOURCE_BYTES // 1024} KB", template=label)
@@ -159,16 +163,18 @@ def _load_front_matter(block: str, label: str) -> dict:
 
 def _check_meta(meta: dict, field_lines: dict, label: str) -> None:
     channel = meta.get("channel")
+    if channel is None:
+        raise _fail(f"the front matter needs `channel:` ({', '.join(CHANNELS)})", 2, label)
     if channel not in CHANNELS:
         raise _fail(f"`channel` must be one of {', '.join(CHANNELS)} (got {channel!r})", field_lines.get("channel", 2), label)
     allowed = COMMON_KEYS | CHANNEL_KEYS[channel]
     for key in meta:
         if key not in allowed:
-            raise _fail(f"unknown field `{key}` for a {channel} template (allowed: {', '.join(sorted(allowed))})",
+            raise _fail(f"unknown field `{key}` for {with_article(channel)} template (allowed: {', '.join(sorted(allowed))})",
                         field_lines.get(str(key)), label)
     for key in REQUIRED_KEYS[channel]:
         if not meta.get(key):
-            raise _fail(f"a {channel} template needs `{key}`", 2, label)
+            raise _fail(f"{with_article(channel)} template needs `{key}`", 2, label)
     for key, value in meta.items():
         if key == "marketing":
             if not isinstance(value, bool):

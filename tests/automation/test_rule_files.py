@@ -69,6 +69,13 @@ def test_bad_files_are_refused_with_where_and_why(tmp_path, store, text, message
         load_rules(store, path)
 
 
+def test_a_rule_file_in_latin_1_is_refused_with_the_line_and_column_of_the_first_odd_byte(tmp_path, store):
+    path = tmp_path / "r.json"
+    path.write_bytes('{"name": "x",\n "description": "Grüße", "trigger": {"kind": "signup"}, "steps": []}'.encode("latin-1"))
+    with pytest.raises(RuleError, match=r"r.json: line 2, column 20: not UTF-8 text \(byte 0xfc.*save it as UTF-8"):
+        load_rules(store, path)
+
+
 def test_rules_list_json_round_trips_through_rules_import(tmp_path, store):
     runner = CliRunner()
 

@@ -27,6 +27,18 @@ def test_list_and_show(shop_cli):
     assert shop_cli("templates", "show", "nope").exit_code == 1
 
 
+def test_show_then_import_the_same_text_changes_nothing(shop_cli, tmp_path):
+    path = tmp_path / "welcome_1.email.jinja"
+    with_tab = shop_cli("templates", "show", "welcome_1").stdout.replace("<p>", "\t<p>", 1)
+    path.write_text(with_tab, encoding="utf-8")
+    assert shop_cli.json("templates", "import", str(path), "--name", "welcome_1")["version"] == 2
+    shown = shop_cli("templates", "show", "welcome_1").stdout
+    assert shown == with_tab  # exactly the file: the tab kept, no newline added
+    path.write_text(shown, encoding="utf-8")
+    again = shop_cli.json("templates", "import", str(path), "--name", "welcome_1")
+    assert again["version"] == 2 and again["status"] == "unchanged"
+
+
 def test_render_json_shapes(shop_cli):
     email = shop_cli.json("--as-of", AS_OF, "templates", "render", "welcome_1", "--customer", "C1")
     assert {"channel", "subject", "preheader", "text", "html", "warnings"} <= set(email)
@@ -65,6 +77,24 @@ def test_render_refusals_exit_1(shop_cli, tmp_path):
     result = shop_cli("templates", "render", "oops", "--customer", "C1", "--json")
     assert result.exit_code == 1 and "nope" in result.stderr
     assert json.loads(result.stdout) == {"error": "oops (text), line 5: undefined: customer has no field 'nope'"}
+
+
+@pytest.mark.parametrize("text, name, message", [
+    ("---\nchannel: sms\n---\nGrüße {{ customer.first_name }}\n".encode("cp1252"), None,
+     "line 4, column 3: not UTF-8 text (byte 0xfc; a Windows or Latin-1 file?): save it as UTF-8"),
+    (b"---\nchannel: sms\n---\nHi\n", "my template", "the name 'my template' may use letters"),
+    (b"---\nchannel: sms\n---\nHi\n", "", "the name '' may use letters"),
+    (b"---\nsubject: Hi\n---\nHi\n", None, "line 2: the front matter needs `channel:` (email, sms, push)"),
+    (b"---\nchannel: sms\nsubject: Hi\n---\nHi\n", None, "unknown field `subject` for an sms template"),
+])
+def test_import_refusals_say_where_and_why(shop_cli, tmp_path, text, name, message):
+    path = tmp_path / "t.sms.jinja"
+    path.write_bytes(text)
+    result = shop_cli("templates", "import", str(path), *(["--name", name] if name is not None else []))
+    assert result.exit_code == 1 and message in result.stderr, result.stderr
+    if name:  # the bad name came from the command line: no line of the file is blamed
+        assert "line" not in result.stderr
+    assert shop_cli("templates", "show", "t").exit_code == 1  # nothing imported
 
 
 def test_render_without_customer_is_a_usage_error(shop_cli):
