@@ -205,6 +205,27 @@ def check_references(store, rule: Rule) -> None:
         raise RuleError(f"rule {rule.name!r}: {problems[0][1]}")
 
 
+def _entered_segment_problems(store, trigger: dict) -> list[str]:
+    """The names an ``entered_segment`` trigger waits for that no customer can enter: not a stage,
+    not in the store's RFM grid (``of``), or in the wrong case. Such a rule would never fire."""
+    from lifecycle_tui.segments.rfm import segment_names
+    from lifecycle_tui.segments.stages import STAGES
+    from lifecycle_tui.store import settings
+
+    kind = trigger.get("of", "any")
+    rfm = segment_names(settings.get(store, "rfm.grid"))
+    known = {"stage": list(STAGES), "rfm": rfm, "any": [*STAGES, *rfm]}[kind]
+    what = {"stage": "stage", "rfm": "RFM segment", "any": "stage or RFM segment"}[kind]
+    problems = []
+    for name in trigger.get("segments") or []:
+        if name in known:
+            continue
+        close = [n for n in known if n.lower() == str(name).lower()] or difflib.get_close_matches(str(name), known, n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]!r}?" if close else f" Known: {', '.join(known)}."
+        problems.append(f"trigger.segments: no {what} is called {name!r}, so no one would ever enter it.{hint}")
+    return problems
+
+
 def reference_problems(store, rule: Rule, templates: dict[str, str] | None = None) -> list[tuple[int | None, str]]:
     """``[(step number or None for the whole rule, problem)]``: what ``rule`` refers to that is
     missing or does not fit (a template deleted or changed to another channel after the rule was
@@ -228,6 +249,8 @@ def reference_problems(store, rule: Rule, templates: dict[str, str] | None = Non
             check_rule(store, rule.filter)
         except SegmentRuleError as exc:
             out.append((None, f"filter: {exc}"))
+    if rule.kind == "entered_segment":
+        out += [(None, problem) for problem in _entered_segment_problems(store, rule.trigger)]
     if rule.kind == "broadcast":
         from lifecycle_tui.segments import SegmentRuleError, resolve_segment
 

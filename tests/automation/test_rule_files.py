@@ -61,6 +61,16 @@ def test_one_bad_rule_saves_none_and_names_the_file_and_the_rule(tmp_path, store
     ('[1, 2]', r"rule 1: must be an object with a name"),
     ('{"name": "x", "trigger": {"kind": "sign_up"}, "steps": []}', r"unknown trigger kind 'sign_up'. Did you mean 'signup'"),
     ('{"name": "x", "enabled": "yes", "trigger": {"kind": "signup"}, "steps": []}', r"enabled: must be true or false"),
+    # A segment no one can enter: the rule would be saved, switched on, and never fire.
+    ('{"name": "x", "trigger": {"kind": "entered_segment", "segments": ["Champs"], "of": "rfm"}, '
+     '"steps": [{"delay": "0h", "channel": "email", "template": "vip_thanks"}]}',
+     r"trigger.segments: no RFM segment is called 'Champs', so no one would ever enter it. Did you mean 'Champions'\?"),
+    ('{"name": "x", "trigger": {"kind": "entered_segment", "segments": ["Lapsed", "lapsd"], "of": "stage"}, '
+     '"steps": [{"delay": "0h", "channel": "email", "template": "vip_thanks"}]}',
+     r"no stage is called 'lapsd'.*Did you mean 'Lapsed'\?"),
+    ('{"name": "x", "trigger": {"kind": "entered_segment", "segments": ["Loyal"], "of": "stage"}, '
+     '"steps": [{"delay": "0h", "channel": "email", "template": "vip_thanks"}]}',
+     r"no stage is called 'Loyal'"),  # an RFM name, but the rule waits for a stage
 ])
 def test_bad_files_are_refused_with_where_and_why(tmp_path, store, text, message):
     path = tmp_path / "r.json"
