@@ -17,7 +17,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from lifecycle_tui.automation.rules import Rule, RuleError, check_references, get_rule, save_rule
+from lifecycle_tui.automation.rules import (
+    Rule, RuleError, check_references, check_templates_render, get_rule, save_rule,
+)
 from lifecycle_tui.textfiles import NotUtf8Error, read_utf8
 
 _IGNORED = ("name", "version", "versions", "enabled", "priority")
@@ -74,6 +76,8 @@ def load_rules(store, path: str | Path) -> list[RuleLoad]:
             rule = Rule.from_definition(name, definition, enabled=enabled,
                                         priority=item.get("priority", stored.priority if stored else 50))
             check_references(store, rule)
+            if enabled and not (stored is not None and stored.enabled):  # switched on by this file
+                check_templates_render(store, rule)
         except RuleError as exc:
             raise RuleError(f"{path}: {exc}") from None
         planned.append((rule, stored))

@@ -27,7 +27,7 @@ from lifecycle_tui.automation.trigger_kinds import (  # noqa: F401 - re-exported
     MAX_DELAY, TRIGGERS, describe_duration, parse_duration, pos_int,
 )
 from lifecycle_tui.store.timeutil import to_iso, utcnow
-from lifecycle_tui.wording import noun, with_article
+from lifecycle_tui.wording import counted, noun, with_article
 
 CHANNELS = ("email", "sms", "push")
 EXITS = ("ordered_since_trigger", "unsubscribed")
@@ -302,6 +302,8 @@ def save_rule(store, rule: Rule, *, check: bool = True) -> Rule:
     rule = Rule.from_definition(rule.name, rule.definition(), enabled=rule.enabled, priority=rule.priority)
     if check:
         check_references(store, rule)
+        if rule.enabled and not store.scalar("SELECT enabled FROM rules WHERE name = ?", (rule.name,)):
+            check_templates_render(store, rule)  # being switched on (the console's rule form)
     now = to_iso(utcnow())
     definition = json.dumps(rule.definition(), ensure_ascii=False, sort_keys=True)
     with store.transaction() as conn:
@@ -329,7 +331,23 @@ def set_enabled(store, name: str, enabled: bool) -> tuple[Rule, bool]:
     rule.enabled = enabled
     if enabled:
         check_references(store, rule)  # never switch on a rule that cannot render
+        check_templates_render(store, rule)
     return save_rule(store, rule, check=False), True
+
+
+def check_templates_render(store, rule: Rule) -> None:
+    """Refuse (:class:`RuleError`) when a template the rule sends has lint errors: every run would
+    fail those messages (``lifecycle check`` reports the same errors)."""
+    from lifecycle_tui.messages.lint import lint_template
+
+    for template in dict.fromkeys(step.template for step in rule.steps):
+        errors = lint_template(store, template).errors
+        if errors:
+            first = errors[0]
+            where = f"line {first.line}: " if first.line else ""
+            more = f", and {counted(len(errors) - 1, 'more error')}" if len(errors) > 1 else ""
+            raise RuleError(f"rule {rule.name!r}: template {template!r} does not render ({where}{first.message}{more}), "
+                            f"so every message would fail. Fix it first (`lifecycle templates lint {template}`).")
 
 
 def remove_rule(store, name: str) -> Rule:

@@ -66,6 +66,33 @@ def test_rules_enable_disable_and_unknown(run):
     assert run("rules", "enable").exit_code == 2
 
 
+def test_a_rule_whose_template_does_not_render_is_not_switched_on(run, tmp_path, store):
+    from lifecycle_tui.automation.rules import Rule, RuleError, get_rule, save_rule
+
+    tpl = tmp_path / "ord.email.jinja"
+    tpl.write_text("---\nchannel: email\nsubject: Your order\n---\n<p>{{ customer.nope }}</p>"
+                   '<a href="{{ unsubscribe_url }}">Unsubscribe</a>\n')
+    assert run("templates", "import", str(tpl)).exit_code == 0  # saved: lint errors do not stop an import
+    rule = {"name": "qa_broken", "trigger": {"kind": "signup"},
+            "steps": [{"delay": "0h", "channel": "email", "template": "ord"}]}
+    off = tmp_path / "off.json"
+    off.write_text(json.dumps(rule))
+    assert run("rules", "import", str(off)).exit_code == 0  # off: nothing can fail yet
+    refused = run("rules", "enable", "qa_broken", "--json")
+    assert refused.exit_code == 1
+    assert "template 'ord' does not render (line 5: customer has no field 'nope'" in json.loads(refused.stdout)["error"]
+    assert get_rule(store, "qa_broken").enabled is False
+    on = tmp_path / "on.json"
+    on.write_text(json.dumps({**rule, "enabled": True}))
+    assert run("rules", "import", str(on)).exit_code == 1  # a file cannot switch it on either
+    with pytest.raises(RuleError, match="does not render"):  # nor the console's rule form (save_rule)
+        save_rule(store, Rule.from_definition("qa_broken", {k: v for k, v in rule.items() if k != "name"}, enabled=True))
+    assert get_rule(store, "qa_broken").enabled is False and get_rule(store, "qa_broken").version == 1
+    tpl.write_text(tpl.read_text().replace("customer.nope", "customer.first_name"))
+    assert run("templates", "import", str(tpl)).exit_code == 0
+    assert _json(run("rules", "enable", "qa_broken", "--json"))["enabled"] is True
+
+
 def test_dry_run_json_shape(run, busy):
     data = _json(run("dispatch", "dry-run", "--json"))
     assert data["as_of"] == WHEN
