@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from lifecycle_tui.automation.planner import plan
 from lifecycle_tui.automation.preview import describe, find_customer
 from lifecycle_tui.automation.rules import Rule, list_rules
-from lifecycle_tui.automation.triggers import find_instances
+from lifecycle_tui.automation.triggers import find_instances, step_due
 from lifecycle_tui.store.timeutil import to_iso
 from lifecycle_tui.wording import counted
 
@@ -92,8 +92,12 @@ def _one(store, r: Rule, rowid: int, as_of: datetime, decisions, sent) -> RuleEx
     if instances:
         last = instances[-1]
         anchor = datetime.fromisoformat(last.anchor)
+        sent_at = {m["step"]: datetime.fromisoformat(m["at"]) for m in sent
+                   if m["trigger_key"] == last.key and m["status"] == "sent" and m["at"]}
+        previous_at = None  # as the planner counts it: the previous step's send, else its due time
         for i, s in enumerate(r.steps, start=1):
-            due = anchor + s.delay_td
+            due = step_due(r, i, anchor, previous_at)
+            previous_at = sent_at.get(i, due)
             if due > as_of:
                 e.next_due = {"step": i, "template": s.template, "channel": s.channel, "due_at": to_iso(due),
                               "trigger_key": last.key}

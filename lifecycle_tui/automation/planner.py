@@ -27,7 +27,7 @@ from lifecycle_tui.automation.policy import Policy, one_per_address
 from lifecycle_tui.automation.rules import (
     Rule, RuleError, describe_duration, list_rules, reference_problems, require_rule, template_channels,
 )
-from lifecycle_tui.automation.triggers import Instance, find_instances, latest_step_delay
+from lifecycle_tui.automation.triggers import Instance, find_instances, latest_step_delay, step_due
 from lifecycle_tui.store.timeutil import to_iso
 
 DONE = ("sent", "claimed")
@@ -84,6 +84,13 @@ class Plan:
             "by_rule": [{"rule": r, "channel": c, "action": a, "count": n}
                         for (r, c, a), n in sorted(rows.items(), key=lambda kv: (self._rank(kv[0][0]), kv[0]))],
         }
+
+    def sends(self) -> list[tuple]:
+        """The messages a run of this plan sends, ``(rule, step, customer, channel, template)``
+        sorted: two plans with the same sends send the same messages (the console checks the
+        plan it confirmed against one made at the moment of sending)."""
+        return sorted((d.rule, d.step, d.customer_id, d.channel, d.template)
+                      for d in self.decisions if d.action == "send")
 
     def _rank(self, rule: str) -> int:
         return self.rules.index(rule) if rule in self.rules else len(self.rules)
@@ -250,11 +257,19 @@ def _collect(store, r: Rule, as_of, customer, done, entered, names, cands, plain
         if steps_due is None:
             steps_due = dues[inst.anchor] = _steps_due(numbered, delays, datetime.fromisoformat(inst.anchor),
                                                        as_of, catch_up)
+        previous_at: datetime | None = None  # when this instance's previous step went out, else was due
         for i, step, due, due_text, late in steps_due:
+            if previous_at is not None and (kept_gap := step_due(r, i, due - delays[i - 1], previous_at)) > due:
+                due = kept_gap  # the previous step went out (or is due) late: this one keeps its gap
+                if due > as_of:
+                    break
+                due_text, late = to_iso(due), as_of - due > catch_up
             key = dedupe_key(r.name, i, cust_text, inst.key)
             d = Decision(r.name, i, inst.customer, cust_text, step.channel, step.template, "send", None,
                          due_text, inst.key, key, priority=r.priority, inst=inst)
             status = done.get(key)
+            sent = status is not None and status[0] == "sent" and status[1]
+            previous_at = datetime.fromisoformat(status[1]) if sent else due
             if status is not None and status[0] in DONE:
                 if include_done:
                     when = (status[1] or "")[:16].replace("T", " ")

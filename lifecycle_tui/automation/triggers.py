@@ -291,5 +291,17 @@ _FINDERS = {
 }
 
 
+def step_due(rule: Rule, step: int, anchor: datetime, previous_at: datetime | None = None) -> datetime:
+    """When step ``step`` (1-based) of an instance anchored at ``anchor`` is due: ``anchor`` plus
+    its delay, and never sooner than the gap between the two delays after the previous step
+    (``previous_at``: when it was sent, else when it was due itself). Steps keep their gaps: step
+    1 sent late (a catch-up run, quiet hours, a run that let step 1 go first) moves step 2 on by
+    as much, and step 3 after it, so "a push 3 days later" is not sent minutes after the email."""
+    due = anchor + rule.steps[step - 1].delay_td
+    if previous_at is not None and step > 1:
+        due = max(due, previous_at + (rule.steps[step - 1].delay_td - rule.steps[step - 2].delay_td))
+    return due
+
+
 def latest_step_delay(rule: Rule) -> timedelta:
     return max(s.delay_td for s in rule.steps)

@@ -247,3 +247,26 @@ def test_order_triggers_match_a_brute_force_reading(tmp_path_factory, seeded_db,
             for i in find_instances(store, get_rule(store, rule), AS_OF, since.isoformat()):
                 got.add((kind, i.customer, i.key, datetime.fromisoformat(i.anchor)))
         assert got == _expected(rows, AS_OF, since)
+
+
+def test_a_later_step_keeps_its_gap_after_an_earlier_step_sent_late(store, shop):
+    from lifecycle_tui.automation.explain import explain
+
+    # welcome: 0h, 2d, 5d. The customer signed up 6 days ago, but the first run is only now
+    # (within the catch-up limit): every step is "due", yet step 2 must not follow step 1 by
+    # minutes; it comes 2 days after step 1 went out, and step 3 3 days after step 2.
+    t = AS_OF - 6 * D
+    with store.transaction() as conn:
+        conn.execute("UPDATE rules SET definition = json_set(definition, '$.catch_up', '7d') WHERE name = 'welcome'")
+    c = shop.customer("late", created=t)
+    first = due(store, "welcome", AS_OF)
+    assert first[0] == ("late", 1, "send", "signup") and [d[1:3] for d in first[1:]] == [(2, "defer"), (3, "defer")]
+    mark_sent(shop, c, "welcome", 1, "signup", AS_OF)
+    assert due(store, "welcome", AS_OF + H) == []  # anchor + 2d is long past, but step 1 went out just now
+    assert due(store, "welcome", AS_OF + 2 * D - MIN) == []
+    assert due(store, "welcome", AS_OF + 2 * D) == [("late", 2, "send", "signup")]
+    nxt = next(r for r in explain(store, "late", AS_OF + H).rules if r.rule == "welcome").next_due
+    assert (nxt["step"], nxt["due_at"]) == (2, (AS_OF + 2 * D).isoformat())  # explain says the same
+    mark_sent(shop, c, "welcome", 2, "signup", AS_OF + 2 * D)
+    assert due(store, "welcome", AS_OF + 5 * D - MIN) == []
+    assert due(store, "welcome", AS_OF + 5 * D) == [("late", 3, "send", "signup")]

@@ -128,6 +128,39 @@ async def test_run_asks_then_sends_through_the_outbox(make_app, shop_db):
             d.action == "send" and d.dedupe_key in {s.dedupe_key for s in sends} for d in screen.plan.decisions)
 
 
+async def test_a_rule_switched_off_after_the_dry_run_is_not_sent_from_the_old_plan(make_app, shop_db):
+    from lifecycle_tui.automation.rules import set_enabled
+
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_dispatch(pilot)
+        await dry_run(pilot, screen)
+        old = screen.plan
+        rule = next(d.rule for d in old.decisions if d.action == "send")
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmRun)
+        # Switched off in another terminal while the owner reads the confirmation (the console
+        # notices such a change within a second; the run must not depend on that).
+        with open_store(shop_db) as store:
+            set_enabled(store, rule, False)
+        await pilot.press("y")
+        await settle(pilot, rounds=5)
+        with open_store(shop_db) as store:
+            assert store.scalar("SELECT count(*) FROM messages") == 0 and store.scalar("SELECT count(*) FROM runs") == 0
+        assert any("The plan changed since the dry-run" in str(n.message) and "nothing was sent" in str(n.message)
+                   for n in app._notifications)
+        assert screen.plan is not old and rule not in {d.rule for d in screen.plan.decisions if d.action == "send"}
+        if screen.plan.sends():  # the plan as it is now can be sent as shown
+            await pilot.press("r")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot, rounds=5)
+            with open_store(shop_db) as store:
+                sent = {r[0] for r in store.conn.execute("SELECT rule FROM messages WHERE status = 'sent'")}
+            assert sent and rule not in sent
+
+
 async def test_a_failing_transport_is_reported_not_swallowed(make_app, shop_db):
     with open_store(shop_db) as store:
         set_value(store, "webhook.url", "http://127.0.0.1:9/hook")  # nothing listens on the discard port
@@ -244,3 +277,19 @@ def test_while_another_run_holds_the_lock_the_plan_is_shown_with_a_note(shop_db)
     assert not recovered
     assert shown.decisions == expected_plan(shop_db).decisions
     assert any(n.startswith("not sendable now: another dispatch run is in progress") for n in shown.notes)
+
+
+def test_the_run_confirmation_says_why_messages_wait():
+    from types import SimpleNamespace
+
+    from lifecycle_tui.tui.widgets.confirm_run import run_summary
+
+    def d(action, reason=None, channel="email"):
+        return SimpleNamespace(action=action, reason=reason, channel=channel)
+
+    decisions = [d("send"), d("defer", "one message per customer per run: winback step 1 goes first")] * 2 + [
+        d("defer", "quiet hours: deferred until 08:00 Europe/Berlin", "sms")]
+    text = run_summary(decisions, "outbox", "2026-06-30 18:00 UTC", "all enabled rules")
+    assert "defer       3   (one message per customer per run 2, quiet hours 1: a later run sends them)" in text
+    assert "quiet hours or caps" not in text  # the old fixed words, wrong for most plans
+    assert "(nothing waits)" in run_summary([d("send")], "outbox", "t", "all")

@@ -277,14 +277,29 @@ class DispatchScreen(SectionScreen):
         def progress(done: int, total: int) -> None:  # called in the worker thread
             self.app.call_from_thread(self._progress, done, total)
 
-        self.run_db(lambda store: run_plan(store, the_plan, transport, progress, rule_filter=scope),
-                    self._run_done, group="dispatch-run", on_error=self._failed)
+        def send(store) -> RunReport | Plan:
+            # Planned again now: a rule switched off, a template saved or an import since the dry-run
+            # (perhaps in another terminal, within the second before the console notices) must not
+            # be sent from the old plan. The same messages go out, rendered from what is saved now;
+            # different ones are shown instead, and nothing is sent.
+            fresh, _ = plan_for_screen(store, the_plan.as_of, scope)
+            if fresh.sends() != the_plan.sends():
+                return fresh
+            return run_plan(store, fresh, transport, progress, rule_filter=scope)
+
+        self.run_db(send, self._run_done, group="dispatch-run", on_error=self._failed)
 
     def _progress(self, done: int, total: int) -> None:
         self.query_one("#dispatch-progress", ProgressBar).update(total=max(total, 1), progress=done)
 
-    def _run_done(self, report: RunReport) -> None:
+    def _run_done(self, report: RunReport | Plan) -> None:
         self._set_busy(False)
+        if isinstance(report, Plan):  # the plan changed since it was confirmed
+            self._show_plan((report, False))
+            self.app.report_error(ValueError(
+                "The plan changed since the dry-run (a rule, template, setting or the data changed): "
+                "nothing was sent. Here is the plan as it is now; press r to send it."), title="Not sent")
+            return
         left = report.left_note()
         text = f"Run #{report.run_id} ({report.transport}): {report.counts()}." + (f" {left}" if left else "")
         if report.status != "done" or report.failed or report.unknown:

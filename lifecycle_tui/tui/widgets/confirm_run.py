@@ -28,9 +28,20 @@ def run_summary(decisions, transport: str, as_of_text: str, scope: str) -> str:
         f"  send   {actions.get('send', 0):>6}   "
         + ("  ".join(f"{ch} {n}" for ch, n in sorted(channels.items())) or "nothing to send"),
         f"  skip   {actions.get('skip', 0):>6}   (recorded only where a template failed)",
-        f"  defer  {actions.get('defer', 0):>6}   (quiet hours or caps: a later run sends them)",
+        f"  defer  {actions.get('defer', 0):>6}   {_defer_reasons(decisions)}",
     ]
     return "\n".join(lines)
+
+
+def _defer_reasons(decisions) -> str:
+    """Why messages wait, most common first ("one message per customer per run 3, quiet hours 1"):
+    the kind of each reason, the words before its first colon."""
+    kinds = Counter((d.reason or "").split(":")[0] or "waiting" for d in decisions if d.action == "defer")
+    if not kinds:
+        return "(nothing waits)"
+    shown = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common(2))
+    more = f", {counted(sum(kinds.values()) - sum(n for _, n in kinds.most_common(2)), 'other')}" if len(kinds) > 2 else ""
+    return f"({shown}{more}: a later run sends them)"
 
 
 class ConfirmRun(ModalScreen[bool]):
