@@ -293,3 +293,19 @@ def test_the_run_confirmation_says_why_messages_wait():
     assert "defer       3   (one message per customer per run 2, quiet hours 1: a later run sends them)" in text
     assert "quiet hours or caps" not in text  # the old fixed words, wrong for most plans
     assert "(nothing waits)" in run_summary([d("send")], "outbox", "t", "all")
+
+
+async def test_escape_leaves_the_as_of_field_so_section_keys_work_again(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_dispatch(pilot)
+        field = screen.query_one("#dispatch-as-of", Input)
+        field.focus()
+        await settle(pilot)
+        before = field.value
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.focused is screen.query_one("#plan-table", DataTable)
+        await pilot.press("4")  # a section key again, not a character typed into the field
+        await settle(pilot)
+        assert field.value == before and app.screen is not screen

@@ -68,8 +68,8 @@ async def test_at_the_design_size_nothing_stacks(make_app):
         assert rfm.region.y == funnel.region.y and screen.query_one("#dash-body").max_scroll_y == 0
 
 
-@pytest.mark.parametrize("keys", [["7"], ["3"], ["4"], ["8"], ["9"], ["2", "enter"]],
-                         ids=["outbox", "segments", "templates", "import", "settings", "profile"])
+@pytest.mark.parametrize("keys", [["7"], ["3"], ["4"], ["5"], ["6"], ["8"], ["9"], ["2", "enter"]],
+                         ids=["outbox", "segments", "templates", "rules", "dispatch", "import", "settings", "profile"])
 async def test_the_footer_keeps_a_sections_own_keys_and_quit_at_80_columns(make_app, keys):
     from textual.widgets._footer import FooterKey
 

@@ -92,6 +92,7 @@ class DispatchScreen(SectionScreen):
     BINDINGS = [
         Binding("d", "dry_run", "Dry-run"),
         Binding("r", "run", "Run…"),
+        Binding("escape", "focus_plan", "Leave the field", show=False),  # as-of, rule or transport
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -129,6 +130,9 @@ class DispatchScreen(SectionScreen):
         self.query_one("#plan-message", VerticalScroll).border_title = "Message"
         self.query_one("#dispatch-as-of", Input).value = as_of_text(self.as_of)
         self.watch(self.app, "as_of", self._console_as_of_moved, init=False)
+
+    def action_focus_plan(self) -> None:
+        self.query_one("#plan-table", DataTable).focus()
 
     def _console_as_of_moved(self, as_of: datetime | None) -> None:
         """The console's as-of changed: plan at the new time from now on."""

@@ -71,7 +71,7 @@ class RulesScreen(SectionScreen):
     BINDINGS = [
         Binding("space", "toggle", "On/off"),
         Binding("e", "edit", "Edit"),
-        Binding("n", "new", "New rule"),
+        Binding("n", "new", "New"),
         Binding("d", "remove", "Remove"),
     ]
 
