@@ -107,7 +107,8 @@ def segments_add(
 
 
 @segments_app.command("remove")
-def segments_remove(ctx: typer.Context, name: str = typer.Argument(..., help="Saved segment to delete.")) -> None:
+def segments_remove(ctx: typer.Context, name: str = typer.Argument(..., help="Saved segment to delete."),
+                    json_out: bool = JsonOption) -> None:
     """Delete a saved segment (built-in segments cannot be removed)."""
     with state(ctx).open() as store:
         try:
@@ -118,6 +119,9 @@ def segments_remove(ctx: typer.Context, name: str = typer.Argument(..., help="Sa
             builtin = any(s.builtin and s.name.lower() == name.strip().lower() for s in seg.builtin_segments(store))
             fail(escape(f"{name!r} is a built-in segment; built-in segments cannot be removed." if builtin
                         else f"no saved segment named {name!r}."))
+    if json_out:
+        emit_json({"name": name.strip(), "removed": True})
+        return
     console.print(f"Removed segment {escape(name)}.")
 
 

@@ -32,6 +32,7 @@ def outbox_list(
     json_out: bool = JsonOption,
 ) -> None:
     """Recorded messages with run, rule, step, customer, channel, status and outbox file."""
+    channel, status = (None if v is None else v.strip().lower() for v in (channel, status))  # EMAIL, Sent
     if channel is not None and channel not in CHANNELS:
         raise typer.BadParameter(f"must be one of {', '.join(CHANNELS)}", param_hint="--channel")
     if status is not None and status not in STATUSES:

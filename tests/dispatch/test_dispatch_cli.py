@@ -66,6 +66,11 @@ def test_only_one_rule(sample_cli, sample_store, sample_plan):
     data = sample_cli.json("dispatch", "run", "--rule", rule, "--yes")
     assert data["sent"] == sum(1 for d in _sends(sample_plan) if d.rule == rule)
     assert {m["rule"] for m in sample_cli.json("outbox", "list")} == {rule}
+    # Option values in any case, as a tired owner types them.
+    assert sample_cli.json("outbox", "list", "--status", "SENT") == sample_cli.json("outbox", "list", "--status", "sent")
+    channel = sample_cli.json("outbox", "list")[0]["channel"]
+    assert {m["channel"] for m in sample_cli.json("outbox", "list", "--channel", channel.upper())} == {channel}
+    assert sample_cli("outbox", "list", "--channel", "fax").exit_code == 2
     assert sample_store.scalar("SELECT rule_filter FROM runs") == rule
 
 

@@ -138,6 +138,10 @@ def test_segments_remove(shopcli):
     shopcli("segments", "add", "tmp", "orders > 0")
     assert shopcli("segments", "remove", "tmp").exit_code == 0
     assert shopcli("segments", "remove", "tmp").exit_code == 1
+    shopcli("segments", "add", "tmp", "orders > 0")
+    assert shopcli.json("segments", "remove", " tmp ", "--json") == {"name": "tmp", "removed": True}
+    gone = shopcli("segments", "remove", "tmp", "--json")
+    assert gone.exit_code == 1 and json.loads(gone.stdout) == {"error": "no saved segment named 'tmp'."}
 
 
 def test_export_neutralises_formulas_and_is_owner_only(shopcli, tmp_path):
