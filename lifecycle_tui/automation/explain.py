@@ -105,7 +105,27 @@ def _one(store, r: Rule, rowid: int, as_of: datetime, decisions, sent) -> RuleEx
     if e.next_due is None and r.kind == "date_property" and (instances or r.trigger["property"] == "birthday"):
         e.next_due = _next_date(store, r, rowid, as_of)
     e.summary = _summary(r, instances, e, live, decisions)
+    if not instances and r.kind == "entered_segment":
+        e.summary = _in_it_from_the_start(store, r, rowid, as_of) or e.summary
     return e
+
+
+def _in_it_from_the_start(store, r: Rule, rowid: int, as_of: datetime) -> str | None:
+    """For an entered_segment rule that never fired: say so when the customer was in one of its
+    segments from the first computation on (a baseline, not a move into it), which the
+    profile's history shows as "- → Can't Lose Them" and would otherwise read as a contradiction."""
+    names = r.trigger.get("segments") or []
+    if not names or not store.has_table("segment_changes"):
+        return None
+    kind = "" if r.trigger.get("of", "any") == "any" else " AND kind = ?"
+    row = store.conn.execute(
+        f"SELECT to_value, changed_at FROM segment_changes WHERE customer_id = ? AND from_value IS NULL "
+        f"AND to_value IN ({','.join('?' * len(names))}){kind} AND changed_at <= ? ORDER BY changed_at LIMIT 1",
+        (rowid, *names, *(() if not kind else (r.trigger["of"],)), to_iso(as_of))).fetchone()
+    if row is None:
+        return None
+    return (f"Not triggered: the customer was already in {row[0]} when stages and RFM segments were first "
+            f"computed ({_t(row[1])}); only a later move into {' or '.join(names)} counts.")
 
 
 def _next_date(store, r: Rule, rowid: int, as_of: datetime) -> dict | None:

@@ -173,3 +173,18 @@ def test_a_disabled_rule_is_refused(sample_cli, sample_store):
     result = sample_cli("dispatch", "run", "--rule", "newsletter_broadcast", "--yes")
     assert result.exit_code == 1 and "disabled" in result.stderr
     assert sample_store.scalar("SELECT count(*) FROM runs") == 0
+
+
+def test_explain_says_when_a_customer_was_in_the_segment_from_the_first_computation(sample_cli, sample_store):
+    # The profile's history shows "- -> At Risk" (the first computation, a baseline): not
+    # an entry, so at_risk_rescue never fired; "never entered" contradicted the profile.
+    who = sample_store.scalar(
+        "SELECT c.customer_id FROM segment_changes s JOIN customers c ON c.id = s.customer_id "
+        "WHERE s.kind = 'rfm' AND s.from_value IS NULL AND s.to_value = 'At Risk' "
+        "AND s.customer_id NOT IN (SELECT customer_id FROM segment_changes WHERE kind = 'rfm' AND from_value IS NOT NULL) "
+        "ORDER BY c.customer_id LIMIT 1")
+    rules = {r["rule"]: r for r in sample_cli.json("explain", who, "--json")["rules"]}
+    rescue = rules["at_risk_rescue"]
+    assert not rescue["triggered"]
+    assert rescue["summary"].startswith("Not triggered: the customer was already in At Risk when stages")
+    assert "only a later move into At Risk or Can't Lose Them counts" in rescue["summary"]
