@@ -131,11 +131,18 @@ def resolve_segment(store, name: str) -> str:
     return find_segment(store, name).rule
 
 
+MAX_NAME = 80  # as a template's name
+
+
 def add_segment(store, name: str, rule: str, description: str = "", *, replace: bool = False) -> Segment:
     """Validate and save a segment; refuses built-in names and (unless ``replace``) existing ones."""
     name = name.strip()
     if not name:
         raise SegmentNameError("a segment needs a name.")
+    if len(name) > MAX_NAME:  # shown in lists, the console's filter and rules: keep it a name
+        raise SegmentNameError(f"a segment name has at most {MAX_NAME} characters ({len(name):,} given).")
+    if any(not ch.isprintable() for ch in name):
+        raise SegmentNameError(f"{name!r}: a segment name cannot hold tabs, line breaks or other control characters.")
     taken = {s.name.lower() for s in builtin_segments(store)}
     taken |= {s.name.split(": ", 1)[1].lower() for s in builtin_segments(store)}
     if name.lower() in taken or name.lower().startswith((STAGE_PREFIX, RFM_PREFIX)):

@@ -134,6 +134,17 @@ def test_unknown_segment_suggests(shopcli):
     assert shopcli("customers", "list", "--segment", "nope").exit_code == 1
 
 
+@pytest.mark.parametrize("name, message", [
+    ("x" * 81, "at most 80 characters (81 given)"), ("Gmail\tbuyers", "cannot hold tabs, line breaks"),
+    ("two\nlines", "cannot hold tabs, line breaks"),
+])
+def test_a_segment_name_is_a_short_printable_name(shopcli, name, message):
+    result = shopcli("segments", "add", name, "orders > 0")
+    assert result.exit_code == 1 and message in result.stderr
+    assert not [s for s in shopcli.json("segments", "list") if s["name"] == name.strip()]
+    assert shopcli("segments", "add", "x" * 80, "orders > 0").exit_code == 0
+
+
 def test_segments_remove(shopcli):
     shopcli("segments", "add", "tmp", "orders > 0")
     assert shopcli("segments", "remove", "tmp").exit_code == 0
