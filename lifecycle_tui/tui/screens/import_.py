@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, DataTable, Input, ProgressBar, Select, Static
 
 from lifecycle_tui.importers import FORMATS, KINDS, ImportRefused, ImportReport, import_file
@@ -45,24 +45,27 @@ class ImportScreen(SectionScreen):
         self._last_failure = ""  # the reason the last preview failed, notified once
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal(id="imp-bar"):
-            yield PathInput(placeholder="File to import (tab completes a path; enter previews)", id="imp-path",
-                        suggester=PathSuggester())
-            yield Select([(k, k) for k in KINDS], value="customers", allow_blank=False, id="imp-kind")
-            yield Select([(f, f) for f in FORMATS], value="auto", allow_blank=False, id="imp-format")
-            yield Checkbox("Skip invalid rows", id="imp-skip")
-        yield Static("Choose a file: its format, columns and first rows show here before anything is written.",
-                     id="imp-detected", classes="muted")
-        with Horizontal(id="imp-preview"):
-            yield DataTable(id="imp-mapping", cursor_type="row", show_cursor=False)
-            yield DataTable(id="imp-rows", cursor_type="row", show_cursor=False, zebra_stripes=True)
-        with Horizontal(id="imp-actions"):
-            yield Button("Dry run (ctrl+r)", id="imp-dry", variant="primary")
-            yield Button("Import (ctrl+s)", id="imp-commit", variant="success", disabled=True)
-            yield ProgressBar(id="imp-progress", show_eta=False)
-        with Vertical(id="imp-result-box", classes="panel"):
-            yield Static("", id="imp-result")
-            yield DataTable(id="imp-rejected", cursor_type="row", zebra_stripes=True)
+        # One scrolling column: at 80x24 the result (the rejected rows) lies below the screen,
+        # and moving the focus to it (tab) scrolls it into view; at 120x36 everything fits.
+        with VerticalScroll(id="imp-body"):
+            with Horizontal(id="imp-bar"):
+                yield PathInput(placeholder="File to import (tab completes a path; enter previews)", id="imp-path",
+                                suggester=PathSuggester())
+                yield Select([(k, k) for k in KINDS], value="customers", allow_blank=False, id="imp-kind")
+                yield Select([(f, f) for f in FORMATS], value="auto", allow_blank=False, id="imp-format")
+                yield Checkbox("Skip invalid rows", id="imp-skip")
+            yield Static("Choose a file: its format, columns and first rows show here before anything is written.",
+                         id="imp-detected", classes="muted")
+            with Horizontal(id="imp-preview"):
+                yield DataTable(id="imp-mapping", cursor_type="row", show_cursor=False)
+                yield DataTable(id="imp-rows", cursor_type="row", show_cursor=False, zebra_stripes=True)
+            with Horizontal(id="imp-actions"):
+                yield Button("Dry run (ctrl+r)", id="imp-dry", variant="primary")
+                yield Button("Import (ctrl+s)", id="imp-commit", variant="success", disabled=True)
+                yield ProgressBar(id="imp-progress", show_eta=False)
+            with Vertical(id="imp-result-box", classes="panel"):
+                yield Static("", id="imp-result")
+                yield DataTable(id="imp-rejected", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.query_one("#imp-mapping", DataTable).add_columns("Column", "Becomes")
